@@ -1,0 +1,117 @@
+using System;
+using System.Globalization;
+
+namespace BehaviorBlocking.Internal
+{
+    /// <summary>Fast parsing of the ISO 8601 UTC timestamps recordings carry, with a lenient fallback.</summary>
+    internal static class IsoTime
+    {
+        /// <summary>
+        /// Parses <c>yyyy-MM-ddTHH:mm:ss[.f{1,7}][Z|±hh:mm]</c> (a space may stand for the T; no zone
+        /// means UTC) without allocating; anything else goes through <see cref="DateTimeOffset.TryParse(string, IFormatProvider, DateTimeStyles, out DateTimeOffset)"/>.
+        /// </summary>
+        public static bool TryParse(string? text, out DateTimeOffset value)
+        {
+            value = default;
+            if (string.IsNullOrEmpty(text))
+            {
+                return false;
+            }
+
+            if (TryParseFixed(text!, out value))
+            {
+                return true;
+            }
+
+            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+        }
+
+        private static bool TryParseFixed(string s, out DateTimeOffset value)
+        {
+            value = default;
+            if (s.Length < 19 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != ' ') || s[13] != ':' || s[16] != ':')
+            {
+                return false;
+            }
+
+            if (!Digits(s, 0, 4, out int year) || !Digits(s, 5, 2, out int month) || !Digits(s, 8, 2, out int day)
+                || !Digits(s, 11, 2, out int hour) || !Digits(s, 14, 2, out int minute) || !Digits(s, 17, 2, out int second))
+            {
+                return false;
+            }
+
+            int i = 19;
+            long fractionTicks = 0;
+            if (i < s.Length && s[i] == '.')
+            {
+                i++;
+                int digits = 0;
+                long scale = TimeSpan.TicksPerSecond;
+                while (i < s.Length && s[i] >= '0' && s[i] <= '9')
+                {
+                    if (digits < 7)
+                    {
+                        scale /= 10;
+                        fractionTicks += (s[i] - '0') * scale;
+                    }
+
+                    digits++;
+                    i++;
+                }
+
+                if (digits == 0)
+                {
+                    return false;
+                }
+            }
+
+            TimeSpan offset = TimeSpan.Zero;
+            if (i < s.Length)
+            {
+                char zone = s[i];
+                if ((zone == 'Z' || zone == 'z') && i == s.Length - 1)
+                {
+                }
+                else if ((zone == '+' || zone == '-') && s.Length == i + 6 && s[i + 3] == ':'
+                    && Digits(s, i + 1, 2, out int offHours) && Digits(s, i + 4, 2, out int offMinutes))
+                {
+                    offset = new TimeSpan(offHours, offMinutes, 0);
+                    if (zone == '-')
+                    {
+                        offset = offset.Negate();
+                    }
+                }
+                else
+                {
+                    return false;
+                }
+            }
+
+            if (month < 1 || month > 12 || day < 1 || day > DateTime.DaysInMonth(year < 1 ? 1 : year, month) || hour > 23 || minute > 59 || second > 59 || year < 1)
+            {
+                return false;
+            }
+
+            var local = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(fractionTicks);
+            value = new DateTimeOffset(local, offset).ToUniversalTime();
+            return true;
+        }
+
+        private static bool Digits(string s, int start, int count, out int result)
+        {
+            result = 0;
+            for (int i = start; i < start + count; i++)
+            {
+                int d = s[i] - '0';
+                if (d < 0 || d > 9)
+                {
+                    return false;
+                }
+
+                result = (result * 10) + d;
+            }
+
+            return true;
+        }
+    }
+}
