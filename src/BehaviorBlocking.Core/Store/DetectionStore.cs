@@ -74,7 +74,7 @@ CREATE TABLE evidence (
         private const string SchemaVersion2 = @"
 CREATE INDEX ix_detections_last_seen ON detections (last_seen, id);
 CREATE INDEX ix_detections_first_seen ON detections (first_seen);
-CREATE INDEX ix_detections_tactic ON detections (tactic, last_seen);
+CREATE INDEX ix_detections_tactic ON detections (tactic, last_seen, id);
 CREATE INDEX ix_detections_host_process_guid ON detections (host COLLATE NOCASE, process_guid);
 CREATE INDEX ix_detections_host_process_id ON detections (host COLLATE NOCASE, process_id);
 CREATE INDEX ix_detections_process_guid ON detections (process_guid);
