@@ -1,0 +1,218 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.IO.Compression;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using BehaviorBlocking.Detections;
+using BehaviorBlocking.Events;
+using BehaviorBlocking.Graph;
+using BehaviorBlocking.Pipeline;
+using BehaviorBlocking.Sensors.Replay;
+
+namespace BehaviorBlocking.Tests.Pipeline
+{
+    /// <summary>Reports one detection per tree that ran an image named in its list; counts what it saw.</summary>
+    internal sealed class ImageWatchDetector : IDetector
+    {
+        private readonly string _image;
+        private readonly Dictionary<ProcessTree, Detection> _open = new Dictionary<ProcessTree, Detection>();
+
+        public ImageWatchDetector(string image) => _image = image;
+
+        public string Name => "image-watch";
+
+        public int TreesClosed { get; private set; }
+
+        public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink)
+        {
+            if (process is null || behaviorEvent.Kind != EventKind.ProcessStart || process.ImageName != _image)
+            {
+                return;
+            }
+
+            _open.TryGetValue(process.Tree, out Detection? earlier);
+            var detection = new Detection
+            {
+                Id = earlier?.Id ?? Guid.NewGuid(),
+                Name = DetectionName.Format(DetectionPlatform.Win32, Tactic.Execution, "Watch", VerdictSource.Rule),
+                Tactic = Tactic.Execution,
+                Score = 0.5,
+                Severity = Severity.Medium,
+                Host = behaviorEvent.Host,
+                ProcessId = process.ProcessId,
+                Image = process.Image,
+                FirstSeen = earlier?.FirstSeen ?? behaviorEvent.Time,
+                LastSeen = behaviorEvent.Time,
+                SourceFile = behaviorEvent.SourceFile,
+                Evidence = (earlier?.Evidence ?? Array.Empty<Evidence>())
+                    .Append(new Evidence("event", behaviorEvent.RecordId?.ToString() ?? "?", "started " + process.ImageName, behaviorEvent.Time)).ToArray(),
+            };
+            _open[process.Tree] = detection;
+            sink.Report(detection);
+        }
+
+        public void OnTreeClosed(ProcessTree tree, IDetectionSink sink)
+        {
+            TreesClosed++;
+            _open.Remove(tree);
+        }
+    }
+
+    internal sealed class ThrowingDetector : IDetector
+    {
+        public string Name => "throws";
+
+        public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink) => throw new InvalidOperationException("boom");
+
+        public void OnTreeClosed(ProcessTree tree, IDetectionSink sink) => throw new InvalidOperationException("boom on close");
+    }
+
+    /// <summary>Maps every record to a process start or file event from its fields (the real normalizer is tested on its own).</summary>
+    internal sealed class FieldNormalizer : IEventNormalizer
+    {
+        public BehaviorEvent Normalize(EventRecord record)
+        {
+            if (record.TimeCreated is null)
+            {
+                throw new BehaviorBlockingException("EventTimeMissing", FailureKind.InvalidData, "no time");
+            }
+
+            return new BehaviorEvent
+            {
+                Kind = record.EventId == 1 ? EventKind.ProcessStart : EventKind.FileCreate,
+                Time = record.TimeCreated.Value,
+                Host = record.Computer,
+                EventId = record.EventId,
+                RecordId = record.RecordId,
+                ProcessId = int.TryParse(record.GetField("ProcessId"), out int pid) ? pid : null,
+                ParentProcessId = int.TryParse(record.GetField("ParentProcessId"), out int ppid) ? ppid : null,
+                Image = record.GetField("Image"),
+                Fields = record.Fields,
+                SourceFile = record.SourceFile,
+                SourceLine = record.SourceLine,
+            };
+        }
+    }
+
+    public sealed class ReplayScannerTests : IDisposable
+    {
+        private readonly string _dir = Path.Combine(Path.GetTempPath(), "bb-scan-" + Guid.NewGuid().ToString("N"));
+
+        public ReplayScannerTests() => Directory.CreateDirectory(_dir);
+
+        public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+        private static string Line(int eventId, int second, int pid, string image, int? parent = null, int record = 0) =>
+            "{\"EventID\":" + eventId + ",\"Channel\":\"Microsoft-Windows-Sysmon/Operational\",\"Computer\":\"WS1\",\"TimeCreated\":\"2024-03-01T10:00:" +
+            second.ToString("00") + "Z\",\"EventRecordID\":" + record + ",\"ProcessId\":\"" + pid + "\",\"Image\":\"C:\\\\x\\\\" + image + "\"" +
+            (parent is null ? string.Empty : ",\"ParentProcessId\":\"" + parent + "\"") + "}";
+
+        private string Write(string name, params string[] lines)
+        {
+            string path = Path.Combine(_dir, name);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            byte[] bytes = Encoding.UTF8.GetBytes(string.Join("\n", lines) + "\n");
+            if (name.EndsWith(".gz", StringComparison.Ordinal))
+            {
+                using var file = File.Create(path);
+                using var gz = new GZipStream(file, CompressionLevel.Fastest);
+                gz.Write(bytes, 0, bytes.Length);
+            }
+            else
+            {
+                File.WriteAllBytes(path, bytes);
+            }
+
+            return path;
+        }
+
+        private static (ScanStatistics Stats, List<Detection> Detections, List<ReplayProblem> Problems) Scan(
+            IReadOnlyList<string> paths, bool pipelined, params IDetector[] detectors)
+        {
+            var detections = new List<Detection>();
+            var problems = new List<ReplayProblem>();
+            var pipeline = new BehaviorPipeline(detectors, detections.Add);
+            var scanner = new ReplayScanner(new FieldNormalizer(), pipeline, new ReplayScanOptions { Pipelined = pipelined, BatchSize = 2 });
+            ScanStatistics stats = scanner.Run(paths, problems.Add);
+            return (stats, detections, problems);
+        }
+
+        [Theory]
+        [InlineData(true)]
+        [InlineData(false)]
+        public void Run_DirectoryOfRecordings_EmitsOneUpdatedDetectionPerTreeAndCountsEverything(bool pipelined)
+        {
+            Write("a/one.jsonl",
+                Line(1, 0, 100, "winword.exe", record: 1),
+                Line(1, 1, 200, "cmd.exe", parent: 100, record: 2),
+                Line(1, 2, 300, "cmd.exe", parent: 200, record: 3),
+                Line(11, 3, 300, "cmd.exe", record: 4));
+            Write("b/two.jsonl.gz",
+                "{broken",
+                Line(1, 5, 100, "cmd.exe", record: 1),
+                "{\"EventID\":11,\"Channel\":\"x\",\"Computer\":\"WS1\"}");
+            var watch = new ImageWatchDetector("cmd.exe");
+
+            var (stats, detections, problems) = Scan(new[] { _dir }, pipelined, watch);
+
+            Assert.Equal(2, stats.Files);
+            Assert.Equal(0, stats.FilesUnreadable);
+            Assert.Equal(5, stats.Events);
+            Assert.Equal(2, stats.Malformed);
+            Assert.Equal(new long[] { 1, 3 }, problems.Select(p => p.Line));
+            Assert.Equal("EventTimeMissing", problems[1].ErrorId);
+            Assert.Equal(4, stats.EventsByKind.Single(k => k.Kind == EventKind.ProcessStart).Count);
+            Assert.Equal(5, stats.Processes);
+            Assert.Equal(2, detections.Count);
+            Assert.Equal(2, detections[0].Evidence.Count);
+            Assert.EndsWith("one.jsonl", detections[0].SourceFile);
+            Assert.EndsWith("two.jsonl.gz", detections[1].SourceFile);
+            Assert.Equal(2, stats.Detections);
+            Assert.Equal(3, watch.TreesClosed);
+            Assert.False(stats.NothingRead);
+        }
+
+        [Fact]
+        public void Run_FailingDetector_IsCountedAndOthersStillRun()
+        {
+            string file = Write("one.jsonl", Line(1, 0, 100, "cmd.exe"), Line(1, 1, 101, "cmd.exe"));
+
+            var (stats, detections, _) = Scan(new[] { file }, pipelined: true, new ThrowingDetector(), new ImageWatchDetector("cmd.exe"));
+
+            Assert.Equal(2, detections.Count);
+            DetectorHealth health = stats.Detectors.Single(d => d.Name == "throws");
+            Assert.Equal(4, health.Failures);
+            Assert.Equal("InvalidOperationException: boom", health.FirstError);
+        }
+
+        [Fact]
+        public void Run_OnlyMissingOrUnreadableInputs_ReportsNothingRead()
+        {
+            string notGzip = Path.Combine(_dir, "fake.jsonl.gz");
+            File.WriteAllBytes(notGzip, new byte[] { 0x1F, 0x8B, 0x08, 0x00, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18 });
+
+            var (stats, _, problems) = Scan(new[] { Path.Combine(_dir, "missing.jsonl"), notGzip }, pipelined: true);
+
+            Assert.True(stats.NothingRead);
+            Assert.Equal(2, stats.FilesUnreadable);
+            Assert.Contains(problems, p => p.ErrorId == "InputNotFound");
+            Assert.Contains(problems, p => p.File == notGzip && p.IsFileLevel);
+        }
+
+        [Fact]
+        public void Run_Cancelled_StopsAndStillReportsWhatWasRead()
+        {
+            string file = Write("many.jsonl", Enumerable.Range(0, 50).Select(i => Line(1, i % 60, 1000 + i, "cmd.exe")).ToArray());
+            using var cancel = new CancellationTokenSource();
+            cancel.Cancel();
+            var pipeline = new BehaviorPipeline(Array.Empty<IDetector>(), _ => { });
+            var scanner = new ReplayScanner(new FieldNormalizer(), pipeline, new ReplayScanOptions { BatchSize = 4 });
+
+            ScanStatistics stats = scanner.Run(new[] { file }, _ => { }, cancel.Token);
+
+            Assert.True(stats.Events < 50);
+        }
+    }
+}
