@@ -1,0 +1,127 @@
+using System;
+
+namespace BehaviorBlocking.Events
+{
+    /// <summary>
+    /// Normalizes Windows event log records (Sysmon, Security, System, Task Scheduler and both
+    /// PowerShell logs) into <see cref="BehaviorEvent"/>s. Stateless and thread-safe; one instance
+    /// can serve every reader. The mapping table is documented in docs/events.md.
+    /// </summary>
+    /// <remarks>
+    /// This is on the hot path of replay and live sensing, so it dispatches on the channel and
+    /// then on the event id, looks each field up once, and allocates nothing but the event and
+    /// the strings it extracts.
+    /// </remarks>
+    public sealed class WindowsEventNormalizer : IEventNormalizer
+    {
+        /// <summary>Error id raised when a record carries no usable timestamp.</summary>
+        public const string EventTimeMissingErrorId = "EventTimeMissing";
+
+        /// <inheritdoc />
+        public BehaviorEvent Normalize(EventRecord record)
+        {
+            if (record is null)
+            {
+                throw new ArgumentNullException(nameof(record));
+            }
+
+            string channel = record.Channel ?? string.Empty;
+            var draft = default(EventDraft);
+            DateTimeOffset time;
+            if (string.Equals(channel, SysmonEventMapper.Channel, StringComparison.OrdinalIgnoreCase))
+            {
+                // Sysmon's own UtcTime has millisecond precision and is stamped when the action
+                // happened; TimeCreated is when the event was written and may be coarser.
+                time = EventFieldParser.TryParseSysmonUtcTime(record.GetField("UtcTime"), out DateTimeOffset utcTime)
+                    ? utcTime
+                    : RequireTimeCreated(record);
+                SysmonEventMapper.Map(record, ref draft);
+            }
+            else
+            {
+                time = RequireTimeCreated(record);
+                if (string.Equals(channel, SecurityEventMapper.SecurityChannel, StringComparison.OrdinalIgnoreCase))
+                {
+                    SecurityEventMapper.MapSecurity(record, ref draft);
+                }
+                else if (string.Equals(channel, PowerShellEventMapper.OperationalChannel, StringComparison.OrdinalIgnoreCase))
+                {
+                    PowerShellEventMapper.MapOperational(record, ref draft);
+                }
+                else if (string.Equals(channel, PowerShellEventMapper.ClassicChannel, StringComparison.OrdinalIgnoreCase))
+                {
+                    PowerShellEventMapper.MapClassic(record, ref draft);
+                }
+                else if (string.Equals(channel, SecurityEventMapper.SystemChannel, StringComparison.OrdinalIgnoreCase))
+                {
+                    SecurityEventMapper.MapSystem(record, ref draft);
+                }
+                else if (string.Equals(channel, SecurityEventMapper.TaskSchedulerChannel, StringComparison.OrdinalIgnoreCase))
+                {
+                    SecurityEventMapper.MapTaskScheduler(record, ref draft);
+                }
+                else
+                {
+                    draft.Kind = EventKind.Other;
+                }
+            }
+
+            return new BehaviorEvent
+            {
+                Kind = draft.Kind,
+                Time = time,
+                Host = record.Computer ?? string.Empty,
+                Channel = channel,
+                Provider = record.Provider ?? string.Empty,
+                EventId = record.EventId,
+                RecordId = record.RecordId,
+                ProcessGuid = draft.ProcessGuid,
+                ProcessId = draft.ProcessId,
+                Image = draft.Image,
+                CommandLine = draft.CommandLine,
+                User = draft.User,
+                ParentProcessGuid = draft.ParentProcessGuid,
+                ParentProcessId = draft.ParentProcessId,
+                ParentImage = draft.ParentImage,
+                ParentCommandLine = draft.ParentCommandLine,
+                TargetProcessGuid = draft.TargetProcessGuid,
+                TargetProcessId = draft.TargetProcessId,
+                TargetImage = draft.TargetImage,
+                TargetPath = draft.TargetPath,
+                TargetName = draft.TargetName,
+                Details = draft.Details,
+                Hashes = draft.Hashes,
+                SourceIp = draft.SourceIp,
+                SourcePort = draft.SourcePort,
+                DestinationIp = draft.DestinationIp,
+                DestinationPort = draft.DestinationPort,
+                DestinationHostname = draft.DestinationHostname,
+                Protocol = draft.Protocol,
+                Initiated = draft.Initiated,
+                LogonType = draft.LogonType,
+                Fields = record.Fields,
+                SourceFile = record.SourceFile,
+                SourceLine = record.SourceLine,
+            };
+        }
+
+        private static DateTimeOffset RequireTimeCreated(EventRecord record)
+        {
+            if (record.TimeCreated is DateTimeOffset created)
+            {
+                return created.ToUniversalTime();
+            }
+
+            string where = record.SourceFile is null
+                ? "line " + record.SourceLine.ToString(System.Globalization.CultureInfo.InvariantCulture)
+                : record.SourceFile + ":" + record.SourceLine.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            throw new BehaviorBlockingException(
+                EventTimeMissingErrorId,
+                FailureKind.InvalidData,
+                $"Event {record.EventId} of channel '{record.Channel}' at {where} has no time: TimeCreated is missing and the event carries no usable time of its own.")
+            {
+                Target = record,
+            };
+        }
+    }
+}
