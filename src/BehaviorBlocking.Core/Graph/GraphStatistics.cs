@@ -12,7 +12,7 @@ namespace BehaviorBlocking.Graph
         /// <summary>Process starts that reused the id of an earlier process.</summary>
         public long ProcessIdReuses { get; internal set; }
 
-        /// <summary>Trees created.</summary>
+        /// <summary>Trees created, including the provisional one-process tree of every new node (parent links later join them).</summary>
         public long TreesCreated { get; internal set; }
 
         /// <summary>Trees closed (evicted, or at the end of a recording).</summary>

@@ -59,7 +59,7 @@ namespace BehaviorBlocking.Pipeline
         /// <summary>Processes whose start was not in the recording.</summary>
         public long ProcessesSynthesized { get; internal set; }
 
-        /// <summary>Process trees created.</summary>
+        /// <summary>Distinct process trees (after parent links joined provisional ones), counted as they closed.</summary>
         public long Trees { get; internal set; }
 
         /// <summary>Most processes held at once.</summary>
@@ -139,7 +139,7 @@ namespace BehaviorBlocking.Pipeline
             stats.EventsByKind = _pipeline.EventsByKind();
             stats.Processes = _pipeline.Graph.Statistics.ProcessesCreated;
             stats.ProcessesSynthesized = _pipeline.Graph.Statistics.ProcessesSynthesized;
-            stats.Trees = _pipeline.Graph.Statistics.TreesCreated;
+            stats.Trees = _pipeline.Graph.Statistics.TreesClosed;
             stats.PeakProcesses = _pipeline.Graph.Statistics.PeakProcesses;
             stats.Detections = _pipeline.DetectionsEmitted;
             stats.Detectors = _pipeline.DetectorHealth();

@@ -164,13 +164,14 @@ namespace BehaviorBlocking.Tests.Pipeline
             Assert.Equal(new long[] { 1, 3 }, problems.Select(p => p.Line));
             Assert.Equal("EventTimeMissing", problems[1].ErrorId);
             Assert.Equal(4, stats.EventsByKind.Single(k => k.Kind == EventKind.ProcessStart).Count);
-            Assert.Equal(5, stats.Processes);
+            Assert.Equal(4, stats.Processes);
+            Assert.Equal(2, stats.Trees);
             Assert.Equal(2, detections.Count);
             Assert.Equal(2, detections[0].Evidence.Count);
             Assert.EndsWith("one.jsonl", detections[0].SourceFile);
             Assert.EndsWith("two.jsonl.gz", detections[1].SourceFile);
             Assert.Equal(2, stats.Detections);
-            Assert.Equal(3, watch.TreesClosed);
+            Assert.Equal(2, watch.TreesClosed);
             Assert.False(stats.NothingRead);
         }
 
