@@ -1,6 +1,8 @@
 using System;
+using System.Collections.Generic;
 using System.CommandLine;
 using System.IO;
+using BehaviorBlocking.Detections;
 
 namespace BehaviorBlocking.Cli
 {
@@ -16,13 +18,19 @@ namespace BehaviorBlocking.Cli
         /// <summary>Exit code: the command line was not understood.</summary>
         public const int ExitUsage = 2;
 
+        /// <summary>The detectors a scan runs: the rule and model detectors register here as they land.</summary>
+        internal static IReadOnlyList<IDetector> BuiltInDetectors() => Array.Empty<IDetector>();
+
         /// <summary>Runs the command line against the real console.</summary>
         public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
         /// <summary>Runs the command line with the given output writers (stdout carries only results).</summary>
-        public static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+        public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, BuiltInDetectors);
+
+        /// <summary>Runs the command line with a given detector set (tests use it to drive the record path).</summary>
+        internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<IReadOnlyList<IDetector>> detectors)
         {
-            var console = new CliConsole(stdout, stderr);
+            var console = new CliConsole(stdout, stderr, detectors);
             RootCommand root = new RootCommand("behaviorblock: behavioral detection and blocking over live or recorded telemetry.")
             {
                 ScanCommand.Create(console),
@@ -53,16 +61,19 @@ namespace BehaviorBlocking.Cli
         }
     }
 
-    /// <summary>The two output streams of a run: results on stdout, diagnostics on stderr.</summary>
+    /// <summary>What a run works with: results on stdout, diagnostics on stderr, and the detectors a scan runs.</summary>
     internal sealed class CliConsole
     {
-        public CliConsole(TextWriter output, TextWriter error)
+        public CliConsole(TextWriter output, TextWriter error, Func<IReadOnlyList<IDetector>> detectors)
         {
             Out = output;
             Error = error;
+            Detectors = detectors;
         }
 
         public TextWriter Out { get; }
+
+        public Func<IReadOnlyList<IDetector>> Detectors { get; }
 
         public TextWriter Error { get; }
 

@@ -45,9 +45,6 @@ namespace BehaviorBlocking.Cli
             return command;
         }
 
-        /// <summary>The detectors a scan runs. Rule and model detectors register here as they land.</summary>
-        internal static Func<IReadOnlyList<IDetector>> DetectorFactory { get; set; } = () => Array.Empty<IDetector>();
-
         private static int Run(CliConsole console, string[] paths, OutputFormat format, bool showStats, string? storePath)
         {
             DetectionStore? store = null;
@@ -110,7 +107,7 @@ namespace BehaviorBlocking.Cli
                         }
                     }
 
-                    var pipeline = new BehaviorPipeline(DetectorFactory(), Emit);
+                    var pipeline = new BehaviorPipeline(console.Detectors(), Emit);
                     var scanner = new ReplayScanner(new WindowsEventNormalizer(), pipeline);
                     ScanStatistics result = scanner.Run(paths, OnProblem, cancel.Token);
                     if (store is not null)
