@@ -326,7 +326,7 @@ namespace BehaviorBlocking.Pipeline
                     }
                     catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is InvalidDataException)
                     {
-                        Report(new ReplayProblem(file, 0, "InputUnreadable", ex.Message));
+                        Report(new ReplayProblem(file, 0, ReplayProblem.InputUnreadableErrorId, ex.Message));
                         fileLost = true;
                     }
 

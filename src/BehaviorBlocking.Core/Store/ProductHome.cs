@@ -16,6 +16,9 @@ namespace BehaviorBlocking.Store
         /// <summary>File name of the detection store inside the folder.</summary>
         public const string StoreFileName = "behaviorblocking.db";
 
+        /// <summary>Error id when no product folder can be determined (no home or application-data folder).</summary>
+        public const string UnavailableErrorId = "ProductHomeUnavailable";
+
         private const string FolderName = "BehaviorBlocking";
         private const string LinuxSystemFolder = "/var/lib/behaviorblocking";
 
@@ -70,7 +73,7 @@ namespace BehaviorBlocking.Store
             if (string.IsNullOrEmpty(root))
             {
                 throw new BehaviorBlockingException(
-                    "ProductHomeUnavailable",
+                    UnavailableErrorId,
                     FailureKind.Unavailable,
                     "Cannot determine " + what + " for the product folder; set " + EnvironmentVariable + " to choose one.");
             }

@@ -65,14 +65,14 @@ namespace BehaviorBlocking.Sensors.Replay
                             return record;
                         }
 
-                        _report(new ReplayProblem(_file, line, "RecordMalformed", error!));
+                        _report(new ReplayProblem(_file, line, ReplayProblem.RecordMalformedErrorId, error!));
                         continue;
                     }
 
                     if (_pending.Length - start > _maxElementChars)
                     {
                         long line = _line + CountNewlines(_pending, _position, start);
-                        _report(new ReplayProblem(_file, line, "RecordTooLarge", "<Event> element is larger than the record size limit; skipped"));
+                        _report(new ReplayProblem(_file, line, ReplayProblem.RecordTooLargeErrorId, "<Event> element is larger than the record size limit; skipped"));
                         _line = line + CountNewlines(_pending, start, _pending.Length);
                         _pending = string.Empty;
                         _position = 0;
@@ -92,7 +92,7 @@ namespace BehaviorBlocking.Sensors.Replay
                     if (start >= 0 && !_skippingOversized)
                     {
                         long line = _line + CountNewlines(_pending, _position, start);
-                        _report(new ReplayProblem(_file, line, "RecordMalformed", "<Event> element is not closed before the end of the input"));
+                        _report(new ReplayProblem(_file, line, ReplayProblem.RecordMalformedErrorId, "<Event> element is not closed before the end of the input"));
                     }
 
                     return null;
@@ -106,7 +106,7 @@ namespace BehaviorBlocking.Sensors.Replay
                 catch (Exception ex) when (ex is IOException || ex is InvalidDataException)
                 {
                     _eof = true;
-                    _report(new ReplayProblem(_file, _line, "InputTruncated",
+                    _report(new ReplayProblem(_file, _line, ReplayProblem.InputTruncatedErrorId,
                         "the input ends early or is corrupt (" + ex.Message + "); records before this line were kept"));
                     return null;
                 }

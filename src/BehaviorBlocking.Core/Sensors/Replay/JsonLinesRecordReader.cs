@@ -46,14 +46,14 @@ namespace BehaviorBlocking.Sensors.Replay
                 catch (Exception ex) when (ex is IOException || ex is InvalidDataException)
                 {
                     _done = true;
-                    _report(new ReplayProblem(_file, _lines.LineNumber + 1, "InputTruncated",
+                    _report(new ReplayProblem(_file, _lines.LineNumber + 1, ReplayProblem.InputTruncatedErrorId,
                         "the input ends early or is corrupt (" + ex.Message + "); records before this line were kept"));
                     return null;
                 }
 
                 if (tooLong)
                 {
-                    _report(new ReplayProblem(_file, _lines.LineNumber, "RecordTooLarge", "line is longer than the record size limit; skipped"));
+                    _report(new ReplayProblem(_file, _lines.LineNumber, ReplayProblem.RecordTooLargeErrorId, "line is longer than the record size limit; skipped"));
                     continue;
                 }
 
@@ -68,7 +68,7 @@ namespace BehaviorBlocking.Sensors.Replay
                     return record;
                 }
 
-                _report(new ReplayProblem(_file, _lines.LineNumber, "RecordMalformed", error!));
+                _report(new ReplayProblem(_file, _lines.LineNumber, ReplayProblem.RecordMalformedErrorId, error!));
             }
 
             return null;

@@ -55,7 +55,7 @@ namespace BehaviorBlocking.Sensors.Replay
                     }
                     catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                     {
-                        report(new ReplayProblem(path, 0, "InputUnreadable", "cannot list the directory: " + ex.Message));
+                        report(new ReplayProblem(path, 0, ReplayProblem.InputUnreadableErrorId, "cannot list the directory: " + ex.Message));
                     }
 
                     found.Sort(StringComparer.Ordinal);
@@ -63,7 +63,7 @@ namespace BehaviorBlocking.Sensors.Replay
                 }
                 else
                 {
-                    report(new ReplayProblem(path, 0, "InputNotFound", "no such file or directory"));
+                    report(new ReplayProblem(path, 0, ReplayProblem.InputNotFoundErrorId, "no such file or directory"));
                 }
             }
 

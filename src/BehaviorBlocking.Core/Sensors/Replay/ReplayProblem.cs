@@ -3,6 +3,21 @@ namespace BehaviorBlocking.Sensors.Replay
     /// <summary>Something wrong with recorded input: where it is and what it is.</summary>
     public sealed class ReplayProblem
     {
+        /// <summary>A record is not valid JSON or XML, or lacks what every event has.</summary>
+        public const string RecordMalformedErrorId = "RecordMalformed";
+
+        /// <summary>A record is larger than the record size limit.</summary>
+        public const string RecordTooLargeErrorId = "RecordTooLarge";
+
+        /// <summary>An input file could not be opened or listed.</summary>
+        public const string InputUnreadableErrorId = "InputUnreadable";
+
+        /// <summary>An input ends early or its compression is corrupt; records before the cut are kept.</summary>
+        public const string InputTruncatedErrorId = "InputTruncated";
+
+        /// <summary>A named input does not exist.</summary>
+        public const string InputNotFoundErrorId = "InputNotFound";
+
         /// <summary>Creates a problem report.</summary>
         public ReplayProblem(string file, long line, string errorId, string message)
         {
@@ -25,7 +40,7 @@ namespace BehaviorBlocking.Sensors.Replay
         public string Message { get; }
 
         /// <summary>True for problems that lost a whole file or the rest of one, rather than one record.</summary>
-        public bool IsFileLevel => Line == 0 || ErrorId == "InputTruncated";
+        public bool IsFileLevel => Line == 0 || ErrorId == InputTruncatedErrorId;
 
         /// <inheritdoc />
         public override string ToString() => Line > 0 ? $"{File}:{Line}: {ErrorId}: {Message}" : $"{File}: {ErrorId}: {Message}";

@@ -1,0 +1,61 @@
+using System.Linq;
+using System.Reflection;
+using BehaviorBlocking.Events;
+
+namespace BehaviorBlocking.Tests
+{
+    public class ArchitectureTests
+    {
+        private static readonly Assembly Core = typeof(BehaviorEvent).Assembly;
+
+        [Fact]
+        public void Core_DoesNotReferencePowerShell()
+        {
+            Assert.DoesNotContain(Core.GetReferencedAssemblies(), a => a.Name == "System.Management.Automation");
+        }
+
+        [Fact]
+        public void Core_TargetsNetStandard20ForWindowsPowerShell()
+        {
+            var framework = Core.GetCustomAttribute<System.Runtime.Versioning.TargetFrameworkAttribute>();
+            Assert.Equal(".NETStandard,Version=v2.0", framework?.FrameworkName);
+        }
+
+        [Fact]
+        public void Core_ErrorIdsArePascalCaseAndDocumented()
+        {
+            string doc = System.IO.File.ReadAllText(System.IO.Path.Combine(TestPaths.RepositoryRoot, "docs", "about", "about_BehaviorBlocking_Errors.md"));
+            string[] ids = Core.GetTypes()
+                .SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static | BindingFlags.NonPublic))
+                .Where(f => f.IsLiteral && f.FieldType == typeof(string) && f.Name.EndsWith("ErrorId", System.StringComparison.Ordinal))
+                .Select(f => (string)f.GetRawConstantValue()!)
+                .Distinct()
+                .ToArray();
+
+            Assert.NotEmpty(ids);
+            foreach (string id in ids)
+            {
+                Assert.Matches("^[A-Z][A-Za-z0-9]+$", id);
+                Assert.Contains("`" + id + "`", doc);
+            }
+        }
+    }
+
+    internal static class TestPaths
+    {
+        /// <summary>The repository root, found upwards from the test binaries by BehaviorBlocking.sln.</summary>
+        public static string RepositoryRoot
+        {
+            get
+            {
+                string? dir = System.AppContext.BaseDirectory;
+                while (dir is not null && !System.IO.File.Exists(System.IO.Path.Combine(dir, "BehaviorBlocking.sln")))
+                {
+                    dir = System.IO.Path.GetDirectoryName(dir);
+                }
+
+                return dir ?? throw new System.InvalidOperationException("BehaviorBlocking.sln not found above " + System.AppContext.BaseDirectory);
+            }
+        }
+    }
+}
