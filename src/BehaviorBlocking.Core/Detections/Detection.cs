@@ -6,7 +6,7 @@ namespace BehaviorBlocking.Detections
     /// <summary>
     /// One detection: a verdict about a process tree, named after the ATT&amp;CK tactic it
     /// was seen in, with the evidence behind it and what was done about it. The JSON form
-    /// (camelCase) is public contract: see the detection record in docs/architecture.md.
+    /// (camelCase) is public contract; see <see cref="DetectionJson"/>.
     /// </summary>
     public sealed class Detection
     {
