@@ -111,6 +111,23 @@ namespace BehaviorBlocking.Events
             return result <= int.MaxValue ? (int)result : null;
         }
 
+        /// <summary>
+        /// A process id (decimal or <c>0x</c> hex). Zero means "no process" (the Security log
+        /// writes <c>0x0</c> for network logons) and becomes null like any placeholder.
+        /// </summary>
+        public static int? ProcessId(string? value)
+        {
+            int? id = Integer(value);
+            return id == 0 ? null : id;
+        }
+
+        /// <summary>A TCP/UDP port; 0 (what the Security log writes when there is no remote port) becomes null.</summary>
+        public static int? Port(string? value)
+        {
+            int? port = Integer(value);
+            return port == 0 ? null : port;
+        }
+
         /// <summary>A boolean rendered as <c>true</c>/<c>false</c> in any case, or <c>1</c>/<c>0</c>.</summary>
         public static bool? Boolean(string? value)
         {
@@ -197,7 +214,8 @@ namespace BehaviorBlocking.Events
 
         /// <summary>
         /// Parses Sysmon's <c>UtcTime</c> (<c>yyyy-MM-dd HH:mm:ss.fff</c>, UTC; 0 to 7 fraction
-        /// digits accepted) without allocating.
+        /// digits accepted) without allocating. The ISO form some collectors re-render it in
+        /// (<c>yyyy-MM-ddTHH:mm:ss.fffffffZ</c>) is accepted too.
         /// </summary>
         public static bool TryParseSysmonUtcTime(string? value, out DateTimeOffset time)
         {
@@ -210,6 +228,12 @@ namespace BehaviorBlocking.Events
             if (value[4] != '-' || value[7] != '-' || (value[10] != ' ' && value[10] != 'T') || value[13] != ':' || value[16] != ':')
             {
                 return false;
+            }
+
+            int length = value.Length;
+            if (value[length - 1] == 'Z' || value[length - 1] == 'z')
+            {
+                length--;
             }
 
             int year = Digits(value, 0, 4);
@@ -229,9 +253,9 @@ namespace BehaviorBlocking.Events
             }
 
             long fractionTicks = 0;
-            if (value.Length > 19)
+            if (length > 19)
             {
-                int digitCount = value.Length - 20;
+                int digitCount = length - 20;
                 if (value[19] != '.' || digitCount < 1 || digitCount > 7)
                 {
                     return false;

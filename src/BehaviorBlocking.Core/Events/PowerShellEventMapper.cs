@@ -67,10 +67,10 @@ namespace BehaviorBlocking.Events
 
         private static void MapScriptBlock(EventRecord record, ref EventDraft draft)
         {
-            string? text = EventFieldParser.Text(record.GetField("ScriptBlockText"));
+            string? text = record.GetField("ScriptBlockText");
             if (text is not null)
             {
-                draft.Details = text;
+                draft.Details = EventFieldParser.Text(text);
                 draft.TargetName = EventFieldParser.Name(record.GetField("ScriptBlockId"));
                 draft.TargetPath = EventFieldParser.Name(record.GetField("Path"));
                 return;
@@ -138,30 +138,42 @@ namespace BehaviorBlocking.Events
         private static void MapClassicEvent(EventRecord record, ref EventDraft draft, bool isPipeline)
         {
             // One pass over the fields: the Data_n value holding the HostApplication line is the
-            // context block; for 800 the last Data_n after it is the pipeline detail. Positions are
-            // not trusted because some readers drop an empty first value and shift the rest.
+            // context block; for 800 the highest-numbered Data_n after it is the pipeline detail.
+            // Neither position nor field order is trusted: some readers drop an empty first value
+            // and shift the rest, and some collectors store the values out of order.
             string? context = null;
+            int contextIndex = -1;
             int hostStart = -1;
-            string? detail = null;
+            string? last = null;
+            int lastIndex = -1;
             string? message = null;
             IReadOnlyList<KeyValuePair<string, string>> fields = record.Fields;
             for (int i = 0; i < fields.Count; i++)
             {
                 KeyValuePair<string, string> field = fields[i];
-                if (field.Key.StartsWith(DataPrefix, StringComparison.OrdinalIgnoreCase))
+                int index = DataIndex(field.Key);
+                if (index >= 0)
                 {
+                    if (field.Value is null)
+                    {
+                        continue;
+                    }
+
+                    if (index > lastIndex)
+                    {
+                        lastIndex = index;
+                        last = field.Value;
+                    }
+
                     if (context is null)
                     {
-                        int start = field.Value is null ? -1 : KeyValueText.FindValueStart(field.Value, ClassicHostKey, '=');
+                        int start = KeyValueText.FindValueStart(field.Value, ClassicHostKey, '=');
                         if (start >= 0)
                         {
                             context = field.Value;
+                            contextIndex = index;
                             hostStart = start;
                         }
-                    }
-                    else
-                    {
-                        detail = field.Value;
                     }
                 }
                 else if (string.Equals(field.Key, "Message", StringComparison.OrdinalIgnoreCase))
@@ -170,6 +182,7 @@ namespace BehaviorBlocking.Events
                 }
             }
 
+            string? detail = context is not null && lastIndex > contextIndex ? last : null;
             if (context is null && message is not null)
             {
                 // Message-only form: the same key=value block, and for 800 a "Details:" section after it.
@@ -232,6 +245,30 @@ namespace BehaviorBlocking.Events
             }
 
             return -1;
+        }
+
+        // The n of a "Data_n" key, or -1 for any other key.
+        private static int DataIndex(string key)
+        {
+            if (key.Length <= DataPrefix.Length || key.Length > DataPrefix.Length + 6
+                || string.Compare(key, 0, DataPrefix, 0, DataPrefix.Length, StringComparison.OrdinalIgnoreCase) != 0)
+            {
+                return -1;
+            }
+
+            int index = 0;
+            for (int i = DataPrefix.Length; i < key.Length; i++)
+            {
+                char c = key[i];
+                if (c < '0' || c > '9')
+                {
+                    return -1;
+                }
+
+                index = (index * 10) + (c - '0');
+            }
+
+            return index;
         }
 
         private static int SkipBlanks(string text, int index)

@@ -38,7 +38,7 @@ namespace BehaviorBlocking.Events
                     draft.TargetPath = EventFieldParser.Name(record.GetField("TargetServerName"));
                     draft.Details = EventFieldParser.Text(record.GetField("TargetInfo"));
                     draft.DestinationIp = EventFieldParser.IpAddress(record.GetField("IpAddress"));
-                    draft.DestinationPort = EventFieldParser.Integer(record.GetField("IpPort"));
+                    draft.DestinationPort = EventFieldParser.Port(record.GetField("IpPort"));
                     break;
 
                 case 4672:
@@ -50,7 +50,7 @@ namespace BehaviorBlocking.Events
                 case 4697:
                     draft.Kind = EventKind.ServiceInstall;
                     draft.User = SubjectAccount(record);
-                    draft.ProcessId = EventFieldParser.Integer(record.GetField("ClientProcessId"));
+                    draft.ProcessId = EventFieldParser.ProcessId(record.GetField("ClientProcessId"));
                     draft.TargetName = EventFieldParser.Name(record.GetField("ServiceName"));
                     draft.TargetPath = EventFieldParser.Name(record.GetField("ServiceFileName"));
                     draft.Details = EventFieldParser.Text(record.GetField("ServiceAccount"));
@@ -63,7 +63,7 @@ namespace BehaviorBlocking.Events
                 case 4702: // updated
                     draft.Kind = EventKind.ScheduledTask;
                     draft.User = SubjectAccount(record);
-                    draft.ProcessId = EventFieldParser.Integer(record.GetField("ClientProcessId"));
+                    draft.ProcessId = EventFieldParser.ProcessId(record.GetField("ClientProcessId"));
                     draft.TargetName = EventFieldParser.Name(record.GetField("TaskName"));
                     draft.Details = EventFieldParser.Text(record.GetField(record.EventId == 4702 ? "TaskContentNew" : "TaskContent"));
                     break;
@@ -118,7 +118,7 @@ namespace BehaviorBlocking.Events
                     draft.TargetName = EventFieldParser.Name(record.GetField("ServiceName"));
                     draft.Details = EventFieldParser.Text(record.GetField(record.EventId == 4771 ? "Status" : "TicketEncryptionType"));
                     draft.DestinationIp = EventFieldParser.IpAddress(record.GetField("IpAddress"));
-                    draft.DestinationPort = EventFieldParser.Integer(record.GetField("IpPort"));
+                    draft.DestinationPort = EventFieldParser.Port(record.GetField("IpPort"));
                     break;
 
                 case 4656: // handle requested
@@ -239,10 +239,10 @@ namespace BehaviorBlocking.Events
         {
             // In 4688 ProcessId is the creator (parent); NewProcessId is the new process.
             draft.Kind = EventKind.ProcessStart;
-            draft.ProcessId = EventFieldParser.Integer(record.GetField("NewProcessId"));
+            draft.ProcessId = EventFieldParser.ProcessId(record.GetField("NewProcessId"));
             draft.Image = EventFieldParser.Name(record.GetField("NewProcessName"));
             draft.CommandLine = EventFieldParser.Text(record.GetField("CommandLine"));
-            draft.ParentProcessId = EventFieldParser.Integer(record.GetField("ProcessId"));
+            draft.ParentProcessId = EventFieldParser.ProcessId(record.GetField("ProcessId"));
             draft.ParentImage = EventFieldParser.Name(record.GetField("ParentProcessName"));
 
             // The Target* account is the new process's token; older systems leave it out or as "-".
@@ -258,7 +258,7 @@ namespace BehaviorBlocking.Events
             draft.TargetName = TargetAccount(record);
             draft.LogonType = EventFieldParser.Integer(record.GetField("LogonType"));
             draft.DestinationIp = EventFieldParser.IpAddress(record.GetField("IpAddress"));
-            draft.DestinationPort = EventFieldParser.Integer(record.GetField("IpPort"));
+            draft.DestinationPort = EventFieldParser.Port(record.GetField("IpPort"));
             if (succeeded)
             {
                 draft.Details = EventFieldParser.Text(record.GetField("AuthenticationPackageName"));
@@ -278,7 +278,7 @@ namespace BehaviorBlocking.Events
             draft.TargetPath = EventFieldParser.Name(record.GetField("RelativeTargetName")) ?? EventFieldParser.Name(record.GetField("ShareLocalPath"));
             draft.Details = EventFieldParser.Text(record.GetField("AccessMask"));
             draft.DestinationIp = EventFieldParser.IpAddress(record.GetField("IpAddress"));
-            draft.DestinationPort = EventFieldParser.Integer(record.GetField("IpPort"));
+            draft.DestinationPort = EventFieldParser.Port(record.GetField("IpPort"));
         }
 
         private static void MapRegistryValue(EventRecord record, ref EventDraft draft)
@@ -305,7 +305,7 @@ namespace BehaviorBlocking.Events
 
         private static void ReadActorProcess(EventRecord record, ref EventDraft draft)
         {
-            draft.ProcessId = EventFieldParser.Integer(record.GetField("ProcessId"));
+            draft.ProcessId = EventFieldParser.ProcessId(record.GetField("ProcessId"));
             draft.Image = EventFieldParser.Name(record.GetField("ProcessName"));
         }
 

@@ -20,7 +20,7 @@ namespace BehaviorBlocking.Events
                     draft.CommandLine = EventFieldParser.Text(record.GetField("CommandLine"));
                     draft.Hashes = EventFieldParser.Name(record.GetField("Hashes"));
                     draft.ParentProcessGuid = EventFieldParser.Guid(record.GetField("ParentProcessGuid"));
-                    draft.ParentProcessId = EventFieldParser.Integer(record.GetField("ParentProcessId"));
+                    draft.ParentProcessId = EventFieldParser.ProcessId(record.GetField("ParentProcessId"));
                     draft.ParentImage = EventFieldParser.Name(record.GetField("ParentImage"));
                     draft.ParentCommandLine = EventFieldParser.Text(record.GetField("ParentCommandLine"));
                     break;
@@ -39,9 +39,9 @@ namespace BehaviorBlocking.Events
                     draft.Protocol = EventFieldParser.Name(record.GetField("Protocol"));
                     draft.Initiated = EventFieldParser.Boolean(record.GetField("Initiated"));
                     draft.SourceIp = EventFieldParser.Name(record.GetField("SourceIp"));
-                    draft.SourcePort = EventFieldParser.Integer(record.GetField("SourcePort"));
+                    draft.SourcePort = EventFieldParser.Port(record.GetField("SourcePort"));
                     draft.DestinationIp = EventFieldParser.Name(record.GetField("DestinationIp"));
-                    draft.DestinationPort = EventFieldParser.Integer(record.GetField("DestinationPort"));
+                    draft.DestinationPort = EventFieldParser.Port(record.GetField("DestinationPort"));
                     draft.DestinationHostname = EventFieldParser.Name(record.GetField("DestinationHostname"));
                     break;
 
@@ -72,11 +72,11 @@ namespace BehaviorBlocking.Events
                 case 8:
                     draft.Kind = EventKind.RemoteThread;
                     draft.ProcessGuid = EventFieldParser.Guid(record.GetField("SourceProcessGuid"));
-                    draft.ProcessId = EventFieldParser.Integer(record.GetField("SourceProcessId"));
+                    draft.ProcessId = EventFieldParser.ProcessId(record.GetField("SourceProcessId"));
                     draft.Image = EventFieldParser.Name(record.GetField("SourceImage"));
                     draft.User = EventFieldParser.Name(record.GetField("SourceUser"));
                     draft.TargetProcessGuid = EventFieldParser.Guid(record.GetField("TargetProcessGuid"));
-                    draft.TargetProcessId = EventFieldParser.Integer(record.GetField("TargetProcessId"));
+                    draft.TargetProcessId = EventFieldParser.ProcessId(record.GetField("TargetProcessId"));
                     draft.TargetImage = EventFieldParser.Name(record.GetField("TargetImage"));
                     draft.TargetPath = EventFieldParser.Name(record.GetField("StartModule"));
                     draft.TargetName = EventFieldParser.Name(record.GetField("StartFunction"));
@@ -94,11 +94,11 @@ namespace BehaviorBlocking.Events
                     // the lookup ignores case, so either spelling matches.
                     draft.Kind = EventKind.ProcessAccess;
                     draft.ProcessGuid = EventFieldParser.Guid(record.GetField("SourceProcessGUID"));
-                    draft.ProcessId = EventFieldParser.Integer(record.GetField("SourceProcessId"));
+                    draft.ProcessId = EventFieldParser.ProcessId(record.GetField("SourceProcessId"));
                     draft.Image = EventFieldParser.Name(record.GetField("SourceImage"));
                     draft.User = EventFieldParser.Name(record.GetField("SourceUser"));
                     draft.TargetProcessGuid = EventFieldParser.Guid(record.GetField("TargetProcessGUID"));
-                    draft.TargetProcessId = EventFieldParser.Integer(record.GetField("TargetProcessId"));
+                    draft.TargetProcessId = EventFieldParser.ProcessId(record.GetField("TargetProcessId"));
                     draft.TargetImage = EventFieldParser.Name(record.GetField("TargetImage"));
                     draft.Details = EventFieldParser.Text(record.GetField("GrantedAccess"));
                     break;
@@ -240,7 +240,7 @@ namespace BehaviorBlocking.Events
         private static void ReadActor(EventRecord record, ref EventDraft draft)
         {
             draft.ProcessGuid = EventFieldParser.Guid(record.GetField("ProcessGuid"));
-            draft.ProcessId = EventFieldParser.Integer(record.GetField("ProcessId"));
+            draft.ProcessId = EventFieldParser.ProcessId(record.GetField("ProcessId"));
             draft.Image = EventFieldParser.Name(record.GetField("Image"));
             draft.User = EventFieldParser.Name(record.GetField("User"));
         }
