@@ -1,4 +1,5 @@
 using System;
+using BehaviorBlocking.Internal;
 
 namespace BehaviorBlocking.Events
 {
@@ -214,70 +215,10 @@ namespace BehaviorBlocking.Events
 
         /// <summary>
         /// Parses Sysmon's <c>UtcTime</c> (<c>yyyy-MM-dd HH:mm:ss.fff</c>, UTC; 0 to 7 fraction
-        /// digits accepted) without allocating. The ISO form some collectors re-render it in
-        /// (<c>yyyy-MM-ddTHH:mm:ss.fffffffZ</c>) is accepted too.
+        /// digits) and the ISO form some collectors re-render it in, strictly: anything else is
+        /// rejected so the record's <c>TimeCreated</c> is used instead.
         /// </summary>
-        public static bool TryParseSysmonUtcTime(string? value, out DateTimeOffset time)
-        {
-            time = default;
-            if (value is null || value.Length < 19)
-            {
-                return false;
-            }
-
-            if (value[4] != '-' || value[7] != '-' || (value[10] != ' ' && value[10] != 'T') || value[13] != ':' || value[16] != ':')
-            {
-                return false;
-            }
-
-            int length = value.Length;
-            if (value[length - 1] == 'Z' || value[length - 1] == 'z')
-            {
-                length--;
-            }
-
-            int year = Digits(value, 0, 4);
-            int month = Digits(value, 5, 2);
-            int day = Digits(value, 8, 2);
-            int hour = Digits(value, 11, 2);
-            int minute = Digits(value, 14, 2);
-            int second = Digits(value, 17, 2);
-            if (year < 1 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59)
-            {
-                return false;
-            }
-
-            if (day > DateTime.DaysInMonth(year, month))
-            {
-                return false;
-            }
-
-            long fractionTicks = 0;
-            if (length > 19)
-            {
-                int digitCount = length - 20;
-                if (value[19] != '.' || digitCount < 1 || digitCount > 7)
-                {
-                    return false;
-                }
-
-                int fraction = Digits(value, 20, digitCount);
-                if (fraction < 0)
-                {
-                    return false;
-                }
-
-                fractionTicks = fraction;
-                for (int i = digitCount; i < 7; i++)
-                {
-                    fractionTicks *= 10;
-                }
-            }
-
-            var utc = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Utc);
-            time = new DateTimeOffset(utc.Ticks + fractionTicks, TimeSpan.Zero);
-            return true;
-        }
+        public static bool TryParseSysmonUtcTime(string? value, out DateTimeOffset time) => IsoTime.TryParseStrict(value, out time);
 
         private static int Digits(string value, int start, int count)
         {

@@ -26,6 +26,13 @@ namespace BehaviorBlocking.Internal
             return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
         }
 
+        /// <summary>Parses only the fixed form of <see cref="TryParse"/> (at most 7 fraction digits), with no lenient fallback.</summary>
+        public static bool TryParseStrict(string? text, out DateTimeOffset value)
+        {
+            value = default;
+            return !string.IsNullOrEmpty(text) && TryParseFixed(text!, out value);
+        }
+
         private static bool TryParseFixed(string s, out DateTimeOffset value)
         {
             value = default;
@@ -49,12 +56,14 @@ namespace BehaviorBlocking.Internal
                 long scale = TimeSpan.TicksPerSecond;
                 while (i < s.Length && s[i] >= '0' && s[i] <= '9')
                 {
-                    if (digits < 7)
+                    if (digits == 7)
                     {
-                        scale /= 10;
-                        fractionTicks += (s[i] - '0') * scale;
+                        // Finer than a tick: not a form any sensor writes.
+                        return false;
                     }
 
+                    scale /= 10;
+                    fractionTicks += (s[i] - '0') * scale;
                     digits++;
                     i++;
                 }

@@ -160,21 +160,10 @@ namespace BehaviorBlocking.Sensors.Replay
             return got;
         }
 
-        /// <summary>
-        /// Decompressed gzip content that fails at its end when the length does not match the trailer:
-        /// the runtime's decompressor ends silently on a truncated file, which would pass a cut recording off as complete.
-        /// </summary>
-        private sealed class TrailerCheckedStream : Stream
+        /// <summary>A read-only, forward-only wrapper over another stream, which it owns.</summary>
+        private abstract class ForwardOnlyStream : Stream
         {
-            private readonly Stream _inner;
-            private readonly uint? _expectedSize;
-            private long _length;
-
-            public TrailerCheckedStream(Stream inner, uint? expectedSize)
-            {
-                _inner = inner;
-                _expectedSize = expectedSize;
-            }
+            protected ForwardOnlyStream(Stream inner) => Inner = inner;
 
             public override bool CanRead => true;
 
@@ -186,18 +175,7 @@ namespace BehaviorBlocking.Sensors.Replay
 
             public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-            public override int Read(byte[] buffer, int offset, int count)
-            {
-                int n = _inner.Read(buffer, offset, count);
-                _length += n;
-                if (n == 0 && count > 0 && _expectedSize.HasValue && (uint)_length != _expectedSize.Value)
-                {
-                    throw new InvalidDataException(
-                        "the gzip data ends after " + _length + " bytes but its trailer records " + _expectedSize.Value + " (truncated or corrupt file)");
-                }
-
-                return n;
-            }
+            protected Stream Inner { get; }
 
             public override void Flush()
             {
@@ -213,36 +191,58 @@ namespace BehaviorBlocking.Sensors.Replay
             {
                 if (disposing)
                 {
-                    _inner.Dispose();
+                    Inner.Dispose();
                 }
 
                 base.Dispose(disposing);
             }
         }
 
-        /// <summary>A read-only stream that can look at its first bytes without consuming them.</summary>
-        private sealed class PeekableStream : Stream
+        /// <summary>
+        /// Decompressed gzip content that fails at its end when the length does not match the trailer:
+        /// the runtime's decompressor ends silently on a truncated file, which would pass a cut recording off as complete.
+        /// </summary>
+        private sealed class TrailerCheckedStream : ForwardOnlyStream
         {
-            private readonly Stream _inner;
+            private readonly uint? _expectedSize;
+            private long _length;
+
+            public TrailerCheckedStream(Stream inner, uint? expectedSize)
+                : base(inner)
+            {
+                _expectedSize = expectedSize;
+            }
+
+            public override int Read(byte[] buffer, int offset, int count)
+            {
+                int n = Inner.Read(buffer, offset, count);
+                _length += n;
+                if (n == 0 && count > 0 && _expectedSize.HasValue && (uint)_length != _expectedSize.Value)
+                {
+                    throw new InvalidDataException(
+                        "the gzip data ends after " + _length + " bytes but its trailer records " + _expectedSize.Value + " (truncated or corrupt file)");
+                }
+
+                return n;
+            }
+
+        }
+
+        /// <summary>A read-only stream that can look at its first bytes without consuming them.</summary>
+        private sealed class PeekableStream : ForwardOnlyStream
+        {
             private readonly byte[] _head = new byte[4096];
             private int _headLength;
             private int _headPosition;
 
-            public PeekableStream(Stream inner) => _inner = inner;
-
-            public override bool CanRead => true;
-
-            public override bool CanSeek => false;
-
-            public override bool CanWrite => false;
-
-            public override long Length => throw new NotSupportedException();
-
-            public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+            public PeekableStream(Stream inner)
+                : base(inner)
+            {
+            }
 
             public byte FirstNonBlank()
             {
-                _headLength = _inner.Read(_head, 0, _head.Length);
+                _headLength = Inner.Read(_head, 0, _head.Length);
                 for (int i = 0; i < _headLength; i++)
                 {
                     byte b = _head[i];
@@ -265,28 +265,9 @@ namespace BehaviorBlocking.Sensors.Replay
                     return n;
                 }
 
-                return _inner.Read(buffer, offset, count);
+                return Inner.Read(buffer, offset, count);
             }
 
-            public override void Flush()
-            {
-            }
-
-            public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-            public override void SetLength(long value) => throw new NotSupportedException();
-
-            public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-
-            protected override void Dispose(bool disposing)
-            {
-                if (disposing)
-                {
-                    _inner.Dispose();
-                }
-
-                base.Dispose(disposing);
-            }
         }
     }
 }
