@@ -35,6 +35,7 @@ namespace BehaviorBlocking.Cli
             {
                 ScanCommand.Create(console),
                 DetectionsCommand.Create(console),
+                BenchCommand.Create(console),
             };
 
             ParseResult parsed = root.Parse(args);
