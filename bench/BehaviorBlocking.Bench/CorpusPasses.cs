@@ -315,6 +315,14 @@ namespace BehaviorBlocking.Bench
 
                 _perTree.RecordTicks(Stopwatch.GetTimestamp() - start);
             }
+
+            public void OnRecordingEnd(IDetectionSink sink)
+            {
+                for (int i = 0; i < _inner.Count; i++)
+                {
+                    _inner[i].OnRecordingEnd(sink);
+                }
+            }
         }
     }
 }
