@@ -162,10 +162,11 @@ namespace BehaviorBlocking.Tests.Rules
             Assert.Contains("modifier 'sounds_like'", Reason("badmod.yml"));
             Assert.Contains("category 'firewall'", Reason("badsrc.yml"));
             Assert.Contains("product 'linux'", Reason("linux.yml"));
-            Assert.Contains("parenthesis", Reason("badcond.yml"));
+            Assert.Contains("condition 'sel and (': the condition ends too early", Reason("badcond.yml"));
             Assert.Contains("aggregations", Reason("agg.yml"));
             Assert.Contains("no id", Reason("noid.yml"));
-            Assert.Contains("already has id good", Reason("dup.yml"));
+            Assert.Contains("already has id good", Reason("good.yml"));
+            Assert.EndsWith("dup.yml", rules.Rules[0].SourceFile);
             Assert.Contains("invalid YAML", Reason("yaml.yml"));
             Assert.Contains("neither detection nor correlation", Reason("notarule.yml"));
         }
