@@ -425,22 +425,13 @@ namespace BehaviorBlocking.Rules
             return new FieldMatcher(field, reader, compiled, all && compiled.Length > 0, matchNull, null);
         }
 
-        private static ValuePattern BuildPattern(string value, string? shape, bool cased)
+        private static ValuePattern BuildPattern(string value, string? shape, bool cased) => shape switch
         {
-            switch (shape)
-            {
-                case "contains":
-                    return ValuePattern.FromSigma(EndsWithStar(value) ? "*" + value : "*" + value + "*", cased);
-                case "startswith":
-                    return ValuePattern.FromSigma(value + "*", cased);
-                case "endswith":
-                    return ValuePattern.FromSigma("*" + value, cased);
-                default:
-                    return ValuePattern.FromSigma(value, cased);
-            }
-        }
-
-        private static bool EndsWithStar(string value) => value.Length > 0 && value[value.Length - 1] == '*' && (value.Length == 1 || value[value.Length - 2] != '\\');
+            "contains" => ValuePattern.FromSigma(value, cased, leadingWildcard: true, trailingWildcard: true),
+            "startswith" => ValuePattern.FromSigma(value, cased, leadingWildcard: false, trailingWildcard: true),
+            "endswith" => ValuePattern.FromSigma(value, cased, leadingWildcard: true, trailingWildcard: false),
+            _ => ValuePattern.FromSigma(value, cased),
+        };
 
         private static IEnumerable<string> WindashVariants(string value)
         {

@@ -38,9 +38,26 @@ namespace BehaviorBlocking.Rules
         public string? Literal => _shape == Shape.Glob || _shape == Shape.Any ? null : _literal;
 
         /// <summary>Compiles a Sigma value that may carry wildcards and escapes.</summary>
-        public static ValuePattern FromSigma(string value, bool cased)
+        public static ValuePattern FromSigma(string value, bool cased) => FromSigma(value, cased, leadingWildcard: false, trailingWildcard: false);
+
+        /// <summary>
+        /// Compiles a Sigma value and adds wildcards around it as tokens (the contains, startswith and
+        /// endswith modifiers), so a value ending in a backslash keeps it literal.
+        /// </summary>
+        public static ValuePattern FromSigma(string value, bool cased, bool leadingWildcard, bool trailingWildcard)
         {
             var tokens = Tokenize(value);
+            if (leadingWildcard)
+            {
+                tokens.Insert(0, new Token(string.Empty, true, false));
+            }
+
+            if (trailingWildcard)
+            {
+                tokens.Add(new Token(string.Empty, true, false));
+            }
+
+            tokens = MergeStars(tokens);
             bool leadingStar = tokens.Count > 0 && tokens[0].IsStar;
             bool trailingStar = tokens.Count > 1 && tokens[tokens.Count - 1].IsStar;
             int wildcards = 0;
@@ -121,7 +138,7 @@ namespace BehaviorBlocking.Rules
             }
         }
 
-        /// <summary>Escapes a literal so that <see cref="FromSigma"/> reads it back unchanged.</summary>
+        /// <summary>Escapes a literal so that <see cref="FromSigma(string, bool)"/> reads it back unchanged.</summary>
         public static string Escape(string literal) => literal.Replace("\\", "\\\\").Replace("*", "\\*").Replace("?", "\\?");
 
         private bool GlobMatch(string value, int position, int segment)
@@ -182,6 +199,22 @@ namespace BehaviorBlocking.Rules
             }
 
             return position == value.Length;
+        }
+
+        private static List<Token> MergeStars(List<Token> tokens)
+        {
+            var merged = new List<Token>(tokens.Count);
+            foreach (Token t in tokens)
+            {
+                if (t.IsStar && merged.Count > 0 && merged[merged.Count - 1].IsStar)
+                {
+                    continue;
+                }
+
+                merged.Add(t);
+            }
+
+            return merged;
         }
 
         private static bool HasQuestion(List<Token> tokens)

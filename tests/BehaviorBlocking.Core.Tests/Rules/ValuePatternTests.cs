@@ -29,6 +29,15 @@ namespace BehaviorBlocking.Tests.Rules
             Assert.Equal(expected, ValuePattern.FromSigma(pattern, cased: false).IsMatch(value));
         }
 
+        [Theory]
+        [InlineData("\\Run\\", "HKU\\x\\Run\\Updater", true)]
+        [InlineData("\\Run\\", "HKU\\x\\Run*", false)]
+        [InlineData("a*", "xa-b", true)]
+        public void FromSigma_WildcardsAddedByModifiers_KeepTrailingBackslashLiteral(string value, string text, bool expected)
+        {
+            Assert.Equal(expected, ValuePattern.FromSigma(value, cased: false, leadingWildcard: true, trailingWildcard: true).IsMatch(text));
+        }
+
         [Fact]
         public void IsMatch_Cased_ComparesExactly()
         {
