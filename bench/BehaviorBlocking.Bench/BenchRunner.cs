@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Rules;
 using BehaviorBlocking.Sensors.Replay;
 
 namespace BehaviorBlocking.Bench
@@ -22,7 +23,13 @@ namespace BehaviorBlocking.Bench
         /// <summary>Detections written in the store measurement.</summary>
         public int StoreDetections { get; init; } = 20_000;
 
-        /// <summary>The detectors the engine runs (the same set as a scan).</summary>
+        /// <summary>The built-in rule pack's directory; null to measure without it.</summary>
+        public string? BuiltInRules { get; init; }
+
+        /// <summary>Rules in the generated rule set (the rule engine's scaling measurement).</summary>
+        public int GeneratedRules { get; init; } = 3000;
+
+        /// <summary>Detectors run beside the rules.</summary>
         public Func<IReadOnlyList<IDetector>> Detectors { get; init; } = () => Array.Empty<IDetector>();
 
         /// <summary>Receives a line as each step starts and ends.</summary>
@@ -44,8 +51,10 @@ namespace BehaviorBlocking.Bench
             ("engine: read records", CorpusPasses.ReadRecords),
             ("engine: read + normalize", CorpusPasses.Normalize),
             ("engine: read + normalize + graph", CorpusPasses.Graph),
-            ("engine: full pipeline, one thread", CorpusPasses.PipelineSingleThread),
-            ("engine: full pipeline, reader thread + consumer", CorpusPasses.PipelineThreaded),
+            ("engine: full pipeline without rules, one thread", CorpusPasses.PipelineSingleThread),
+            ("engine: full pipeline without rules, reader thread + consumer", CorpusPasses.PipelineThreaded),
+            ("engine: full pipeline with the built-in rules", CorpusPasses.PipelineBuiltInRules),
+            ("engine: full pipeline with generated rules", CorpusPasses.PipelineGeneratedRules),
             ("stage shares", CorpusPasses.StageShares),
             ("latency: event to verdict (pipeline)", CorpusPasses.PipelineLatency),
             ("store: upsert and query", StoreBench.Run),
@@ -82,6 +91,7 @@ namespace BehaviorBlocking.Bench
     public sealed class BenchContext
     {
         private readonly List<LatencyHistogram> _latencies = new List<LatencyHistogram>();
+        private RuleSet? _builtIn;
 
         internal BenchContext(BenchOptions options, BenchReport report, IReadOnlyList<string> files)
         {
@@ -155,6 +165,24 @@ namespace BehaviorBlocking.Bench
             var histogram = new LatencyHistogram(name);
             _latencies.Add(histogram);
             return histogram;
+        }
+
+        /// <summary>The built-in rule pack, loaded once per run (empty when not configured).</summary>
+        public RuleSet BuiltInRules => _builtIn ??= Options.BuiltInRules is null
+            ? RuleSet.Empty
+            : RuleSet.Load(new[] { new RuleSource(Options.BuiltInRules, "builtin") });
+
+        /// <summary>The detectors of a normal scan: the built-in rules and any extra detectors.</summary>
+        public IReadOnlyList<IDetector> ScanDetectors()
+        {
+            var detectors = new List<IDetector>();
+            if (BuiltInRules.Rules.Count > 0)
+            {
+                detectors.Add(new RuleDetector(BuiltInRules));
+            }
+
+            detectors.AddRange(Options.Detectors());
+            return detectors;
         }
 
         /// <summary>The throughput result of an earlier step, by name.</summary>

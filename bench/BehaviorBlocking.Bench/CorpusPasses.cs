@@ -8,6 +8,7 @@ using BehaviorBlocking.Events;
 using BehaviorBlocking.Graph;
 using BehaviorBlocking.Internal;
 using BehaviorBlocking.Pipeline;
+using BehaviorBlocking.Rules;
 using BehaviorBlocking.Sensors.Replay;
 
 namespace BehaviorBlocking.Bench
@@ -25,6 +26,8 @@ namespace BehaviorBlocking.Bench
         public const string Graphed = "engine.graph";
         public const string Single = "engine.pipeline";
         public const string Threaded = "engine.pipeline-threaded";
+        public const string WithBuiltIn = "engine.pipeline+builtin-rules";
+        public const string WithGenerated = "engine.pipeline+generated-rules";
         private const int MaxRecordBytes = 16 * 1024 * 1024;
 
         public static void SplitLines(BenchContext context)
@@ -141,9 +144,48 @@ namespace BehaviorBlocking.Bench
             });
         }
 
-        public static void PipelineSingleThread(BenchContext context) => Scan(context, Single, pipelined: false);
+        public static void PipelineSingleThread(BenchContext context) => Scan(context, Single, pipelined: false, context.Options.Detectors);
 
-        public static void PipelineThreaded(BenchContext context) => Scan(context, Threaded, pipelined: true);
+        public static void PipelineThreaded(BenchContext context) => Scan(context, Threaded, pipelined: true, context.Options.Detectors);
+
+        public static void PipelineBuiltInRules(BenchContext context)
+        {
+            if (context.BuiltInRules.Rules.Count == 0)
+            {
+                context.Report.Notes.Add("built-in rules: none configured, pass skipped");
+                return;
+            }
+
+            ThroughputResult with = Scan(context, WithBuiltIn, pipelined: false, context.ScanDetectors);
+            context.Report.Notes.Add($"built-in rules: {context.BuiltInRules.Rules.Count} rules (set {context.BuiltInRules.Version})");
+            Ratio(context, "builtin-rules/no-rules (one thread)", with);
+        }
+
+        public static void PipelineGeneratedRules(BenchContext context)
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "behaviorblocking-bench-rules-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                GeneratedRules.Write(dir, context.Options.GeneratedRules);
+                RuleSet rules = RuleSet.Load(new[] { new RuleSource(dir, "generated") });
+                context.Report.Notes.Add($"generated rules: {rules.Rules.Count} loaded, {rules.Skipped.Count} skipped");
+                ThroughputResult with = Scan(context, WithGenerated, pipelined: false, () => new IDetector[] { new RuleDetector(rules) });
+                Ratio(context, "generated-rules/no-rules (one thread)", with);
+            }
+            finally
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+
+        private static void Ratio(BenchContext context, string name, ThroughputResult with)
+        {
+            ThroughputResult? without = context.Find(Single);
+            if (without is not null && without.EventsPerSecond > 0)
+            {
+                context.Report.Ratios[name] = Math.Round(with.EventsPerSecond / without.EventsPerSecond, 3);
+            }
+        }
 
         public static void StageShares(BenchContext context)
         {
@@ -202,7 +244,7 @@ namespace BehaviorBlocking.Bench
             LatencyHistogram perEvent = context.Latency("pipeline.event (graph + detectors)");
             LatencyHistogram perTree = context.Latency("detectors.tree-verdict");
             LatencyHistogram perNormalize = context.Latency("normalize.event");
-            var timed = new TimedDetectors(context.Options.Detectors(), perTree);
+            var timed = new TimedDetectors(context.ScanDetectors(), perTree);
             var pipeline = new BehaviorPipeline(new IDetector[] { timed }, _ => { });
             var normalizer = new WindowsEventNormalizer();
             ForEachRecord(context, record =>
@@ -223,11 +265,11 @@ namespace BehaviorBlocking.Bench
             }
         }
 
-        private static void Scan(BenchContext context, string name, bool pipelined)
+        private static ThroughputResult Scan(BenchContext context, string name, bool pipelined, Func<IReadOnlyList<IDetector>> detectors)
         {
-            context.Measure(name, pipelined ? "reader thread + consumer" : "one thread", () =>
+            return context.Measure(name, pipelined ? "reader thread + consumer" : "one thread", () =>
             {
-                var pipeline = new BehaviorPipeline(context.Options.Detectors(), _ => { });
+                var pipeline = new BehaviorPipeline(detectors(), _ => { });
                 var scanner = new ReplayScanner(new WindowsEventNormalizer(), pipeline, new ReplayScanOptions { Pipelined = pipelined });
                 return scanner.Run(new[] { context.Options.Corpus }, _ => { }).Events;
             });

@@ -24,7 +24,7 @@ namespace BehaviorBlocking.Bench
                 long allocatedBefore = GC.GetTotalAllocatedBytes(precise: false);
                 var generator = new SyntheticTelemetry();
                 var normalizer = new WindowsEventNormalizer();
-                var pipeline = new BehaviorPipeline(context.Options.Detectors(), _ => { });
+                var pipeline = new BehaviorPipeline(context.ScanDetectors(), _ => { });
                 using ResourceSampler sampler = ResourceSampler.Start(50);
                 var clock = Stopwatch.StartNew();
                 for (long i = 0; i < size; i++)

@@ -48,7 +48,8 @@ namespace BehaviorBlocking.Cli
                     Repeat = parsed.GetValue(repeat) ?? (isQuick ? 1 : 2),
                     ScalingSizes = isQuick ? new long[] { 10_000, 100_000 } : new long[] { 10_000, 100_000, 1_000_000, 10_000_000 },
                     StoreDetections = isQuick ? 2_000 : 20_000,
-                    Detectors = console.Detectors,
+                    BuiltInRules = Program.BuiltInRulesDirectory,
+                    Detectors = console.ExtraDetectors,
                     Progress = line => console.Error.WriteLine(line),
                 };
                 BenchReport report;
