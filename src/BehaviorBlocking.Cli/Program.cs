@@ -37,6 +37,7 @@ namespace BehaviorBlocking.Cli
                 DetectionsCommand.Create(console),
                 BenchCommand.Create(console),
                 RulesCommand.Create(console),
+                EvaluateCommand.Create(console),
             };
 
             ParseResult parsed = root.Parse(args);

@@ -1,0 +1,137 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using BehaviorBlocking.Evaluation;
+using BehaviorBlocking.Rules;
+
+namespace BehaviorBlocking.Cli
+{
+    /// <summary><c>behaviorblock evaluate</c>: detection rate per labeled tactic, noise, confusion and rule cost on a corpus.</summary>
+    internal static class EvaluateCommand
+    {
+        public static Command Create(CliConsole console)
+        {
+            var corpus = new Option<string>("--corpus") { Description = "Labeled recordings (a directory).", Required = true };
+            var labels = new Option<string?>("--labels") { Description = "file,tactic,technique,benign CSV (default: labels.csv in the corpus)." };
+            var missed = new Option<bool>("--missed") { Description = "Also list the labeled files that were not detected with their tactic." };
+            var command = new Command("evaluate", "Score the detector on a labeled corpus.") { corpus, labels, missed };
+            var rules = new RuleOptions();
+            rules.AddTo(command);
+            command.SetAction(parsed =>
+            {
+                string dir = parsed.GetValue(corpus)!;
+                string labelFile = parsed.GetValue(labels) ?? Path.Combine(dir, "labels.csv");
+                if (!Directory.Exists(dir))
+                {
+                    console.Error.WriteLine($"behaviorblock: InputNotFound: no corpus directory at '{dir}'.");
+                    return Program.ExitNoInput;
+                }
+
+                if (!File.Exists(labelFile))
+                {
+                    console.Error.WriteLine($"behaviorblock: InputNotFound: no labels at '{labelFile}' (give --labels).");
+                    return Program.ExitNoInput;
+                }
+
+                try
+                {
+                    RuleSet ruleSet = rules.Load(parsed, console);
+                    int problems = 0;
+                    EvaluationReport report = CorpusEvaluator.Run(dir, CorpusEvaluator.ReadLabels(labelFile), ruleSet, console.ExtraDetectors(),
+                        problem =>
+                        {
+                            if (++problems <= 20)
+                            {
+                                console.Error.WriteLine("behaviorblock: warning: " + problem);
+                            }
+                        });
+                    Write(console.Out, report, parsed.GetValue(missed));
+                    return Program.ExitOk;
+                }
+                catch (BehaviorBlockingException ex)
+                {
+                    console.Fail(ex);
+                    return Program.ExitNoInput;
+                }
+            });
+            return command;
+        }
+
+        private static void Write(TextWriter o, EvaluationReport r, bool listMissed)
+        {
+            CultureInfo c = CultureInfo.InvariantCulture;
+            o.WriteLine(string.Format(c, "rule set {0}: {1} rules, {2} skipped; {3:N0} events in {4} files, {5:N1} s",
+                r.RuleSet.Version, r.RuleSet.Rules.Count, r.RuleSet.Skipped.Count, r.Scan.Events, r.Scan.Files, r.Scan.Elapsed.TotalSeconds));
+            o.WriteLine();
+            o.WriteLine("| tactic | files | detected | rate |");
+            o.WriteLine("|---|---:|---:|---:|");
+            foreach (TacticRate t in r.PerTactic)
+            {
+                o.WriteLine(string.Format(c, "| {0} | {1} | {2} | {3:P1} |", t.Tactic, t.Files, t.Detected, t.Rate));
+            }
+
+            o.WriteLine(string.Format(c, "| **all** | {0} | {1} | {2:P1} |", r.Overall.Files, r.Overall.Detected, r.Overall.Rate));
+            o.WriteLine();
+            o.WriteLine(string.Format(c, "detections per file: median {0:N1}, mean {1:N2}, max {2}; per 100k events: {3:N1}; benign files with detections: {4}; unlabeled files: {5}",
+                r.MedianDetectionsPerFile, r.MeanDetectionsPerFile, r.Files.Count == 0 ? 0 : r.Files.Max(f => f.Detections.Count), r.DetectionsPer100kEvents,
+                r.BenignFilesWithDetections, r.UnlabeledFiles));
+            o.WriteLine();
+            string[] detectedColumns = r.Confusion().Select(x => x.Detected).Distinct()
+                .OrderBy(x => x == "none" ? 1 : 0).ThenBy(x => x, StringComparer.Ordinal).ToArray();
+            o.WriteLine("confusion (rows: labeled tactic; columns: tactics detected in the file; cells: files)");
+            o.WriteLine();
+            o.WriteLine("| label | " + string.Join(" | ", detectedColumns.Select(Short)) + " |");
+            o.WriteLine("|---|" + string.Concat(detectedColumns.Select(_ => "---:|")));
+            var cells = r.Confusion().ToDictionary(x => (x.Label, x.Detected), x => x.Files);
+            foreach (TacticRate t in r.PerTactic)
+            {
+                o.WriteLine("| " + t.Tactic + " | " + string.Join(" | ", detectedColumns.Select(d => cells.TryGetValue((t.Tactic, d), out int n) ? n.ToString(c) : "")) + " |");
+            }
+
+            o.WriteLine();
+            o.WriteLine("slowest rules");
+            foreach (RuleStatistics s in r.SlowestRules)
+            {
+                o.WriteLine(string.Format(c, "  {0,8:N1} ms  {1,10:N0} tried  {2,8:N0} matched  {3}", s.Seconds * 1000, s.Evaluations, s.Matches, s.Rule.Title));
+            }
+
+            o.WriteLine();
+            o.WriteLine("rules matching most often (matches, labeled files with evidence)");
+            foreach (RuleStatistics s in r.NoisiestRules)
+            {
+                r.RuleMatchFiles.TryGetValue(s.Rule.Id, out int files);
+                o.WriteLine(string.Format(c, "  {0,8:N0}  {1,4} files  {2} ({3})", s.Matches, files, s.Rule.Title, s.Rule.Tactic));
+            }
+
+            if (listMissed)
+            {
+                o.WriteLine();
+                o.WriteLine("missed files");
+                foreach (FileResult f in r.Files.Where(f => !f.Hit && !f.Label.Benign).OrderBy(f => f.Label.Tactic, StringComparer.Ordinal).ThenBy(f => f.Label.File, StringComparer.Ordinal))
+                {
+                    o.WriteLine($"  {f.Label.Tactic,-20} {f.Label.File}  [{string.Join(",", f.DetectedTactics)}]");
+                }
+            }
+        }
+
+        private static string Short(string tactic) => tactic switch
+        {
+            "InitialAccess" => "IA",
+            "Execution" => "Ex",
+            "Persistence" => "Pe",
+            "PrivilegeEscalation" => "PE",
+            "DefenseEvasion" => "DE",
+            "CredentialAccess" => "CA",
+            "Discovery" => "Di",
+            "LateralMovement" => "LM",
+            "Collection" => "Co",
+            "CommandAndControl" => "C2",
+            "Exfiltration" => "Ef",
+            "Impact" => "Im",
+            "Generic" => "Ge",
+            _ => tactic,
+        };
+    }
+}

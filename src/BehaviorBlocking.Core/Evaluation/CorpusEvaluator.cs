@@ -1,0 +1,384 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using BehaviorBlocking.Detections;
+using BehaviorBlocking.Events;
+using BehaviorBlocking.Graph;
+using BehaviorBlocking.Pipeline;
+using BehaviorBlocking.Rules;
+using BehaviorBlocking.Sensors.Replay;
+
+namespace BehaviorBlocking.Evaluation
+{
+    /// <summary>The file-level label of a recording.</summary>
+    public sealed class FileLabel
+    {
+        /// <summary>Creates a label.</summary>
+        public FileLabel(string file, string tactic, string techniques, bool benign)
+        {
+            File = file;
+            Tactic = tactic;
+            Techniques = techniques;
+            Benign = benign;
+        }
+
+        /// <summary>Path relative to the corpus folder, with forward slashes.</summary>
+        public string File { get; }
+
+        /// <summary>A tactic name, <c>Mixed</c> or <c>Other</c>.</summary>
+        public string Tactic { get; }
+
+        /// <summary>Technique ids as labeled (<c>;</c>-separated).</summary>
+        public string Techniques { get; }
+
+        /// <summary>True for benign-baseline recordings.</summary>
+        public bool Benign { get; }
+    }
+
+    /// <summary>What the detector did on one labeled file.</summary>
+    public sealed class FileResult
+    {
+        internal FileResult(FileLabel label, long events, IReadOnlyList<Detection> detections)
+        {
+            Label = label;
+            Events = events;
+            Detections = detections;
+            DetectedTactics = detections.Select(d => d.Tactic).Distinct().OrderBy(t => t).ToList();
+            bool anyTacticCounts = label.Tactic == "Mixed" || label.Tactic == "Other";
+            Hit = !label.Benign && (anyTacticCounts ? detections.Count > 0 : DetectedTactics.Any(t => t.ToString() == label.Tactic));
+        }
+
+        /// <summary>The label.</summary>
+        public FileLabel Label { get; }
+
+        /// <summary>Events read from the file.</summary>
+        public long Events { get; }
+
+        /// <summary>Detections on it.</summary>
+        public IReadOnlyList<Detection> Detections { get; }
+
+        /// <summary>Distinct tactics detected.</summary>
+        public IReadOnlyList<Tactic> DetectedTactics { get; }
+
+        /// <summary>True when a detection carries the labeled tactic (any detection for Mixed and Other).</summary>
+        public bool Hit { get; }
+    }
+
+    /// <summary>Detection rate of one labeled tactic.</summary>
+    public sealed class TacticRate
+    {
+        internal TacticRate(string tactic, int files, int detected)
+        {
+            Tactic = tactic;
+            Files = files;
+            Detected = detected;
+        }
+
+        /// <summary>The label.</summary>
+        public string Tactic { get; }
+
+        /// <summary>Labeled files.</summary>
+        public int Files { get; }
+
+        /// <summary>Files detected with the labeled tactic.</summary>
+        public int Detected { get; }
+
+        /// <summary>Detected / Files.</summary>
+        public double Rate => Files == 0 ? 0 : (double)Detected / Files;
+    }
+
+    /// <summary>Everything an evaluation measured.</summary>
+    public sealed class EvaluationReport
+    {
+        internal EvaluationReport(IReadOnlyList<FileResult> files, IReadOnlyList<RuleStatistics> rules, ScanStatistics scan, RuleSet ruleSet, int unlabeled)
+        {
+            Files = files;
+            Scan = scan;
+            RuleSet = ruleSet;
+            UnlabeledFiles = unlabeled;
+            var attack = files.Where(f => !f.Label.Benign).ToList();
+            PerTactic = attack.GroupBy(f => f.Label.Tactic)
+                .Select(g => new TacticRate(g.Key, g.Count(), g.Count(f => f.Hit)))
+                .OrderByDescending(r => r.Files).ThenBy(r => r.Tactic, StringComparer.Ordinal).ToList();
+            Overall = new TacticRate("all", attack.Count, attack.Count(f => f.Hit));
+            List<int> counts = files.Select(f => f.Detections.Count).OrderBy(c => c).ToList();
+            MedianDetectionsPerFile = counts.Count == 0 ? 0 : counts.Count % 2 == 1 ? counts[counts.Count / 2] : (counts[(counts.Count / 2) - 1] + counts[counts.Count / 2]) / 2.0;
+            MeanDetectionsPerFile = counts.Count == 0 ? 0 : counts.Average();
+            long events = files.Sum(f => f.Events);
+            DetectionsPer100kEvents = events == 0 ? 0 : files.Sum(f => f.Detections.Count) * 100_000.0 / events;
+            BenignFilesWithDetections = files.Count(f => f.Label.Benign && f.Detections.Count > 0);
+            SlowestRules = rules.Where(r => r.Seconds > 0).OrderByDescending(r => r.Seconds).Take(10).ToList();
+            NoisiestRules = rules.Where(r => r.Matches > 0).OrderByDescending(r => r.Matches).Take(10).ToList();
+            RuleMatchFiles = CountRuleFiles(files);
+        }
+
+        /// <summary>Per labeled file.</summary>
+        public IReadOnlyList<FileResult> Files { get; }
+
+        /// <summary>Per labeled tactic (Mixed and Other included), most files first.</summary>
+        public IReadOnlyList<TacticRate> PerTactic { get; }
+
+        /// <summary>All attack files.</summary>
+        public TacticRate Overall { get; }
+
+        /// <summary>Median detections per labeled file.</summary>
+        public double MedianDetectionsPerFile { get; }
+
+        /// <summary>Mean detections per labeled file.</summary>
+        public double MeanDetectionsPerFile { get; }
+
+        /// <summary>Detections per 100,000 events read.</summary>
+        public double DetectionsPer100kEvents { get; }
+
+        /// <summary>Benign-labeled files with any detection (false positives at file level).</summary>
+        public int BenignFilesWithDetections { get; }
+
+        /// <summary>Corpus files without a label (scanned, not scored).</summary>
+        public int UnlabeledFiles { get; }
+
+        /// <summary>The ten rules that took the most time.</summary>
+        public IReadOnlyList<RuleStatistics> SlowestRules { get; }
+
+        /// <summary>The ten rules that matched most often.</summary>
+        public IReadOnlyList<RuleStatistics> NoisiestRules { get; }
+
+        /// <summary>Per rule id: in how many labeled files it contributed evidence.</summary>
+        public IReadOnlyDictionary<string, int> RuleMatchFiles { get; }
+
+        /// <summary>The scan's own figures.</summary>
+        public ScanStatistics Scan { get; }
+
+        /// <summary>The rules evaluated.</summary>
+        public RuleSet RuleSet { get; }
+
+        /// <summary>Labeled tactic → detected tactic → files (a file counts once per detected tactic; "none" when nothing was detected).</summary>
+        public IReadOnlyList<(string Label, string Detected, int Files)> Confusion()
+        {
+            var cells = new Dictionary<(string, string), int>();
+            foreach (FileResult f in Files)
+            {
+                IEnumerable<string> detected = f.DetectedTactics.Count == 0 ? new[] { "none" } : f.DetectedTactics.Select(t => t.ToString());
+                foreach (string d in detected)
+                {
+                    cells.TryGetValue((f.Label.Tactic, d), out int n);
+                    cells[(f.Label.Tactic, d)] = n + 1;
+                }
+            }
+
+            return cells.Select(c => (c.Key.Item1, c.Key.Item2, c.Value)).ToList();
+        }
+
+        private static Dictionary<string, int> CountRuleFiles(IReadOnlyList<FileResult> files)
+        {
+            var result = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+            foreach (FileResult f in files)
+            {
+                var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+                foreach (Detection d in f.Detections)
+                {
+                    foreach (Evidence e in d.Evidence)
+                    {
+                        if (e.Kind == "rule" && seen.Add(e.Id))
+                        {
+                            result.TryGetValue(e.Id, out int n);
+                            result[e.Id] = n + 1;
+                        }
+                    }
+                }
+            }
+
+            return result;
+        }
+    }
+
+    /// <summary>
+    /// Scores the detector on a labeled corpus: replays every recording, collects detections per
+    /// file, and compares their tactics with the file labels.
+    /// </summary>
+    public static class CorpusEvaluator
+    {
+        /// <summary>Error id when a labels file does not have the expected columns.</summary>
+        public const string LabelsInvalidErrorId = "LabelsInvalid";
+
+        /// <summary>Reads <c>file,tactic,technique,benign</c> CSV (quoted fields allowed); paths relative to the corpus.</summary>
+        public static IReadOnlyList<FileLabel> ReadLabels(string path)
+        {
+            var labels = new List<FileLabel>();
+            int lineNumber = 0;
+            foreach (string line in File.ReadLines(path))
+            {
+                lineNumber++;
+                if (lineNumber == 1 || line.Trim().Length == 0)
+                {
+                    continue;
+                }
+
+                List<string> cells = SplitCsv(line);
+                if (cells.Count < 4)
+                {
+                    throw new BehaviorBlockingException(LabelsInvalidErrorId, FailureKind.InvalidData,
+                        $"{path}:{lineNumber}: expected file,tactic,technique,benign") { Target = path };
+                }
+
+                labels.Add(new FileLabel(cells[0].Replace('\\', '/'), cells[1], cells[2], cells[3].Trim() == "1"));
+            }
+
+            return labels;
+        }
+
+        /// <summary>Runs the evaluation. <paramref name="extraDetectors"/> run beside the rules.</summary>
+        public static EvaluationReport Run(string corpus, IReadOnlyList<FileLabel> labels, RuleSet rules, IReadOnlyList<IDetector> extraDetectors,
+            Action<ReplayProblem> onProblem)
+        {
+            var ruleDetector = new RuleDetector(rules, new RuleDetectorOptions { MeasureRuleCost = true });
+            var counter = new EventCounter();
+            var detectors = new List<IDetector> { counter, ruleDetector };
+            detectors.AddRange(extraDetectors);
+            var byFile = new Dictionary<string, List<Detection>>(StringComparer.Ordinal);
+            var pipeline = new BehaviorPipeline(detectors, d =>
+            {
+                string key = d.SourceFile ?? string.Empty;
+                if (!byFile.TryGetValue(key, out List<Detection>? list))
+                {
+                    list = new List<Detection>();
+                    byFile[key] = list;
+                }
+
+                // A detection is emitted again when it grows; keep its latest version.
+                int existing = list.FindIndex(x => x.Id == d.Id);
+                if (existing >= 0)
+                {
+                    list[existing] = d;
+                }
+                else
+                {
+                    list.Add(d);
+                }
+            });
+            ScanStatistics scan = new ReplayScanner(new WindowsEventNormalizer(), pipeline).Run(new[] { corpus }, onProblem);
+            string root = Path.GetFullPath(corpus);
+            var labelled = new Dictionary<string, FileLabel>(StringComparer.Ordinal);
+            foreach (FileLabel label in labels)
+            {
+                labelled[label.File] = label;
+            }
+
+            var results = new List<FileResult>();
+            var seenFiles = new HashSet<string>(StringComparer.Ordinal);
+            foreach (KeyValuePair<string, long> file in counter.EventsByFile)
+            {
+                string relative = Relative(root, file.Key);
+                seenFiles.Add(relative);
+                if (labelled.TryGetValue(relative, out FileLabel? label))
+                {
+                    byFile.TryGetValue(file.Key, out List<Detection>? found);
+                    results.Add(new FileResult(label, file.Value, (IReadOnlyList<Detection>?)found ?? Array.Empty<Detection>()));
+                }
+            }
+
+            // Labeled files that produced no event still count (as misses).
+            foreach (FileLabel label in labels)
+            {
+                if (!seenFiles.Contains(label.File) && File.Exists(Path.Combine(root, label.File)))
+                {
+                    results.Add(new FileResult(label, 0, Array.Empty<Detection>()));
+                }
+            }
+
+            int unlabeled = seenFiles.Count(f => !labelled.ContainsKey(f));
+            return new EvaluationReport(results, ruleDetector.Statistics(), scan, rules, unlabeled);
+        }
+
+        private static string Relative(string root, string file)
+        {
+            string full = Path.GetFullPath(file);
+            string relative = full.StartsWith(root, StringComparison.Ordinal) ? full.Substring(root.Length).TrimStart('/', '\\') : file;
+            return relative.Replace('\\', '/');
+        }
+
+        private static List<string> SplitCsv(string line)
+        {
+            var cells = new List<string>();
+            var cell = new StringBuilder();
+            bool quoted = false;
+            for (int i = 0; i < line.Length; i++)
+            {
+                char c = line[i];
+                if (quoted)
+                {
+                    if (c == '"' && i + 1 < line.Length && line[i + 1] == '"')
+                    {
+                        cell.Append('"');
+                        i++;
+                    }
+                    else if (c == '"')
+                    {
+                        quoted = false;
+                    }
+                    else
+                    {
+                        cell.Append(c);
+                    }
+                }
+                else if (c == '"')
+                {
+                    quoted = true;
+                }
+                else if (c == ',')
+                {
+                    cells.Add(cell.ToString());
+                    cell.Clear();
+                }
+                else
+                {
+                    cell.Append(c);
+                }
+            }
+
+            cells.Add(cell.ToString());
+            return cells;
+        }
+
+        /// <summary>Counts events per source file (a detector that never reports).</summary>
+        private sealed class EventCounter : IDetector
+        {
+            private string? _current;
+            private long _count;
+
+            public Dictionary<string, long> EventsByFile { get; } = new Dictionary<string, long>(StringComparer.Ordinal);
+
+            public string Name => "event-counter";
+
+            public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink)
+            {
+                string file = behaviorEvent.SourceFile ?? string.Empty;
+                if (!ReferenceEquals(file, _current))
+                {
+                    Flush();
+                    _current = file;
+                }
+
+                _count++;
+            }
+
+            public void OnTreeClosed(ProcessTree tree, IDetectionSink sink)
+            {
+            }
+
+            public void OnRecordingEnd(IDetectionSink sink) => Flush();
+
+            private void Flush()
+            {
+                if (_current is not null && _count > 0)
+                {
+                    EventsByFile.TryGetValue(_current, out long n);
+                    EventsByFile[_current] = n + _count;
+                }
+
+                _count = 0;
+            }
+        }
+    }
+}
