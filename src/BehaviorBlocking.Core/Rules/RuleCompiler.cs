@@ -270,7 +270,8 @@ namespace BehaviorBlocking.Rules
             bool cased = false, all = false, windash = false, isRegex = false, cidr = false, fieldref = false;
             bool? exists = null;
             string? shape = null, base64 = null, encoding = null, numeric = null;
-            var regexOptions = RegexOptions.CultureInvariant;
+            // Compiled: rule regexes run on every candidate event, often over long command lines.
+            var regexOptions = RegexOptions.CultureInvariant | RegexOptions.Compiled;
             foreach (string modifier in modifiers)
             {
                 switch (modifier)
