@@ -46,7 +46,7 @@ def rules(root):
             "title": scalar(text, "title"),
             "level": scalar(text, "level"),
             "variant": variant.group(1) if variant else "",
-            "tactic": next((t[6:] for t in tags if not re.match(r"attack\.t\d", t)), ""),
+            "tactic": next((t[7:] for t in tags if not re.match(r"attack\.t\d", t)), ""),
             "techniques": [t[7:].upper() for t in tags if re.match(r"attack\.t\d", t)],
             "logsource": source,
         }
