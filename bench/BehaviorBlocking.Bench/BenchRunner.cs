@@ -55,9 +55,9 @@ namespace BehaviorBlocking.Bench
             ("engine: full pipeline without rules, reader thread + consumer", CorpusPasses.PipelineThreaded),
             ("engine: full pipeline with the built-in rules", CorpusPasses.PipelineBuiltInRules),
             ("engine: full pipeline with generated rules", CorpusPasses.PipelineGeneratedRules),
-            ("stage shares", CorpusPasses.StageShares),
             ("latency: event to verdict (pipeline)", CorpusPasses.PipelineLatency),
             ("store: upsert and query", StoreBench.Run),
+            ("stage shares", CorpusPasses.StageShares),
             ("scaling: synthetic events", ScalingBench.Run),
         };
 
@@ -92,6 +92,12 @@ namespace BehaviorBlocking.Bench
     {
         private readonly List<LatencyHistogram> _latencies = new List<LatencyHistogram>();
         private RuleSet? _builtIn;
+
+        /// <summary>Detections the built-in-rules pass emitted (for the store's share of the cost).</summary>
+        public long BuiltInDetections { get; set; }
+
+        /// <summary>Measured seconds per detection written to the store (0 until the store step ran).</summary>
+        public double StoreSecondsPerDetection { get; set; }
 
         internal BenchContext(BenchOptions options, BenchReport report, IReadOnlyList<string> files)
         {

@@ -38,6 +38,7 @@ namespace BehaviorBlocking.Bench
                     }
 
                     clock.Stop();
+                    context.StoreSecondsPerDetection = clock.Elapsed.TotalSeconds / total;
                     context.Report.Ratios["store.detections-per-second"] = Math.Round(total / clock.Elapsed.TotalSeconds);
                     for (int i = 0; i < 50; i++)
                     {
