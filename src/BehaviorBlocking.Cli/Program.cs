@@ -18,23 +18,25 @@ namespace BehaviorBlocking.Cli
         /// <summary>Exit code: the command line was not understood.</summary>
         public const int ExitUsage = 2;
 
-        /// <summary>The detectors a scan runs: the rule and model detectors register here as they land.</summary>
-        internal static IReadOnlyList<IDetector> BuiltInDetectors() => Array.Empty<IDetector>();
+        /// <summary>Where the built-in rule pack sits: <c>rules/</c> beside the binary.</summary>
+        internal static string BuiltInRulesDirectory => Path.Combine(AppContext.BaseDirectory, "rules");
 
         /// <summary>Runs the command line against the real console.</summary>
         public static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
         /// <summary>Runs the command line with the given output writers (stdout carries only results).</summary>
-        public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, BuiltInDetectors);
+        public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, Array.Empty<IDetector>);
 
-        /// <summary>Runs the command line with a given detector set (tests use it to drive the record path).</summary>
-        internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<IReadOnlyList<IDetector>> detectors)
+        /// <summary>Runs the command line with detectors added to the rule detector (tests use it to drive the record path).</summary>
+        internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<IReadOnlyList<IDetector>> extraDetectors)
         {
-            var console = new CliConsole(stdout, stderr, detectors);
+            var console = new CliConsole(stdout, stderr, extraDetectors);
             RootCommand root = new RootCommand("behaviorblock: behavioral detection and blocking over live or recorded telemetry.")
             {
                 ScanCommand.Create(console),
                 DetectionsCommand.Create(console),
+                BenchCommand.Create(console),
+                RulesCommand.Create(console),
             };
 
             ParseResult parsed = root.Parse(args);
@@ -61,19 +63,19 @@ namespace BehaviorBlocking.Cli
         }
     }
 
-    /// <summary>What a run works with: results on stdout, diagnostics on stderr, and the detectors a scan runs.</summary>
+    /// <summary>What a run works with: results on stdout, diagnostics on stderr, and detectors added to the rules.</summary>
     internal sealed class CliConsole
     {
-        public CliConsole(TextWriter output, TextWriter error, Func<IReadOnlyList<IDetector>> detectors)
+        public CliConsole(TextWriter output, TextWriter error, Func<IReadOnlyList<IDetector>> extraDetectors)
         {
             Out = output;
             Error = error;
-            Detectors = detectors;
+            ExtraDetectors = extraDetectors;
         }
 
         public TextWriter Out { get; }
 
-        public Func<IReadOnlyList<IDetector>> Detectors { get; }
+        public Func<IReadOnlyList<IDetector>> ExtraDetectors { get; }
 
         public TextWriter Error { get; }
 

@@ -6,6 +6,7 @@ using System.Threading;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Pipeline;
+using BehaviorBlocking.Rules;
 using BehaviorBlocking.Sensors.Replay;
 using BehaviorBlocking.Store;
 
@@ -29,6 +30,8 @@ namespace BehaviorBlocking.Cli
             Option<string?> store = CliOptions.Store();
             var noStore = new Option<bool>("--no-store") { Description = "Do not write detections to the store." };
             var command = new Command("scan", "Replay recorded telemetry and report detections.") { paths, format, stats, store, noStore };
+            var rules = new RuleOptions();
+            rules.AddTo(command);
             command.Validators.Add(result =>
             {
                 if (result.GetValue(store) is not null && result.GetValue(noStore))
@@ -38,6 +41,7 @@ namespace BehaviorBlocking.Cli
             });
             command.SetAction(parsed => Run(
                 console,
+                rules.Load(parsed, console),
                 parsed.GetValue(paths)!,
                 parsed.GetValue(format),
                 parsed.GetValue(stats),
@@ -45,7 +49,7 @@ namespace BehaviorBlocking.Cli
             return command;
         }
 
-        private static int Run(CliConsole console, string[] paths, OutputFormat format, bool showStats, string? storePath)
+        private static int Run(CliConsole console, RuleSet ruleSet, string[] paths, OutputFormat format, bool showStats, string? storePath)
         {
             DetectionStore? store = null;
             if (storePath is not null)
@@ -107,7 +111,7 @@ namespace BehaviorBlocking.Cli
                         }
                     }
 
-                    var pipeline = new BehaviorPipeline(console.Detectors(), Emit);
+                    var pipeline = new BehaviorPipeline(RuleOptions.Detectors(ruleSet, console), Emit);
                     var scanner = new ReplayScanner(new WindowsEventNormalizer(), pipeline);
                     ScanStatistics result = scanner.Run(paths, OnProblem, cancel.Token);
                     if (store is not null)
@@ -145,6 +149,7 @@ namespace BehaviorBlocking.Cli
                     if (showStats)
                     {
                         StatsWriter.Write(console.Error, result, storePath);
+                        console.Error.WriteLine($"  rules          {ruleSet.Rules.Count:N0} loaded, {ruleSet.Skipped.Count:N0} skipped (rule set {ruleSet.Version})");
                     }
 
                     if (result.NothingRead)

@@ -21,6 +21,12 @@ namespace BehaviorBlocking.Detections
         /// chance to report on it; per-tree state for it should be released.
         /// </summary>
         void OnTreeClosed(ProcessTree tree, IDetectionSink sink);
+
+        /// <summary>
+        /// Called at the end of a recording, after every tree closed: report what is still open
+        /// (verdicts about events without a process) and release per-recording state.
+        /// </summary>
+        void OnRecordingEnd(IDetectionSink sink);
     }
 
     /// <summary>Where detectors report. Reporting a detection again with the same id updates it.</summary>

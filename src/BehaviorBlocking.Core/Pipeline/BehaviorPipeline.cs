@@ -89,6 +89,18 @@ namespace BehaviorBlocking.Pipeline
         public void EndRecording()
         {
             Graph.CloseAll();
+            for (int i = 0; i < _detectors.Count; i++)
+            {
+                try
+                {
+                    _detectors[i].OnRecordingEnd(_collector);
+                }
+                catch (Exception ex) when (!(ex is OutOfMemoryException))
+                {
+                    RecordFailure(i, ex);
+                }
+            }
+
             _collector.Flush();
         }
 

@@ -18,7 +18,7 @@ namespace BehaviorBlocking.Tests.Cli
 
         public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-        private static (int Exit, string Out, string Err) Run(params string[] args) => RunWith(Program.BuiltInDetectors, args);
+        private static (int Exit, string Out, string Err) Run(params string[] args) => RunWith(Array.Empty<IDetector>, args);
 
         private static (int Exit, string Out, string Err) RunWith(Func<IReadOnlyList<IDetector>> detectors, params string[] args)
         {
@@ -47,7 +47,7 @@ namespace BehaviorBlocking.Tests.Cli
         {
             string store = Path.Combine(_dir, "s.db");
 
-            var (exit, output, err) = RunWith(() => new IDetector[] { new ImageWatchDetector("cmd.exe") }, "scan", SampleDir, "--format", "jsonl", "--store", store, "--stats");
+            var (exit, output, err) = RunWith(() => new IDetector[] { new ImageWatchDetector("cmd.exe") }, "scan", SampleDir, "--format", "jsonl", "--store", store, "--stats", "--no-builtin-rules");
 
             Assert.Equal(0, exit);
             string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);

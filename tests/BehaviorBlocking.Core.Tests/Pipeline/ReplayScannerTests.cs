@@ -58,6 +58,10 @@ namespace BehaviorBlocking.Tests.Pipeline
             TreesClosed++;
             _open.Remove(tree);
         }
+
+        public void OnRecordingEnd(IDetectionSink sink) => RecordingsEnded++;
+
+        public int RecordingsEnded { get; private set; }
     }
 
     internal sealed class ThrowingDetector : IDetector
@@ -67,6 +71,8 @@ namespace BehaviorBlocking.Tests.Pipeline
         public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink) => throw new InvalidOperationException("boom");
 
         public void OnTreeClosed(ProcessTree tree, IDetectionSink sink) => throw new InvalidOperationException("boom on close");
+
+        public void OnRecordingEnd(IDetectionSink sink) => throw new InvalidOperationException("boom at end");
     }
 
     /// <summary>Maps every record to a process start or file event from its fields (the real normalizer is tested on its own).</summary>
@@ -172,6 +178,7 @@ namespace BehaviorBlocking.Tests.Pipeline
             Assert.EndsWith("two.jsonl.gz", detections[1].SourceFile);
             Assert.Equal(2, stats.Detections);
             Assert.Equal(2, watch.TreesClosed);
+            Assert.Equal(3, watch.RecordingsEnded);
             Assert.False(stats.NothingRead);
         }
 
@@ -184,7 +191,7 @@ namespace BehaviorBlocking.Tests.Pipeline
 
             Assert.Equal(2, detections.Count);
             DetectorHealth health = stats.Detectors.Single(d => d.Name == "throws");
-            Assert.Equal(4, health.Failures);
+            Assert.Equal(6, health.Failures);
             Assert.Equal("InvalidOperationException: boom", health.FirstError);
         }
 

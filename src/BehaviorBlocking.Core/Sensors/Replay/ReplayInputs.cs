@@ -91,6 +91,15 @@ namespace BehaviorBlocking.Sensors.Replay
         /// </summary>
         internal static IRecordReader Open(Stream raw, string file, Action<ReplayProblem> report, Utf8StringCache strings, int maxRecordBytes)
         {
+            Stream content = OpenContent(raw, file, out ReplayFormat format);
+            return format == ReplayFormat.EventXml
+                ? new EventXmlRecordReader(content, file, report, maxRecordBytes)
+                : new JsonLinesRecordReader(content, file, report, strings, maxRecordBytes);
+        }
+
+        /// <summary>The decompressed content of an input and its format (by name, else by its first non-blank byte).</summary>
+        internal static Stream OpenContent(Stream raw, string file, out ReplayFormat format)
+        {
             var buffered = new BufferedStream(raw, 64 * 1024);
             Stream content = buffered;
             byte[] magic = new byte[2];
@@ -101,7 +110,7 @@ namespace BehaviorBlocking.Sensors.Replay
                 content = new BufferedStream(new TrailerCheckedStream(new GZipStream(buffered, CompressionMode.Decompress), expectedSize), 64 * 1024);
             }
 
-            ReplayFormat format = FormatFromName(file);
+            format = FormatFromName(file);
             if (format == ReplayFormat.Detect)
             {
                 var peekable = new PeekableStream(content);
@@ -109,9 +118,7 @@ namespace BehaviorBlocking.Sensors.Replay
                 content = peekable;
             }
 
-            return format == ReplayFormat.EventXml
-                ? new EventXmlRecordReader(content, file, report, maxRecordBytes)
-                : new JsonLinesRecordReader(content, file, report, strings, maxRecordBytes);
+            return content;
         }
 
         /// <summary>The gzip trailer's ISIZE: the uncompressed length modulo 2^32 of the last member.</summary>

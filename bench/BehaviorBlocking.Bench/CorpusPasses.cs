@@ -1,0 +1,370 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Text.Json;
+using BehaviorBlocking.Detections;
+using BehaviorBlocking.Events;
+using BehaviorBlocking.Graph;
+using BehaviorBlocking.Internal;
+using BehaviorBlocking.Pipeline;
+using BehaviorBlocking.Rules;
+using BehaviorBlocking.Sensors.Replay;
+
+namespace BehaviorBlocking.Bench
+{
+    /// <summary>
+    /// Passes over the same corpus bytes, each adding one stage: the differences between them
+    /// are the stages' costs, and the two baselines tell what reading alone costs on this machine.
+    /// </summary>
+    internal static class CorpusPasses
+    {
+        public const string Split = "baseline.split-lines";
+        public const string Json = "baseline.json-parse";
+        public const string Read = "engine.read";
+        public const string Normalized = "engine.normalize";
+        public const string Graphed = "engine.graph";
+        public const string Single = "engine.pipeline";
+        public const string Threaded = "engine.pipeline-threaded";
+        public const string WithBuiltIn = "engine.pipeline+builtin-rules";
+        public const string WithGenerated = "engine.pipeline+generated-rules";
+        private const int MaxRecordBytes = 16 * 1024 * 1024;
+
+        public static void SplitLines(BenchContext context)
+        {
+            // Census first (untimed), so every pass can report decompressed MB/s.
+            long decompressed = 0, events = 0;
+            foreach (string file in context.Files)
+            {
+                decompressed += SplitFile(file, out _);
+                events += CountRecords(file);
+            }
+
+            context.Report.Corpus = new CorpusInfo(context.Options.Corpus, context.Files.Count, context.StoredBytes, decompressed, events);
+            context.Measure(Split, "one thread", () =>
+            {
+                long lines = 0;
+                foreach (string file in context.Files)
+                {
+                    SplitFile(file, out long fileLines);
+                    lines += fileLines;
+                }
+
+                return lines;
+            });
+        }
+
+        private static long SplitFile(string file, out long lines)
+        {
+            long bytes = 0;
+            lines = 0;
+            using FileStream raw = OpenFile(file);
+            using Stream content = ReplayInputs.OpenContent(raw, file, out _);
+            var reader = new Utf8LineReader(content, maxLineBytes: MaxRecordBytes);
+            while (reader.TryReadLine(out ArraySegment<byte> line, out _))
+            {
+                lines++;
+                bytes += line.Count + 1;
+            }
+
+            return bytes;
+        }
+
+        public static void ParseJson(BenchContext context)
+        {
+            context.Measure(Json, "one thread", () =>
+            {
+                long records = 0;
+                foreach (string file in context.Files)
+                {
+                    using FileStream raw = OpenFile(file);
+                    using Stream content = ReplayInputs.OpenContent(raw, file, out ReplayFormat format);
+                    if (format != ReplayFormat.JsonLines)
+                    {
+                        continue;
+                    }
+
+                    var lines = new Utf8LineReader(content, maxLineBytes: MaxRecordBytes);
+                    while (lines.TryReadLine(out ArraySegment<byte> line, out bool tooLong))
+                    {
+                        if (tooLong || line.Count == 0)
+                        {
+                            continue;
+                        }
+
+                        try
+                        {
+                            var json = new Utf8JsonReader(line.AsSpan());
+                            while (json.Read())
+                            {
+                                if (json.TokenType == JsonTokenType.String)
+                                {
+                                    // Materialize values as the engine must; tokenizing alone would flatter the baseline.
+                                    _ = json.GetString();
+                                }
+                            }
+
+                            records++;
+                        }
+                        catch (JsonException)
+                        {
+                        }
+                    }
+                }
+
+                return records;
+            });
+        }
+
+        public static void ReadRecords(BenchContext context)
+        {
+            context.Measure(Read, "one thread", () => ForEachRecord(context, _ => { }));
+        }
+
+        public static void Normalize(BenchContext context)
+        {
+            var normalizer = new WindowsEventNormalizer();
+            context.Measure(Normalized, "one thread", () => ForEachRecord(context, record => Normalize(normalizer, record)));
+        }
+
+        public static void Graph(BenchContext context)
+        {
+            var normalizer = new WindowsEventNormalizer();
+            context.Measure(Graphed, "one thread", () =>
+            {
+                var graph = new ProcessGraph();
+                return ForEachRecord(context, record =>
+                {
+                    BehaviorEvent? e = Normalize(normalizer, record);
+                    if (e is not null)
+                    {
+                        graph.Apply(e);
+                    }
+                }, graph.CloseAll);
+            });
+        }
+
+        public static void PipelineSingleThread(BenchContext context) => Scan(context, Single, pipelined: false, context.Options.Detectors);
+
+        public static void PipelineThreaded(BenchContext context) => Scan(context, Threaded, pipelined: true, context.Options.Detectors);
+
+        public static void PipelineBuiltInRules(BenchContext context)
+        {
+            if (context.BuiltInRules.Rules.Count == 0)
+            {
+                context.Report.Notes.Add("built-in rules: none configured, pass skipped");
+                return;
+            }
+
+            ThroughputResult with = Scan(context, WithBuiltIn, pipelined: false, context.ScanDetectors);
+            context.Report.Notes.Add($"built-in rules: {context.BuiltInRules.Rules.Count} rules (set {context.BuiltInRules.Version})");
+            Ratio(context, "builtin-rules/no-rules (one thread)", with);
+        }
+
+        public static void PipelineGeneratedRules(BenchContext context)
+        {
+            string dir = Path.Combine(Path.GetTempPath(), "behaviorblocking-bench-rules-" + Guid.NewGuid().ToString("N"));
+            try
+            {
+                GeneratedRules.Write(dir, context.Options.GeneratedRules);
+                RuleSet rules = RuleSet.Load(new[] { new RuleSource(dir, "generated") });
+                context.Report.Notes.Add($"generated rules: {rules.Rules.Count} loaded, {rules.Skipped.Count} skipped");
+                ThroughputResult with = Scan(context, WithGenerated, pipelined: false, () => new IDetector[] { new RuleDetector(rules) });
+                Ratio(context, "generated-rules/no-rules (one thread)", with);
+            }
+            finally
+            {
+                Directory.Delete(dir, recursive: true);
+            }
+        }
+
+        private static void Ratio(BenchContext context, string name, ThroughputResult with)
+        {
+            ThroughputResult? without = context.Find(Single);
+            if (without is not null && without.EventsPerSecond > 0)
+            {
+                context.Report.Ratios[name] = Math.Round(with.EventsPerSecond / without.EventsPerSecond, 3);
+            }
+        }
+
+        public static void StageShares(BenchContext context)
+        {
+            ThroughputResult? read = context.Find(Read), normalized = context.Find(Normalized), graphed = context.Find(Graphed), single = context.Find(Single);
+            if (read is null || normalized is null || graphed is null || single is null || single.Events == 0)
+            {
+                context.Report.Notes.Add("stage shares: a pass is missing");
+                return;
+            }
+
+            // Each pass adds one stage to the one before; a difference below zero is noise and counts as zero.
+            var stages = new List<(string, double)>
+            {
+                ("read (decompress, split, parse)", read.Seconds),
+                ("normalize", Math.Max(0, normalized.Seconds - read.Seconds)),
+                ("process graph", Math.Max(0, graphed.Seconds - normalized.Seconds)),
+                ("detectors and collection", Math.Max(0, single.Seconds - graphed.Seconds)),
+            };
+            double total = 0;
+            foreach ((_, double seconds) in stages)
+            {
+                total += seconds;
+            }
+
+            foreach ((string stage, double seconds) in stages)
+            {
+                context.Report.Stages.Add(new StageResult(stage, Math.Round(seconds, 3), Math.Round(seconds / total, 3), Math.Round(seconds * 1e9 / single.Events)));
+            }
+
+            ThroughputResult? json = context.Find(Json);
+            ThroughputResult? threaded = context.Find(Threaded);
+            if (json is not null && json.EventsPerSecond > 0)
+            {
+                context.Report.Ratios["engine/json-parse (one thread)"] = Math.Round(single.EventsPerSecond / json.EventsPerSecond, 3);
+                if (threaded is not null)
+                {
+                    context.Report.Ratios["engine/json-parse (threaded)"] = Math.Round(threaded.EventsPerSecond / json.EventsPerSecond, 3);
+                }
+            }
+
+            ThroughputResult? split = context.Find(Split);
+            if (split is not null && split.EventsPerSecond > 0)
+            {
+                context.Report.Ratios["engine/split-lines (one thread)"] = Math.Round(single.EventsPerSecond / split.EventsPerSecond, 3);
+            }
+
+            if (threaded is not null)
+            {
+                context.Report.Ratios["threaded/one thread"] = Math.Round(threaded.EventsPerSecond / single.EventsPerSecond, 3);
+            }
+        }
+
+        /// <summary>Per event: normalized event through graph and detectors; per closed tree: the detectors' last look (the tree verdict).</summary>
+        public static void PipelineLatency(BenchContext context)
+        {
+            LatencyHistogram perEvent = context.Latency("pipeline.event (graph + detectors)");
+            LatencyHistogram perTree = context.Latency("detectors.tree-verdict");
+            LatencyHistogram perNormalize = context.Latency("normalize.event");
+            var timed = new TimedDetectors(context.ScanDetectors(), perTree);
+            var pipeline = new BehaviorPipeline(new IDetector[] { timed }, _ => { });
+            var normalizer = new WindowsEventNormalizer();
+            ForEachRecord(context, record =>
+            {
+                long start = Stopwatch.GetTimestamp();
+                BehaviorEvent? e = Normalize(normalizer, record);
+                long normalized = Stopwatch.GetTimestamp();
+                perNormalize.RecordTicks(normalized - start);
+                if (e is not null)
+                {
+                    pipeline.Process(e);
+                    perEvent.RecordTicks(Stopwatch.GetTimestamp() - normalized);
+                }
+            }, pipeline.EndRecording);
+            if (timed.Count == 0)
+            {
+                context.Report.Notes.Add("detectors.tree-verdict: no detectors are loaded, so the figure is the cost of the call alone");
+            }
+        }
+
+        private static ThroughputResult Scan(BenchContext context, string name, bool pipelined, Func<IReadOnlyList<IDetector>> detectors)
+        {
+            return context.Measure(name, pipelined ? "reader thread + consumer" : "one thread", () =>
+            {
+                var pipeline = new BehaviorPipeline(detectors(), _ => { });
+                var scanner = new ReplayScanner(new WindowsEventNormalizer(), pipeline, new ReplayScanOptions { Pipelined = pipelined });
+                return scanner.Run(new[] { context.Options.Corpus }, _ => { }).Events;
+            });
+        }
+
+        private static BehaviorEvent? Normalize(WindowsEventNormalizer normalizer, EventRecord record)
+        {
+            try
+            {
+                return normalizer.Normalize(record);
+            }
+            catch (BehaviorBlockingException)
+            {
+                return null;
+            }
+        }
+
+        private static long ForEachRecord(BenchContext context, Action<EventRecord> handle, Action? endOfFile = null)
+        {
+            long count = 0;
+            var strings = new Utf8StringCache();
+            foreach (string file in context.Files)
+            {
+                using FileStream raw = OpenFile(file);
+                IRecordReader reader = ReplayInputs.Open(raw, file, _ => { }, strings, MaxRecordBytes);
+                for (EventRecord? record = reader.Next(); record is not null; record = reader.Next())
+                {
+                    handle(record);
+                    count++;
+                }
+
+                endOfFile?.Invoke();
+            }
+
+            return count;
+        }
+
+        private static long CountRecords(string file)
+        {
+            using FileStream raw = OpenFile(file);
+            IRecordReader reader = ReplayInputs.Open(raw, file, _ => { }, new Utf8StringCache(), MaxRecordBytes);
+            long count = 0;
+            while (reader.Next() is not null)
+            {
+                count++;
+            }
+
+            return count;
+        }
+
+        private static FileStream OpenFile(string file) =>
+            new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.SequentialScan);
+
+        /// <summary>Runs the real detectors and times each tree verdict (their OnTreeClosed) as one call.</summary>
+        private sealed class TimedDetectors : IDetector
+        {
+            private readonly IReadOnlyList<IDetector> _inner;
+            private readonly LatencyHistogram _perTree;
+
+            public TimedDetectors(IReadOnlyList<IDetector> inner, LatencyHistogram perTree)
+            {
+                _inner = inner;
+                _perTree = perTree;
+            }
+
+            public string Name => "timed";
+
+            public int Count => _inner.Count;
+
+            public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink)
+            {
+                for (int i = 0; i < _inner.Count; i++)
+                {
+                    _inner[i].OnEvent(behaviorEvent, process, sink);
+                }
+            }
+
+            public void OnTreeClosed(ProcessTree tree, IDetectionSink sink)
+            {
+                long start = Stopwatch.GetTimestamp();
+                for (int i = 0; i < _inner.Count; i++)
+                {
+                    _inner[i].OnTreeClosed(tree, sink);
+                }
+
+                _perTree.RecordTicks(Stopwatch.GetTimestamp() - start);
+            }
+
+            public void OnRecordingEnd(IDetectionSink sink)
+            {
+                for (int i = 0; i < _inner.Count; i++)
+                {
+                    _inner[i].OnRecordingEnd(sink);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,327 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using BehaviorBlocking.Events;
+using BehaviorBlocking.Graph;
+
+namespace BehaviorBlocking.Rules
+{
+    /// <summary>Kinds of Sigma correlation.</summary>
+    internal enum CorrelationType
+    {
+        EventCount,
+        ValueCount,
+        Temporal,
+        TemporalOrdered,
+    }
+
+    /// <summary>A compiled Sigma correlation rule.</summary>
+    internal sealed class CompiledCorrelation
+    {
+        private static readonly Regex s_timespan = new Regex(@"^(?<n>\d+)(?<unit>[smhdwMy])$", RegexOptions.CultureInvariant);
+
+        private CompiledCorrelation(SigmaRule rule, CorrelationType type, CompiledRule[] rules, FieldReader[] groupBy, TimeSpan timespan,
+            string? op, double threshold, FieldReader? valueField)
+        {
+            Rule = rule;
+            Type = type;
+            Rules = rules;
+            GroupBy = groupBy;
+            Timespan = timespan;
+            Operator = op;
+            Threshold = threshold;
+            ValueField = valueField;
+        }
+
+        public SigmaRule Rule { get; }
+
+        public CorrelationType Type { get; }
+
+        public CompiledRule[] Rules { get; }
+
+        public FieldReader[] GroupBy { get; }
+
+        public TimeSpan Timespan { get; }
+
+        public string? Operator { get; }
+
+        public double Threshold { get; }
+
+        public FieldReader? ValueField { get; }
+
+        public static CompiledCorrelation Compile(YamlMap document, SigmaRule rule, List<CompiledRule> detectionRules)
+        {
+            YamlMap correlation = document.GetMap("correlation") ?? throw new RuleUnsupportedException("correlation is not a mapping");
+            CorrelationType type = (correlation.GetString("type") ?? string.Empty).ToLowerInvariant() switch
+            {
+                "event_count" => CorrelationType.EventCount,
+                "value_count" => CorrelationType.ValueCount,
+                "temporal" => CorrelationType.Temporal,
+                "temporal_ordered" => CorrelationType.TemporalOrdered,
+                var other => throw new RuleUnsupportedException($"correlation type '{other}' is not supported"),
+            };
+
+            List<string> references = correlation.GetStrings("rules");
+            if (references.Count == 0)
+            {
+                throw new RuleUnsupportedException("the correlation names no rules");
+            }
+
+            var rules = new CompiledRule[references.Count];
+            for (int i = 0; i < references.Count; i++)
+            {
+                rules[i] = detectionRules.Find(r => string.Equals(r.Rule.Id, references[i], StringComparison.OrdinalIgnoreCase)
+                        || string.Equals(r.Rule.Name, references[i], StringComparison.Ordinal))
+                    ?? throw new RuleUnsupportedException($"the correlation refers to rule '{references[i]}', which is not loaded");
+            }
+
+            string? category = rules[0].Rule.Category;
+            List<string> groupByNames = correlation.GetStrings("group-by");
+            var groupBy = new FieldReader[groupByNames.Count];
+            for (int i = 0; i < groupBy.Length; i++)
+            {
+                groupBy[i] = FieldAccess.Compile(groupByNames[i], category, rules[0].Rule.Service);
+            }
+
+            string timespanText = correlation.GetString("timespan") ?? correlation.GetString("timeframe")
+                ?? throw new RuleUnsupportedException("the correlation has no timespan");
+            TimeSpan timespan = ParseTimespan(timespanText);
+            string? op = null;
+            double threshold = 0;
+            FieldReader? valueField = null;
+            if (type == CorrelationType.EventCount || type == CorrelationType.ValueCount)
+            {
+                YamlMap condition = correlation.GetMap("condition") ?? throw new RuleUnsupportedException("the correlation has no condition");
+                foreach (KeyValuePair<string, object?> entry in condition.Entries)
+                {
+                    switch (entry.Key)
+                    {
+                        case "gt":
+                        case "gte":
+                        case "lt":
+                        case "lte":
+                        case "eq":
+                            op = entry.Key;
+                            if (entry.Value is not string n || !double.TryParse(n, NumberStyles.Float, CultureInfo.InvariantCulture, out threshold))
+                            {
+                                throw new RuleUnsupportedException($"correlation condition '{entry.Key}' needs a number");
+                            }
+
+                            break;
+                        case "field":
+                            valueField = entry.Value is string f ? FieldAccess.Compile(f, category, rules[0].Rule.Service) : null;
+                            break;
+                        default:
+                            throw new RuleUnsupportedException($"correlation condition '{entry.Key}' is not supported");
+                    }
+                }
+
+                if (op is null)
+                {
+                    throw new RuleUnsupportedException("the correlation condition has no comparison");
+                }
+
+                if (type == CorrelationType.ValueCount && valueField is null)
+                {
+                    throw new RuleUnsupportedException("a value_count correlation needs condition.field");
+                }
+            }
+
+            var compiled = new CompiledCorrelation(rule, type, rules, groupBy, timespan, op, threshold, valueField);
+            bool generate = string.Equals(correlation.GetString("generate") ?? document.GetString("generate"), "true", StringComparison.OrdinalIgnoreCase);
+            foreach (CompiledRule referenced in rules)
+            {
+                referenced.Correlations.Add(compiled);
+                referenced.Suppressed |= !generate;
+            }
+
+            return compiled;
+        }
+
+        public bool Satisfied(double value) => Operator switch
+        {
+            "gt" => value > Threshold,
+            "gte" => value >= Threshold,
+            "lt" => value < Threshold,
+            "lte" => value <= Threshold,
+            _ => Math.Abs(value - Threshold) < 1e-9,
+        };
+
+        private static TimeSpan ParseTimespan(string text)
+        {
+            Match m = s_timespan.Match(text.Trim());
+            if (!m.Success)
+            {
+                throw new RuleUnsupportedException($"timespan '{text}' is not like 30s, 5m, 1h, 2d");
+            }
+
+            double n = double.Parse(m.Groups["n"].Value, CultureInfo.InvariantCulture);
+            return m.Groups["unit"].Value switch
+            {
+                "s" => TimeSpan.FromSeconds(n),
+                "m" => TimeSpan.FromMinutes(n),
+                "h" => TimeSpan.FromHours(n),
+                "d" => TimeSpan.FromDays(n),
+                "w" => TimeSpan.FromDays(7 * n),
+                "M" => TimeSpan.FromDays(30 * n),
+                _ => TimeSpan.FromDays(365 * n),
+            };
+        }
+    }
+
+    /// <summary>
+    /// Running state of correlations: per correlation and group (the process tree, or the host for
+    /// events without a process, plus the group-by values), the recent matches inside the timespan.
+    /// Owned by the pipeline's consumer thread; released when the tree closes.
+    /// </summary>
+    internal sealed class CorrelationState
+    {
+        private const int MaxGroups = 100_000;
+        private readonly Dictionary<string, Group> _groups = new Dictionary<string, Group>(StringComparer.Ordinal);
+        private readonly Dictionary<ProcessTree, List<string>> _keysByTree = new Dictionary<ProcessTree, List<string>>();
+
+        /// <summary>Counts a match of <paramref name="matched"/>; returns the correlations it completes.</summary>
+        public void OnMatch(CompiledRule matched, BehaviorEvent e, ProcessNode? node, List<CompiledCorrelation> fired)
+        {
+            foreach (CompiledCorrelation correlation in matched.Correlations)
+            {
+                string key = Key(correlation, e, node);
+                if (!_groups.TryGetValue(key, out Group? group))
+                {
+                    if (_groups.Count >= MaxGroups)
+                    {
+                        // A flood of distinct groups must not grow memory without bound.
+                        _groups.Clear();
+                        _keysByTree.Clear();
+                    }
+
+                    group = new Group(correlation.Rules.Length);
+                    _groups[key] = group;
+                    if (node is not null)
+                    {
+                        if (!_keysByTree.TryGetValue(node.Tree, out List<string>? keys))
+                        {
+                            keys = new List<string>();
+                            _keysByTree[node.Tree] = keys;
+                        }
+
+                        keys.Add(key);
+                    }
+                }
+
+                if (Update(correlation, group, matched, e))
+                {
+                    fired.Add(correlation);
+                }
+            }
+        }
+
+        public void OnTreeClosed(ProcessTree tree)
+        {
+            if (_keysByTree.TryGetValue(tree, out List<string>? keys))
+            {
+                foreach (string key in keys)
+                {
+                    _groups.Remove(key);
+                }
+
+                _keysByTree.Remove(tree);
+            }
+        }
+
+        public void Clear()
+        {
+            _groups.Clear();
+            _keysByTree.Clear();
+        }
+
+        private static bool Update(CompiledCorrelation c, Group group, CompiledRule matched, BehaviorEvent e)
+        {
+            DateTimeOffset now = e.Time;
+            DateTimeOffset horizon = now - c.Timespan;
+            switch (c.Type)
+            {
+                case CorrelationType.EventCount:
+                    group.Times.Enqueue(now);
+                    while (group.Times.Count > 0 && group.Times.Peek() < horizon)
+                    {
+                        group.Times.Dequeue();
+                    }
+
+                    return c.Satisfied(group.Times.Count);
+                case CorrelationType.ValueCount:
+                    string? value = c.ValueField!(e);
+                    if (value is not null)
+                    {
+                        group.Values[value] = now;
+                    }
+
+                    var stale = new List<string>();
+                    foreach (KeyValuePair<string, DateTimeOffset> entry in group.Values)
+                    {
+                        if (entry.Value < horizon)
+                        {
+                            stale.Add(entry.Key);
+                        }
+                    }
+
+                    foreach (string old in stale)
+                    {
+                        group.Values.Remove(old);
+                    }
+
+                    return c.Satisfied(group.Values.Count);
+                default:
+                    int index = Array.IndexOf(c.Rules, matched);
+                    group.Last[index] = now;
+                    for (int i = 0; i < group.Last.Length; i++)
+                    {
+                        if (group.Last[i] is not DateTimeOffset seen || seen < horizon)
+                        {
+                            return false;
+                        }
+
+                        if (c.Type == CorrelationType.TemporalOrdered && i > 0 && seen < group.Last[i - 1]!.Value)
+                        {
+                            return false;
+                        }
+                    }
+
+                    return true;
+            }
+        }
+
+        private static string Key(CompiledCorrelation c, BehaviorEvent e, ProcessNode? node)
+        {
+            var key = new StringBuilder(c.Rule.Id).Append('\u001f');
+            if (c.GroupBy.Length == 0)
+            {
+                // No group-by: correlate within the process tree (or the host, for events without a process).
+                key.Append(node is null ? "host:" + e.Host : "tree:" + node.Tree.Id.ToString(CultureInfo.InvariantCulture));
+            }
+            else
+            {
+                key.Append(e.Host);
+                foreach (FieldReader reader in c.GroupBy)
+                {
+                    key.Append('\u001f').Append(reader(e));
+                }
+            }
+
+            return key.ToString();
+        }
+
+        private sealed class Group
+        {
+            public Group(int rules) => Last = new DateTimeOffset?[rules];
+
+            public Queue<DateTimeOffset> Times { get; } = new Queue<DateTimeOffset>();
+
+            public Dictionary<string, DateTimeOffset> Values { get; } = new Dictionary<string, DateTimeOffset>(StringComparer.OrdinalIgnoreCase);
+
+            public DateTimeOffset?[] Last { get; }
+        }
+    }
+}

@@ -1,0 +1,132 @@
+using System;
+using System.Collections.Generic;
+using BehaviorBlocking.Events;
+
+namespace BehaviorBlocking.Rules
+{
+    /// <summary>Which events a rule's logsource covers: a channel, optionally an event id and a normalized kind.</summary>
+    internal readonly struct EventSource
+    {
+        public EventSource(string channel, int? eventId, EventKind? kind = null)
+        {
+            Channel = channel;
+            EventId = eventId;
+            Kind = kind;
+        }
+
+        public string Channel { get; }
+
+        /// <summary>Null for every event of the channel.</summary>
+        public int? EventId { get; }
+
+        /// <summary>When set, only events the normalizer gave this kind (Sysmon 12 is both create and delete).</summary>
+        public EventKind? Kind { get; }
+    }
+
+    /// <summary>Maps Sigma logsources (product windows, category or service) to the events that carry them.</summary>
+    internal static class Logsources
+    {
+        public const string Sysmon = "Microsoft-Windows-Sysmon/Operational";
+        public const string Security = "Security";
+        public const string PowerShell = "Microsoft-Windows-PowerShell/Operational";
+        public const string PowerShellClassic = "Windows PowerShell";
+
+        private static readonly Dictionary<string, EventSource[]> s_categories = new Dictionary<string, EventSource[]>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["process_creation"] = new[] { new EventSource(Sysmon, 1), new EventSource(Security, 4688) },
+            ["process_termination"] = new[] { new EventSource(Sysmon, 5), new EventSource(Security, 4689) },
+            ["file_event"] = new[] { new EventSource(Sysmon, 11), new EventSource(Sysmon, 29) },
+            ["file_change"] = new[] { new EventSource(Sysmon, 2) },
+            ["file_delete"] = new[] { new EventSource(Sysmon, 23), new EventSource(Sysmon, 26) },
+            ["file_executable_detected"] = new[] { new EventSource(Sysmon, 29) },
+            ["create_stream_hash"] = new[] { new EventSource(Sysmon, 15) },
+            ["registry_add"] = new[] { new EventSource(Sysmon, 12, EventKind.RegistryCreate) },
+            ["registry_delete"] = new[] { new EventSource(Sysmon, 12, EventKind.RegistryDelete) },
+            ["registry_set"] = new[] { new EventSource(Sysmon, 13) },
+            ["registry_rename"] = new[] { new EventSource(Sysmon, 14) },
+            ["registry_event"] = new[] { new EventSource(Sysmon, 12), new EventSource(Sysmon, 13), new EventSource(Sysmon, 14) },
+            ["network_connection"] = new[] { new EventSource(Sysmon, 3) },
+            ["dns_query"] = new[] { new EventSource(Sysmon, 22) },
+            ["image_load"] = new[] { new EventSource(Sysmon, 7) },
+            ["driver_load"] = new[] { new EventSource(Sysmon, 6) },
+            ["create_remote_thread"] = new[] { new EventSource(Sysmon, 8) },
+            ["process_access"] = new[] { new EventSource(Sysmon, 10) },
+            ["raw_access_thread"] = new[] { new EventSource(Sysmon, 9) },
+            ["process_tampering"] = new[] { new EventSource(Sysmon, 25) },
+            ["pipe_created"] = new[] { new EventSource(Sysmon, 17), new EventSource(Sysmon, 18) },
+            ["wmi_event"] = new[] { new EventSource(Sysmon, 19), new EventSource(Sysmon, 20), new EventSource(Sysmon, 21) },
+            ["clipboard_change"] = new[] { new EventSource(Sysmon, 24) },
+            ["sysmon_status"] = new[] { new EventSource(Sysmon, 4), new EventSource(Sysmon, 16) },
+            ["sysmon_error"] = new[] { new EventSource(Sysmon, 255) },
+            ["ps_script"] = new[] { new EventSource(PowerShell, 4104) },
+            ["ps_module"] = new[] { new EventSource(PowerShell, 4103) },
+            ["ps_classic_start"] = new[] { new EventSource(PowerShellClassic, 400) },
+            ["ps_classic_provider_start"] = new[] { new EventSource(PowerShellClassic, 600) },
+            ["ps_classic_script"] = new[] { new EventSource(PowerShellClassic, 800) },
+        };
+
+        private static readonly Dictionary<string, string> s_services = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["security"] = Security,
+            ["system"] = "System",
+            ["application"] = "Application",
+            ["sysmon"] = Sysmon,
+            ["powershell"] = PowerShell,
+            ["powershell-classic"] = PowerShellClassic,
+            ["taskscheduler"] = "Microsoft-Windows-TaskScheduler/Operational",
+            ["windefend"] = "Microsoft-Windows-Windows Defender/Operational",
+            ["wmi"] = "Microsoft-Windows-WMI-Activity/Operational",
+            ["dns-server"] = "DNS Server",
+            ["bits-client"] = "Microsoft-Windows-Bits-Client/Operational",
+            ["firewall-as"] = "Microsoft-Windows-Windows Firewall With Advanced Security/Firewall",
+            ["openssh"] = "OpenSSH/Operational",
+            ["printservice-admin"] = "Microsoft-Windows-PrintService/Admin",
+            ["printservice-operational"] = "Microsoft-Windows-PrintService/Operational",
+            ["msexchange-management"] = "MSExchange Management",
+            ["codeintegrity-operational"] = "Microsoft-Windows-CodeIntegrity/Operational",
+            ["ntlm"] = "Microsoft-Windows-NTLM/Operational",
+            ["terminalservices-localsessionmanager"] = "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
+            ["capi2"] = "Microsoft-Windows-CAPI2/Operational",
+            ["bitlocker"] = "Microsoft-Windows-BitLocker/BitLocker Management",
+        };
+
+        /// <summary>The events a logsource covers, or null with the reason when the engine has none for it.</summary>
+        public static EventSource[]? Resolve(string? product, string? category, string? service, out string? reason)
+        {
+            reason = null;
+            if (product is not null && !string.Equals(product, "windows", StringComparison.OrdinalIgnoreCase))
+            {
+                reason = $"logsource product '{product}' has no events in this engine";
+                return null;
+            }
+
+            if (category is not null)
+            {
+                if (s_categories.TryGetValue(category, out EventSource[]? sources))
+                {
+                    return sources;
+                }
+
+                reason = $"logsource category '{category}' has no events in this engine";
+                return null;
+            }
+
+            if (service is not null)
+            {
+                if (s_services.TryGetValue(service, out string? channel))
+                {
+                    return new[] { new EventSource(channel, null) };
+                }
+
+                reason = $"logsource service '{service}' has no events in this engine";
+                return null;
+            }
+
+            reason = "logsource names neither a category nor a service";
+            return null;
+        }
+
+        /// <summary>True for categories whose events answer to Sysmon process-creation field names whatever their source.</summary>
+        public static bool IsProcessCreation(string? category) => string.Equals(category, "process_creation", StringComparison.OrdinalIgnoreCase);
+    }
+}

@@ -1,0 +1,687 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using BehaviorBlocking.Detections;
+
+namespace BehaviorBlocking.Rules
+{
+    /// <summary>A detection rule ready to run: its condition compiled into matchers, its events resolved.</summary>
+    internal sealed class CompiledRule
+    {
+        public CompiledRule(SigmaRule rule, Matcher condition, EventSource[] sources, int[]? eventIds)
+        {
+            Rule = rule;
+            Condition = condition;
+            Sources = sources;
+            EventIds = eventIds;
+        }
+
+        public SigmaRule Rule { get; }
+
+        public Matcher Condition { get; }
+
+        public EventSource[] Sources { get; }
+
+        /// <summary>For channel-wide (service) logsources: the event ids the condition requires, when it names them; else null.</summary>
+        public int[]? EventIds { get; }
+
+        /// <summary>Set when a correlation refers to this rule and asks that it not report on its own.</summary>
+        public bool Suppressed { get; set; }
+
+        /// <summary>Correlations that count this rule's matches.</summary>
+        public List<CompiledCorrelation> Correlations { get; } = new List<CompiledCorrelation>();
+    }
+
+    /// <summary>Compiles Sigma rule documents (see docs/rules.md for the supported subset).</summary>
+    internal static class RuleCompiler
+    {
+        private static readonly Regex s_technique = new Regex(@"^attack\.(t\d{4}(\.\d{3})?)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+        private static readonly Regex s_conditionToken = new Regex(@"\(|\)|[^\s()]+", RegexOptions.CultureInvariant);
+        private static readonly Regex s_variant = new Regex("^[A-Za-z0-9]{1,16}$", RegexOptions.CultureInvariant);
+        private static readonly string[] s_dashes = { "-", "/", "\u2013", "\u2014", "\u2015" };
+
+        private static readonly Dictionary<string, Tactic> s_tactics = new Dictionary<string, Tactic>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["attack.initial_access"] = Tactic.InitialAccess,
+            ["attack.execution"] = Tactic.Execution,
+            ["attack.persistence"] = Tactic.Persistence,
+            ["attack.privilege_escalation"] = Tactic.PrivilegeEscalation,
+            ["attack.defense_evasion"] = Tactic.DefenseEvasion,
+            ["attack.defense_impairment"] = Tactic.DefenseEvasion,
+            ["attack.credential_access"] = Tactic.CredentialAccess,
+            ["attack.discovery"] = Tactic.Discovery,
+            ["attack.lateral_movement"] = Tactic.LateralMovement,
+            ["attack.collection"] = Tactic.Collection,
+            ["attack.command_and_control"] = Tactic.CommandAndControl,
+            ["attack.exfiltration"] = Tactic.Exfiltration,
+            ["attack.impact"] = Tactic.Impact,
+        };
+
+        /// <summary>Reads the descriptive part every rule kind shares.</summary>
+        public static SigmaRule ReadMetadata(YamlMap document, string file, string origin, RuleKind kind)
+        {
+            string id = document.GetString("id") ?? throw new RuleUnsupportedException("the rule has no id");
+            string title = document.GetString("title") ?? throw new RuleUnsupportedException("the rule has no title");
+            List<string> tags = document.GetStrings("tags");
+            Tactic tactic = Tactic.Generic;
+            bool tacticFound = false;
+            var techniques = new List<string>();
+            foreach (string tag in tags)
+            {
+                if (!tacticFound && s_tactics.TryGetValue(tag, out Tactic t))
+                {
+                    tactic = t;
+                    tacticFound = true;
+                }
+
+                Match technique = s_technique.Match(tag);
+                if (technique.Success)
+                {
+                    string code = technique.Groups[1].Value.ToUpperInvariant();
+                    if (!techniques.Contains(code))
+                    {
+                        techniques.Add(code);
+                    }
+                }
+            }
+
+            RuleLevel level = ParseLevel(document.GetString("level"));
+            YamlMap? logsource = document.GetMap("logsource");
+            string? variant = document.GetMap("behaviorblocking")?.GetString("variant");
+            if (variant is not null && !s_variant.IsMatch(variant))
+            {
+                throw new RuleUnsupportedException($"behaviorblocking.variant '{variant}' is not 1-16 letters or digits");
+            }
+
+            return new SigmaRule
+            {
+                Id = id,
+                Name = document.GetString("name"),
+                Title = title,
+                Description = document.GetString("description"),
+                Status = document.GetString("status"),
+                Level = level,
+                Kind = kind,
+                Tactic = tactic,
+                Techniques = techniques,
+                Tags = tags,
+                Variant = variant ?? DeriveVariant(id),
+                Product = logsource?.GetString("product"),
+                Category = logsource?.GetString("category"),
+                Service = logsource?.GetString("service"),
+                SourceFile = file,
+                Origin = origin,
+            };
+        }
+
+        /// <summary>A stable variant for rules that do not name one: <c>R</c> and 8 hex digits of a hash of the id.</summary>
+        public static string DeriveVariant(string id)
+        {
+            using var sha = SHA256.Create();
+            byte[] hash = sha.ComputeHash(Encoding.UTF8.GetBytes(id));
+            return "R" + BitConverter.ToString(hash, 0, 4).Replace("-", string.Empty);
+        }
+
+        /// <summary>Compiles a detection rule document.</summary>
+        public static CompiledRule CompileDetection(YamlMap document, SigmaRule rule)
+        {
+            EventSource[] sources = Logsources.Resolve(rule.Product, rule.Category, rule.Service, out string? reason)
+                ?? throw new RuleUnsupportedException(reason!);
+            YamlMap detection = document.GetMap("detection") ?? throw new RuleUnsupportedException("the rule has no detection");
+            if (detection.TryGet("timeframe", out _))
+            {
+                throw new RuleUnsupportedException("detection timeframe (Sigma v1 aggregation) is not supported; use a correlation rule");
+            }
+
+            var selections = new Dictionary<string, Matcher>(StringComparer.Ordinal);
+            var eventIdsBySelection = new Dictionary<string, int[]>(StringComparer.Ordinal);
+            var order = new List<string>();
+            foreach (KeyValuePair<string, object?> entry in detection.Entries)
+            {
+                if (entry.Key == "condition")
+                {
+                    continue;
+                }
+
+                selections[entry.Key] = CompileSelection(entry.Value, rule, entry.Key);
+                order.Add(entry.Key);
+                if (entry.Value is YamlMap map && TryExactEventIds(map, out int[] ids))
+                {
+                    eventIdsBySelection[entry.Key] = ids;
+                }
+            }
+
+            List<string> conditions = detection.GetStrings("condition");
+            if (conditions.Count == 0)
+            {
+                throw new RuleUnsupportedException("the detection has no condition");
+            }
+
+            var roots = new List<Matcher>();
+            int[]? requiredIds = null;
+            foreach (string condition in conditions)
+            {
+                if (condition.IndexOf('|') >= 0)
+                {
+                    throw new RuleUnsupportedException("condition aggregations ('| count() ...') are not supported; use a correlation rule");
+                }
+
+                var parser = new ConditionParser(condition, selections, order);
+                roots.Add(parser.Parse());
+                int[]? ids = RequiredEventIds(condition, eventIdsBySelection);
+                requiredIds = conditions.Count == 1 ? ids : null;
+            }
+
+            Matcher root = roots.Count == 1 ? roots[0] : new OrMatcher(roots.ToArray());
+            return new CompiledRule(rule, root, sources, requiredIds);
+        }
+
+        private static RuleLevel ParseLevel(string? level) => level?.ToLowerInvariant() switch
+        {
+            "informational" => RuleLevel.Informational,
+            "low" => RuleLevel.Low,
+            "medium" => RuleLevel.Medium,
+            "high" => RuleLevel.High,
+            "critical" => RuleLevel.Critical,
+            null => RuleLevel.Medium,
+            _ => throw new RuleUnsupportedException($"unknown level '{level}'"),
+        };
+
+        private static Matcher CompileSelection(object? node, SigmaRule rule, string name)
+        {
+            switch (node)
+            {
+                case YamlMap map:
+                    return CompileMap(map, rule);
+                case List<object?> list when list.Count > 0 && list.TrueForAll(i => i is YamlMap):
+                    var alternatives = new Matcher[list.Count];
+                    for (int i = 0; i < list.Count; i++)
+                    {
+                        alternatives[i] = CompileMap((YamlMap)list[i]!, rule);
+                    }
+
+                    return new OrMatcher(alternatives);
+                case List<object?> list when list.TrueForAll(i => i is string):
+                    return CompileField(string.Empty, list, rule);
+                case string keyword:
+                    return CompileField(string.Empty, new List<object?> { keyword }, rule);
+                default:
+                    throw new RuleUnsupportedException($"selection '{name}' is neither a map, a list of maps nor a list of values");
+            }
+        }
+
+        private static Matcher CompileMap(YamlMap map, SigmaRule rule)
+        {
+            if (map.Entries.Count == 0)
+            {
+                throw new RuleUnsupportedException("a selection map is empty");
+            }
+
+            var parts = new Matcher[map.Entries.Count];
+            for (int i = 0; i < parts.Length; i++)
+            {
+                KeyValuePair<string, object?> entry = map.Entries[i];
+                parts[i] = CompileField(entry.Key, entry.Value, rule);
+            }
+
+            return parts.Length == 1 ? parts[0] : new AndMatcher(parts);
+        }
+
+        private static Matcher CompileField(string key, object? value, SigmaRule rule)
+        {
+            string[] parts = key.Split('|');
+            string field = parts[0];
+            var modifiers = new List<string>();
+            for (int i = 1; i < parts.Length; i++)
+            {
+                modifiers.Add(parts[i].ToLowerInvariant());
+            }
+
+            var values = new List<string?>();
+            switch (value)
+            {
+                case null:
+                    values.Add(null);
+                    break;
+                case string s:
+                    values.Add(s);
+                    break;
+                case List<object?> list:
+                    foreach (object? item in list)
+                    {
+                        if (item is null || item is string)
+                        {
+                            values.Add((string?)item);
+                        }
+                        else
+                        {
+                            throw new RuleUnsupportedException($"field '{key}' has a value that is not a scalar");
+                        }
+                    }
+
+                    break;
+                default:
+                    throw new RuleUnsupportedException($"field '{key}' has a value that is not a scalar or a list");
+            }
+
+            bool cased = false, all = false, windash = false, isRegex = false, cidr = false, fieldref = false;
+            bool? exists = null;
+            string? shape = null, base64 = null, encoding = null, numeric = null;
+            var regexOptions = RegexOptions.CultureInvariant;
+            foreach (string modifier in modifiers)
+            {
+                switch (modifier)
+                {
+                    case "contains":
+                    case "startswith":
+                    case "endswith":
+                        shape = modifier;
+                        break;
+                    case "all":
+                        all = true;
+                        break;
+                    case "cased":
+                        cased = true;
+                        break;
+                    case "windash":
+                        windash = true;
+                        break;
+                    case "re":
+                        isRegex = true;
+                        break;
+                    case "i":
+                        regexOptions |= RegexOptions.IgnoreCase;
+                        break;
+                    case "m":
+                        regexOptions |= RegexOptions.Multiline;
+                        break;
+                    case "s":
+                        regexOptions |= RegexOptions.Singleline;
+                        break;
+                    case "cidr":
+                        cidr = true;
+                        break;
+                    case "base64":
+                    case "base64offset":
+                        base64 = modifier;
+                        break;
+                    case "wide":
+                    case "utf16le":
+                    case "utf16be":
+                    case "utf16":
+                        encoding = modifier;
+                        break;
+                    case "exists":
+                        exists = true;
+                        break;
+                    case "lt":
+                    case "lte":
+                    case "gt":
+                    case "gte":
+                        numeric = modifier;
+                        break;
+                    case "fieldref":
+                        fieldref = true;
+                        break;
+                    default:
+                        throw new RuleUnsupportedException($"modifier '{modifier}' (field '{key}') is not supported");
+                }
+            }
+
+            if (encoding is not null && base64 is null)
+            {
+                throw new RuleUnsupportedException($"encoding modifier '{encoding}' without base64 (field '{key}') is not supported");
+            }
+
+            FieldReader? reader = field.Length == 0 ? null : FieldAccess.Compile(field, rule.Category, rule.Service);
+            if (exists.HasValue)
+            {
+                if (reader is null || values.Count != 1 || !bool.TryParse(values[0], out bool want))
+                {
+                    throw new RuleUnsupportedException($"'exists' on '{key}' needs a field and true or false");
+                }
+
+                return new FieldMatcher(field, reader, Array.Empty<ValueTest>(), false, false, want);
+            }
+
+            var tests = new List<ValueTest>();
+            bool matchNull = false;
+            foreach (string? raw in values)
+            {
+                if (raw is null)
+                {
+                    matchNull = true;
+                    continue;
+                }
+
+                if (isRegex)
+                {
+                    try
+                    {
+                        tests.Add(new RegexTest(new Regex(raw, regexOptions, TimeSpan.FromMilliseconds(250))));
+                    }
+                    catch (ArgumentException ex)
+                    {
+                        throw new RuleUnsupportedException($"regular expression on '{key}' does not compile: {ex.Message}");
+                    }
+
+                    continue;
+                }
+
+                if (cidr)
+                {
+                    tests.Add(CidrTest.Parse(raw) ?? throw new RuleUnsupportedException($"'{raw}' is not a CIDR range (field '{key}')"));
+                    continue;
+                }
+
+                if (numeric is not null)
+                {
+                    if (!NumericTest.TryNumber(raw, out double bound))
+                    {
+                        throw new RuleUnsupportedException($"'{raw}' is not a number (field '{key}|{numeric}')");
+                    }
+
+                    tests.Add(new NumericTest(numeric, bound));
+                    continue;
+                }
+
+                if (fieldref)
+                {
+                    tests.Add(new FieldRefTest(FieldAccess.Compile(raw, rule.Category, rule.Service), cased));
+                    continue;
+                }
+
+                foreach (string variant in windash ? WindashVariants(raw) : new[] { raw })
+                {
+                    if (base64 is not null)
+                    {
+                        foreach (string encoded in Base64Forms(variant, base64, encoding))
+                        {
+                            tests.Add(new PatternTest(BuildPattern(ValuePattern.Escape(encoded), shape ?? (base64 == "base64offset" ? "contains" : null), cased)));
+                        }
+                    }
+                    else
+                    {
+                        string effectiveShape = shape ?? (field.Length == 0 ? "contains" : string.Empty);
+                        tests.Add(new PatternTest(BuildPattern(variant, effectiveShape, cased)));
+                    }
+                }
+            }
+
+            ValueTest[] compiled = tests.ToArray();
+            if (reader is null)
+            {
+                if (compiled.Length == 0)
+                {
+                    throw new RuleUnsupportedException("a keyword selection has no values");
+                }
+
+                return new KeywordMatcher(compiled, all);
+            }
+
+            return new FieldMatcher(field, reader, compiled, all && compiled.Length > 0, matchNull, null);
+        }
+
+        private static ValuePattern BuildPattern(string value, string? shape, bool cased) => shape switch
+        {
+            "contains" => ValuePattern.FromSigma(value, cased, leadingWildcard: true, trailingWildcard: true),
+            "startswith" => ValuePattern.FromSigma(value, cased, leadingWildcard: false, trailingWildcard: true),
+            "endswith" => ValuePattern.FromSigma(value, cased, leadingWildcard: true, trailingWildcard: false),
+            _ => ValuePattern.FromSigma(value, cased),
+        };
+
+        private static IEnumerable<string> WindashVariants(string value)
+        {
+            if (value.IndexOf('-') < 0)
+            {
+                yield return value;
+                yield break;
+            }
+
+            foreach (string dash in s_dashes)
+            {
+                yield return value.Replace("-", dash);
+            }
+        }
+
+        /// <summary>The base64 text(s) the value appears as when encoded (at each of the 3 offsets for base64offset).</summary>
+        private static IEnumerable<string> Base64Forms(string value, string mode, string? encoding)
+        {
+            byte[] bytes = encoding switch
+            {
+                "wide" or "utf16le" => Encoding.Unicode.GetBytes(value),
+                "utf16be" => Encoding.BigEndianUnicode.GetBytes(value),
+                "utf16" => Concat(new byte[] { 0xFF, 0xFE }, Encoding.Unicode.GetBytes(value)),
+                _ => Encoding.UTF8.GetBytes(value),
+            };
+            if (mode == "base64")
+            {
+                yield return Convert.ToBase64String(bytes);
+                yield break;
+            }
+
+            // The value can start at any offset mod 3 inside a longer encoded text; keep only the
+            // characters that do not depend on the surrounding bytes.
+            int[] startTrim = { 0, 2, 3 };
+            int[] endTrim = { 0, 3, 2 };
+            for (int shift = 0; shift < 3; shift++)
+            {
+                byte[] padded = Concat(new byte[shift], bytes);
+                string encoded = Convert.ToBase64String(padded);
+                int end = encoded.Length - ((bytes.Length + shift) % 3 == 0 ? 0 : endTrim[(bytes.Length + shift) % 3]);
+                int start = startTrim[shift];
+                if (end > start)
+                {
+                    yield return encoded.Substring(start, end - start);
+                }
+            }
+        }
+
+        private static byte[] Concat(byte[] a, byte[] b)
+        {
+            var result = new byte[a.Length + b.Length];
+            Buffer.BlockCopy(a, 0, result, 0, a.Length);
+            Buffer.BlockCopy(b, 0, result, a.Length, b.Length);
+            return result;
+        }
+
+        /// <summary>True when a selection map constrains EventID to plain values (used to index channel-wide rules).</summary>
+        private static bool TryExactEventIds(YamlMap map, out int[] ids)
+        {
+            ids = Array.Empty<int>();
+            foreach (KeyValuePair<string, object?> entry in map.Entries)
+            {
+                if (!string.Equals(entry.Key, "EventID", StringComparison.OrdinalIgnoreCase))
+                {
+                    continue;
+                }
+
+                var found = new List<int>();
+                IEnumerable<object?> values = entry.Value is List<object?> list ? list : new List<object?> { entry.Value };
+                foreach (object? v in values)
+                {
+                    if (v is not string s || !int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int id))
+                    {
+                        return false;
+                    }
+
+                    found.Add(id);
+                }
+
+                ids = found.ToArray();
+                return ids.Length > 0;
+            }
+
+            return false;
+        }
+
+        /// <summary>
+        /// Event ids every match must have, when the condition is a plain conjunction that includes a
+        /// selection fixing EventID; null when it cannot say (the rule is then tried on every event of the channel).
+        /// </summary>
+        private static int[]? RequiredEventIds(string condition, Dictionary<string, int[]> eventIdsBySelection)
+        {
+            string[] words = condition.Split(new[] { ' ', '\t', '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries);
+            foreach (string word in words)
+            {
+                string w = word.ToLowerInvariant();
+                if (w == "or" || w.IndexOf('(') >= 0 || w.IndexOf(')') >= 0 || w == "of")
+                {
+                    return null;
+                }
+            }
+
+            for (int i = 0; i < words.Length; i++)
+            {
+                bool negated = i > 0 && string.Equals(words[i - 1], "not", StringComparison.OrdinalIgnoreCase);
+                if (!negated && eventIdsBySelection.TryGetValue(words[i], out int[]? ids))
+                {
+                    return ids;
+                }
+            }
+
+            return null;
+        }
+
+        /// <summary>Recursive-descent parser of Sigma conditions: or, and, not, parentheses, 1/all/any of pattern|them.</summary>
+        private sealed class ConditionParser
+        {
+            private readonly List<string> _tokens = new List<string>();
+            private readonly Dictionary<string, Matcher> _selections;
+            private readonly List<string> _order;
+            private readonly string _text;
+            private int _position;
+
+            public ConditionParser(string text, Dictionary<string, Matcher> selections, List<string> order)
+            {
+                _text = text;
+                _selections = selections;
+                _order = order;
+                foreach (Match m in s_conditionToken.Matches(text))
+                {
+                    _tokens.Add(m.Value);
+                }
+            }
+
+            public Matcher Parse()
+            {
+                Matcher result = ParseOr();
+                if (_position != _tokens.Count)
+                {
+                    throw Error($"unexpected '{_tokens[_position]}'");
+                }
+
+                return result;
+            }
+
+            private Matcher ParseOr()
+            {
+                var parts = new List<Matcher> { ParseAnd() };
+                while (Accept("or"))
+                {
+                    parts.Add(ParseAnd());
+                }
+
+                return parts.Count == 1 ? parts[0] : new OrMatcher(parts.ToArray());
+            }
+
+            private Matcher ParseAnd()
+            {
+                var parts = new List<Matcher> { ParseNot() };
+                while (Accept("and"))
+                {
+                    parts.Add(ParseNot());
+                }
+
+                return parts.Count == 1 ? parts[0] : new AndMatcher(parts.ToArray());
+            }
+
+            private Matcher ParseNot()
+            {
+                return Accept("not") ? new NotMatcher(ParseNot()) : ParsePrimary();
+            }
+
+            private Matcher ParsePrimary()
+            {
+                if (_position >= _tokens.Count)
+                {
+                    throw Error("the condition ends too early");
+                }
+
+                string token = _tokens[_position++];
+                if (token == "(")
+                {
+                    Matcher inner = ParseOr();
+                    if (!Accept(")"))
+                    {
+                        throw Error("a parenthesis is not closed");
+                    }
+
+                    return inner;
+                }
+
+                string lower = token.ToLowerInvariant();
+                if ((lower == "1" || lower == "any" || lower == "all") && Accept("of"))
+                {
+                    if (_position >= _tokens.Count)
+                    {
+                        throw Error($"'{token} of' names nothing");
+                    }
+
+                    string target = _tokens[_position++];
+                    List<Matcher> matched = Resolve(target);
+                    if (matched.Count == 0)
+                    {
+                        throw Error($"'{token} of {target}' matches no selection");
+                    }
+
+                    return lower == "all" ? new AndMatcher(matched.ToArray()) : new OrMatcher(matched.ToArray());
+                }
+
+                if (lower == "and" || lower == "or" || lower == ")")
+                {
+                    throw Error($"unexpected '{token}'");
+                }
+
+                if (_selections.TryGetValue(token, out Matcher? selection))
+                {
+                    return selection;
+                }
+
+                throw Error($"'{token}' is not a selection of this rule");
+            }
+
+            private List<Matcher> Resolve(string target)
+            {
+                var matched = new List<Matcher>();
+                bool them = string.Equals(target, "them", StringComparison.OrdinalIgnoreCase);
+                ValuePattern pattern = ValuePattern.FromSigma(target, cased: true);
+                foreach (string name in _order)
+                {
+                    if (them ? !name.StartsWith("_", StringComparison.Ordinal) : pattern.IsMatch(name))
+                    {
+                        matched.Add(_selections[name]);
+                    }
+                }
+
+                return matched;
+            }
+
+            private bool Accept(string word)
+            {
+                if (_position < _tokens.Count && string.Equals(_tokens[_position], word, StringComparison.OrdinalIgnoreCase))
+                {
+                    _position++;
+                    return true;
+                }
+
+                return false;
+            }
+
+            private RuleUnsupportedException Error(string what) => new RuleUnsupportedException($"condition '{_text}': {what}");
+        }
+    }
+}

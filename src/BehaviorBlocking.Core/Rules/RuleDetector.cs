@@ -1,0 +1,456 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Globalization;
+using BehaviorBlocking.Detections;
+using BehaviorBlocking.Events;
+using BehaviorBlocking.Graph;
+
+namespace BehaviorBlocking.Rules
+{
+    /// <summary>Settings of the rule detector.</summary>
+    public sealed class RuleDetectorOptions
+    {
+        /// <summary>Score a tree's signals for one tactic must reach before a detection is raised (one low rule is 0.3).</summary>
+        public double RaiseThreshold { get; init; } = 0.3;
+
+        /// <summary>Event evidence items kept per detection (rule evidence is always complete).</summary>
+        public int MaxEventEvidence { get; init; } = 8;
+
+        /// <summary>Time each rule's evaluation (for <c>behaviorblock evaluate</c>'s slowest rules); costs ~40 ns per rule tried.</summary>
+        public bool MeasureRuleCost { get; init; }
+    }
+
+    /// <summary>Evaluation cost and matches of one rule over a run.</summary>
+    public sealed class RuleStatistics
+    {
+        internal RuleStatistics(SigmaRule rule, long evaluations, long matches, double seconds)
+        {
+            Rule = rule;
+            Evaluations = evaluations;
+            Matches = matches;
+            Seconds = seconds;
+        }
+
+        /// <summary>The rule.</summary>
+        public SigmaRule Rule { get; }
+
+        /// <summary>Events it was tried on.</summary>
+        public long Evaluations { get; }
+
+        /// <summary>Events it matched (correlations: times they fired).</summary>
+        public long Matches { get; }
+
+        /// <summary>Time spent evaluating it (only when measured).</summary>
+        public double Seconds { get; }
+    }
+
+    /// <summary>
+    /// Runs a <see cref="RuleSet"/> over the event stream and turns rule signals into verdicts: per
+    /// process tree (or per host, for events without a process) and tactic, at most one open
+    /// detection, updated as evidence grows. Its score combines the levels of the distinct rules
+    /// that matched (1 − Π(1 − weight)); severity follows the score; the variant is the strongest
+    /// rule's. Names end in <c>!rule</c>.
+    /// </summary>
+    public sealed class RuleDetector : IDetector
+    {
+        private readonly RuleSet _rules;
+        private readonly RuleDetectorOptions _options;
+        private readonly CorrelationState _correlations = new CorrelationState();
+        private readonly Dictionary<VerdictKey, OpenVerdict> _open = new Dictionary<VerdictKey, OpenVerdict>();
+        private readonly Dictionary<ProcessTree, List<VerdictKey>> _keysByTree = new Dictionary<ProcessTree, List<VerdictKey>>();
+        private readonly Dictionary<CompiledRule, int> _ordinals = new Dictionary<CompiledRule, int>();
+        private readonly List<CompiledCorrelation> _fired = new List<CompiledCorrelation>();
+        private readonly long[] _evaluations;
+        private readonly long[] _matches;
+        private readonly long[] _ticks;
+        private readonly long[] _correlationFires;
+
+        /// <summary>Creates a detector over a loaded rule set.</summary>
+        public RuleDetector(RuleSet rules, RuleDetectorOptions? options = null)
+        {
+            _rules = rules ?? throw new ArgumentNullException(nameof(rules));
+            _options = options ?? new RuleDetectorOptions();
+            for (int i = 0; i < rules.Compiled.Count; i++)
+            {
+                _ordinals[rules.Compiled[i]] = i;
+            }
+
+            _evaluations = new long[rules.Compiled.Count];
+            _matches = new long[rules.Compiled.Count];
+            _ticks = new long[rules.Compiled.Count];
+            _correlationFires = new long[rules.Correlations.Count];
+        }
+
+        /// <inheritdoc />
+        public string Name => "rules";
+
+        /// <summary>The rules it runs.</summary>
+        public RuleSet Rules => _rules;
+
+        /// <inheritdoc />
+        public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink)
+        {
+            CandidateLists candidates = _rules.Candidates(behaviorEvent);
+            if (candidates.ById is not null)
+            {
+                Evaluate(candidates.ById, behaviorEvent, process, sink);
+            }
+
+            if (candidates.Any is not null)
+            {
+                Evaluate(candidates.Any, behaviorEvent, process, sink);
+            }
+        }
+
+        /// <inheritdoc />
+        public void OnTreeClosed(ProcessTree tree, IDetectionSink sink)
+        {
+            _correlations.OnTreeClosed(tree);
+            if (!_keysByTree.TryGetValue(tree, out List<VerdictKey>? keys))
+            {
+                return;
+            }
+
+            foreach (VerdictKey key in keys)
+            {
+                if (_open.TryGetValue(key, out OpenVerdict? verdict))
+                {
+                    Finish(verdict, sink);
+                    _open.Remove(key);
+                }
+            }
+
+            _keysByTree.Remove(tree);
+        }
+
+        /// <inheritdoc />
+        public void OnRecordingEnd(IDetectionSink sink)
+        {
+            foreach (OpenVerdict verdict in _open.Values)
+            {
+                Finish(verdict, sink);
+            }
+
+            _open.Clear();
+            _keysByTree.Clear();
+            _correlations.Clear();
+        }
+
+        /// <summary>Per rule: evaluations, matches and (when measured) time, over everything seen so far.</summary>
+        public IReadOnlyList<RuleStatistics> Statistics()
+        {
+            var result = new List<RuleStatistics>();
+            for (int i = 0; i < _rules.Compiled.Count; i++)
+            {
+                result.Add(new RuleStatistics(_rules.Compiled[i].Rule, _evaluations[i], _matches[i], _ticks[i] / (double)Stopwatch.Frequency));
+            }
+
+            for (int i = 0; i < _rules.Correlations.Count; i++)
+            {
+                result.Add(new RuleStatistics(_rules.Correlations[i].Rule, 0, _correlationFires[i], 0));
+            }
+
+            return result;
+        }
+
+        private void Evaluate(List<RuleEntry> entries, BehaviorEvent e, ProcessNode? process, IDetectionSink sink)
+        {
+            bool measure = _options.MeasureRuleCost;
+            for (int i = 0; i < entries.Count; i++)
+            {
+                RuleEntry entry = entries[i];
+                if (entry.Kind is not null && entry.Kind != e.Kind)
+                {
+                    continue;
+                }
+
+                CompiledRule rule = entry.Rule;
+                int ordinal = _ordinals[rule];
+                _evaluations[ordinal]++;
+                long start = measure ? Stopwatch.GetTimestamp() : 0;
+                bool matched = rule.Condition.IsMatch(e);
+                if (measure)
+                {
+                    _ticks[ordinal] += Stopwatch.GetTimestamp() - start;
+                }
+
+                if (!matched)
+                {
+                    continue;
+                }
+
+                _matches[ordinal]++;
+                if (!rule.Suppressed)
+                {
+                    Signal(rule.Rule, e, process, sink);
+                }
+
+                if (rule.Correlations.Count > 0)
+                {
+                    _fired.Clear();
+                    _correlations.OnMatch(rule, e, process, _fired);
+                    foreach (CompiledCorrelation correlation in _fired)
+                    {
+                        _correlationFires[IndexOf(correlation)]++;
+                        Signal(correlation.Rule, e, process, sink);
+                    }
+                }
+            }
+        }
+
+        private int IndexOf(CompiledCorrelation correlation)
+        {
+            for (int i = 0; i < _rules.Correlations.Count; i++)
+            {
+                if (_rules.Correlations[i] == correlation)
+                {
+                    return i;
+                }
+            }
+
+            return 0;
+        }
+
+        private void Signal(SigmaRule rule, BehaviorEvent e, ProcessNode? process, IDetectionSink sink)
+        {
+            var key = new VerdictKey(process?.Tree, process is null ? e.Host : null, rule.Tactic);
+            if (!_open.TryGetValue(key, out OpenVerdict? verdict))
+            {
+                verdict = new OpenVerdict(rule.Tactic, e.Host, e.SourceFile);
+                _open[key] = verdict;
+                if (process is not null)
+                {
+                    if (!_keysByTree.TryGetValue(process.Tree, out List<VerdictKey>? keys))
+                    {
+                        keys = new List<VerdictKey>();
+                        _keysByTree[process.Tree] = keys;
+                    }
+
+                    keys.Add(key);
+                }
+            }
+
+            bool newRule = verdict.Add(rule, e, process, _options.MaxEventEvidence);
+            bool wasRaised = verdict.Raised;
+            if (verdict.Score >= _options.RaiseThreshold)
+            {
+                verdict.Raised = true;
+            }
+
+            // Report at once when the verdict first rises or a new rule strengthens it; later matches
+            // only move lastSeen and are reported when the tree closes.
+            if (verdict.Raised && (newRule || !wasRaised))
+            {
+                sink.Report(Build(verdict));
+                verdict.Dirty = false;
+            }
+            else
+            {
+                verdict.Dirty = true;
+            }
+        }
+
+        private void Finish(OpenVerdict verdict, IDetectionSink sink)
+        {
+            if (verdict.Raised && verdict.Dirty)
+            {
+                sink.Report(Build(verdict));
+                verdict.Dirty = false;
+            }
+        }
+
+        private Detection Build(OpenVerdict v)
+        {
+            SigmaRule strongest = v.Strongest!;
+            ProcessNode? node = v.StrongestProcess;
+            BehaviorEvent first = v.StrongestEvent!;
+            double score = Math.Round(v.Score, 3);
+            var evidence = new List<Evidence>(v.Hits.Count + v.Events.Count);
+            var techniques = new List<string>();
+            foreach (RuleHit hit in v.Hits)
+            {
+                string times = hit.Count == 1 ? string.Empty : " (" + hit.Count.ToString(CultureInfo.InvariantCulture) + " matches)";
+                evidence.Add(new Evidence("rule", hit.Rule.Id, $"{hit.Rule.Title} [{hit.Rule.Level.ToString().ToLowerInvariant()}]{times}", hit.FirstTime));
+                foreach (string technique in hit.Rule.Techniques)
+                {
+                    if (!techniques.Contains(technique))
+                    {
+                        techniques.Add(technique);
+                    }
+                }
+            }
+
+            evidence.AddRange(v.Events);
+            return new Detection
+            {
+                Id = v.Id,
+                Name = DetectionName.Format(DetectionPlatform.Win32, v.Tactic, strongest.Variant, VerdictSource.Rule),
+                Platform = DetectionPlatform.Win32,
+                Tactic = v.Tactic,
+                Techniques = techniques,
+                Score = score,
+                Severity = SeverityOf(score),
+                Action = DetectionAction.Audited,
+                Host = v.Host,
+                ProcessGuid = node?.ProcessGuid ?? first.ProcessGuid,
+                ProcessId = node?.ProcessId ?? first.ProcessId,
+                Image = node?.Image ?? first.Image,
+                CommandLine = node?.CommandLine ?? first.CommandLine,
+                ParentImage = node?.ParentImage ?? first.ParentImage,
+                User = node?.User ?? first.User,
+                FirstSeen = v.FirstSeen,
+                LastSeen = v.LastSeen,
+                SourceFile = v.SourceFile,
+                Evidence = evidence,
+                RuleSetVersion = _rules.Version,
+            };
+        }
+
+        /// <summary>Severity from the combined score: one critical rule, or several weaker ones, reach the same band.</summary>
+        internal static Severity SeverityOf(double score) =>
+            score >= 0.9 ? Severity.Critical : score >= 0.75 ? Severity.High : score >= 0.5 ? Severity.Medium : score >= 0.3 ? Severity.Low : Severity.Informational;
+
+        /// <summary>What one match of a rule at this level adds to a verdict's score.</summary>
+        internal static double Weight(RuleLevel level) => level switch
+        {
+            RuleLevel.Informational => 0.1,
+            RuleLevel.Low => 0.3,
+            RuleLevel.Medium => 0.5,
+            RuleLevel.High => 0.75,
+            _ => 0.9,
+        };
+
+        private readonly struct VerdictKey : IEquatable<VerdictKey>
+        {
+            public VerdictKey(ProcessTree? tree, string? host, Tactic tactic)
+            {
+                Tree = tree;
+                Host = host;
+                Tactic = tactic;
+            }
+
+            public ProcessTree? Tree { get; }
+
+            public string? Host { get; }
+
+            public Tactic Tactic { get; }
+
+            public bool Equals(VerdictKey other) => Tree == other.Tree && Tactic == other.Tactic && string.Equals(Host, other.Host, StringComparison.OrdinalIgnoreCase);
+
+            public override bool Equals(object? obj) => obj is VerdictKey other && Equals(other);
+
+            public override int GetHashCode() =>
+                ((Tree?.GetHashCode() ?? StringComparer.OrdinalIgnoreCase.GetHashCode(Host ?? string.Empty)) * 31) + (int)Tactic;
+        }
+
+        private sealed class RuleHit
+        {
+            public RuleHit(SigmaRule rule, DateTimeOffset firstTime)
+            {
+                Rule = rule;
+                FirstTime = firstTime;
+            }
+
+            public SigmaRule Rule { get; }
+
+            public DateTimeOffset FirstTime { get; }
+
+            public long Count { get; set; }
+        }
+
+        private sealed class OpenVerdict
+        {
+            public OpenVerdict(Tactic tactic, string host, string? sourceFile)
+            {
+                Tactic = tactic;
+                Host = host;
+                SourceFile = sourceFile;
+            }
+
+            public Guid Id { get; } = Guid.NewGuid();
+
+            public Tactic Tactic { get; }
+
+            public string Host { get; }
+
+            public string? SourceFile { get; }
+
+            public List<RuleHit> Hits { get; } = new List<RuleHit>();
+
+            public List<Evidence> Events { get; } = new List<Evidence>();
+
+            public double Score { get; private set; }
+
+            public SigmaRule? Strongest { get; private set; }
+
+            public ProcessNode? StrongestProcess { get; private set; }
+
+            public BehaviorEvent? StrongestEvent { get; private set; }
+
+            public DateTimeOffset FirstSeen { get; private set; } = DateTimeOffset.MaxValue;
+
+            public DateTimeOffset LastSeen { get; private set; } = DateTimeOffset.MinValue;
+
+            public bool Raised { get; set; }
+
+            public bool Dirty { get; set; }
+
+            /// <summary>Adds a match; returns true when the rule is new to this verdict.</summary>
+            public bool Add(SigmaRule rule, BehaviorEvent e, ProcessNode? process, int maxEvents)
+            {
+                if (e.Time < FirstSeen)
+                {
+                    FirstSeen = e.Time;
+                }
+
+                if (e.Time > LastSeen)
+                {
+                    LastSeen = e.Time;
+                }
+
+                RuleHit? hit = Hits.Find(h => ReferenceEquals(h.Rule, rule));
+                bool isNew = hit is null;
+                if (hit is null)
+                {
+                    hit = new RuleHit(rule, e.Time);
+                    Hits.Add(hit);
+                    Score = 1 - ((1 - Score) * (1 - Weight(rule.Level)));
+                    if (Strongest is null || rule.Level > Strongest.Level)
+                    {
+                        Strongest = rule;
+                        StrongestProcess = process;
+                        StrongestEvent = e;
+                    }
+                }
+
+                hit.Count++;
+                if (Events.Count < maxEvents && (isNew || hit.Count <= 2))
+                {
+                    Events.Add(new Evidence("event", Reference(e), Describe(rule, e), e.Time));
+                }
+
+                return isNew;
+            }
+
+            private static string Reference(BehaviorEvent e)
+            {
+                string where = e.SourceFile is null ? string.Empty : " at line " + e.SourceLine.ToString(CultureInfo.InvariantCulture);
+                string record = e.RecordId is long id ? "#" + id.ToString(CultureInfo.InvariantCulture) : string.Empty;
+                return e.Channel + "/" + e.EventId.ToString(CultureInfo.InvariantCulture) + record + where;
+            }
+
+            private static string Describe(SigmaRule rule, BehaviorEvent e)
+            {
+                string actor = ImagePath.FileName(e.Image);
+                string target = e.TargetPath ?? e.TargetName ?? e.TargetImage ?? e.CommandLine ?? string.Empty;
+                if (target.Length > 160)
+                {
+                    target = target.Substring(0, 157) + "...";
+                }
+
+                return $"{e.Kind} by {(actor.Length == 0 ? "-" : actor)}{(target.Length == 0 ? string.Empty : ": " + target)} (matched {rule.Title})";
+            }
+        }
+    }
+}

@@ -1,0 +1,189 @@
+using System;
+using System.Linq;
+using System.Text;
+using BehaviorBlocking.Detections;
+using BehaviorBlocking.Events;
+using BehaviorBlocking.Rules;
+
+namespace BehaviorBlocking.Tests.Rules
+{
+    public sealed class RuleSetTests : IDisposable
+    {
+        private const string Sysmon = "Microsoft-Windows-Sysmon/Operational";
+        private readonly RuleTestKit _kit = new RuleTestKit();
+
+        public void Dispose() => _kit.Dispose();
+
+        private bool Matches(string detection, BehaviorEvent e, string logsource = "category: process_creation")
+        {
+            RuleSet rules = _kit.Write("r.yml", RuleTestKit.Rule("r1", logsource, detection)).Load();
+            Assert.Empty(rules.Skipped);
+            return RuleTestKit.Matches(rules, e).Contains("r1");
+        }
+
+        private BehaviorEvent Ps(string commandLine, string image = @"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe") =>
+            _kit.ProcessStart(1, 4000, image, commandLine);
+
+        [Theory]
+        [InlineData("    Image|endswith: '\\powershell.exe'\n    CommandLine|contains: ' -enc '", true)]
+        [InlineData("    Image|endswith: '\\cmd.exe'", false)]
+        [InlineData("    CommandLine|startswith: 'POWERSHELL'", true)]
+        [InlineData("    CommandLine|contains|all:\n      - '-nop'\n      - 'hidden'", true)]
+        [InlineData("    CommandLine|contains|all:\n      - '-nop'\n      - 'missing'", false)]
+        [InlineData("    CommandLine|contains:\n      - 'missing'\n      - 'hidden'", true)]
+        [InlineData("    CommandLine|re: '-enc\\s+[A-Za-z0-9+/=]{8,}'", true)]
+        [InlineData("    CommandLine|re: '-ENC'", false)]
+        [InlineData("    CommandLine|re|i: '-ENC'", true)]
+        [InlineData("    CommandLine|cased|contains: 'HIDDEN'", false)]
+        [InlineData("    OriginalFileName|exists: false", true)]
+        [InlineData("    User|exists: true", true)]
+        [InlineData("    ProcessId|gte: 4000\n    ProcessId|lt: 4001", true)]
+        [InlineData("    ProcessId|gt: 4000", false)]
+        [InlineData("    IntegrityLevel: null", true)]
+        [InlineData("    Image|fieldref: ParentImage", false)]
+        public void Compile_FieldModifiers_MatchAsSigmaDefines(string selection, bool expected)
+        {
+            Assert.Equal(expected, Matches("  sel:\n" + selection + "\n  condition: sel", Ps("powershell -nop -w hidden -enc SQBFAFgA")));
+        }
+
+        [Theory]
+        [InlineData("powershell /enc AAAA", true)]
+        [InlineData("powershell \u2013enc AAAA", true)]
+        [InlineData("powershell -enc AAAA", true)]
+        [InlineData("powershell enc AAAA", false)]
+        public void Compile_Windash_MatchesEveryDashForm(string commandLine, bool expected)
+        {
+            Assert.Equal(expected, Matches("  sel:\n    CommandLine|windash|contains: ' -enc '\n  condition: sel", Ps(System.Text.RegularExpressions.Regex.Unescape(commandLine))));
+        }
+
+        [Fact]
+        public void Compile_Base64Modifiers_FindEncodedText()
+        {
+            string encodedUtf16 = Convert.ToBase64String(Encoding.Unicode.GetBytes("xx IEX (New-Object Net.WebClient)"));
+            BehaviorEvent e = Ps("powershell -enc " + encodedUtf16);
+
+            Assert.True(Matches("  sel:\n    CommandLine|wide|base64offset|contains: 'IEX (New-Object'\n  condition: sel", e));
+            Assert.False(Matches("  sel:\n    CommandLine|wide|base64offset|contains: 'Invoke-Mimikatz'\n  condition: sel", e));
+            string plain = Convert.ToBase64String(Encoding.UTF8.GetBytes("whoami /all"));
+            Assert.True(Matches("  sel:\n    CommandLine|base64|contains: 'whoami /all'\n  condition: sel", Ps("cmd /c echo " + plain)));
+        }
+
+        [Fact]
+        public void Compile_Cidr_MatchesAddressesInRange()
+        {
+            BehaviorEvent Net(string ip) => _kit.Event(Sysmon, 3, 1, ("ProcessId", "10"), ("Image", @"C:\x\a.exe"), ("DestinationIp", ip), ("DestinationPort", "443"));
+            string detection = "  sel:\n    DestinationIp|cidr:\n      - '10.0.0.0/8'\n      - 'fd00::/8'\n  condition: sel";
+
+            Assert.True(Matches(detection, Net("10.20.30.40"), "category: network_connection"));
+            Assert.True(Matches(detection, Net("fd12::1"), "category: network_connection"));
+            Assert.False(Matches(detection, Net("11.0.0.1"), "category: network_connection"));
+        }
+
+        [Theory]
+        [InlineData("sel_img and not filter", false)]
+        [InlineData("sel_img and (filter or sel_cmd)", true)]
+        [InlineData("1 of sel_*", true)]
+        [InlineData("all of sel_*", true)]
+        [InlineData("all of them", false)]
+        [InlineData("1 of them and not 1 of filter*", false)]
+        [InlineData("not sel_img", false)]
+        [InlineData("sel_img or nomatch", true)]
+        [InlineData("nomatch", false)]
+        public void Compile_Conditions_CombineSelections(string condition, bool expected)
+        {
+            string detection = "  sel_img:\n    Image|endswith: '\\powershell.exe'\n  sel_cmd:\n    CommandLine|contains: 'hidden'\n" +
+                "  filter:\n    ParentImage|endswith: '\\cmd.exe'\n  nomatch:\n    Image: 'x'\n  condition: " + condition;
+
+            Assert.Equal(expected, Matches(detection, Ps("powershell -w hidden")));
+        }
+
+        [Fact]
+        public void Compile_ListOfMapsAndKeywords_AreAlternatives()
+        {
+            Assert.True(Matches("  sel:\n    - Image|endswith: '\\nope.exe'\n    - CommandLine|contains: 'hidden'\n  condition: sel", Ps("powershell -w hidden")));
+            Assert.True(Matches("  keywords:\n    - 'nothing'\n    - 'Hidden'\n  condition: keywords", Ps("powershell -w hidden")));
+            Assert.False(Matches("  keywords:\n    - 'nothing'\n  condition: keywords", Ps("powershell -w hidden")));
+        }
+
+        [Fact]
+        public void Compile_ProcessCreation_SecurityEventAnswersToSysmonNames()
+        {
+            BehaviorEvent security = _kit.Event("Security", 4688, 1, ("NewProcessId", "0x1a2c"), ("NewProcessName", @"C:\Windows\System32\whoami.exe"),
+                ("CommandLine", "whoami /all"), ("ProcessId", "0x44"), ("ParentProcessName", @"C:\Windows\System32\cmd.exe"),
+                ("SubjectUserName", "alice"), ("SubjectDomainName", "EXAMPLE"), ("TargetUserName", "-"), ("TargetDomainName", "-"));
+
+            Assert.True(Matches("  sel:\n    Image|endswith: '\\whoami.exe'\n    ParentImage|endswith: '\\cmd.exe'\n    ProcessId: 6700\n  condition: sel", security));
+            Assert.True(Matches("  sel:\n    NewProcessName|endswith: '\\whoami.exe'\n  condition: sel", security));
+        }
+
+        [Fact]
+        public void Index_RuleIsOnlyTriedOnEventsOfItsLogsource()
+        {
+            RuleSet rules = _kit
+                .Write("a.yml", RuleTestKit.Rule("proc", "category: process_creation", "  sel:\n    Image|endswith: '.exe'\n  condition: sel"))
+                .Write("b.yml", RuleTestKit.Rule("regadd", "category: registry_add", "  sel:\n    TargetObject|contains: 'Run'\n  condition: sel"))
+                .Write("c.yml", RuleTestKit.Rule("sec", "service: security", "  sel:\n    EventID: 4624\n    LogonType: '3'\n  condition: sel"))
+                .Load();
+            var detector = new RuleDetector(rules);
+            var pipeline = new BehaviorBlocking.Pipeline.BehaviorPipeline(new IDetector[] { detector }, _ => { });
+
+            pipeline.Process(Ps("powershell"));
+            pipeline.Process(_kit.Event(Sysmon, 12, 2, ("EventType", "DeleteKey"), ("ProcessId", "10"), ("Image", @"C:\x\a.exe"), ("TargetObject", @"HKLM\Software\Run")));
+            pipeline.Process(_kit.Event(Sysmon, 12, 3, ("EventType", "CreateKey"), ("ProcessId", "10"), ("Image", @"C:\x\a.exe"), ("TargetObject", @"HKLM\Software\Run")));
+            pipeline.Process(_kit.Event("Security", 4625, 4, ("LogonType", "3")));
+            pipeline.Process(_kit.Event("Security", 4624, 5, ("LogonType", "3")));
+
+            var stats = detector.Statistics().ToDictionary(s => s.Rule.Id);
+            Assert.Equal((1, 1), (stats["proc"].Evaluations, stats["proc"].Matches));
+            Assert.Equal((1, 1), (stats["regadd"].Evaluations, stats["regadd"].Matches));
+            Assert.Equal((1, 1), (stats["sec"].Evaluations, stats["sec"].Matches));
+        }
+
+        [Fact]
+        public void Load_UnsupportedAndBrokenRules_AreSkippedWithReasonsAndTheRestLoad()
+        {
+            RuleSet rules = _kit
+                .Write("good.yml", RuleTestKit.Rule("good", "category: process_creation", "  sel:\n    Image|endswith: '\\a.exe'\n  condition: sel"))
+                .Write("badmod.yml", RuleTestKit.Rule("badmod", "category: process_creation", "  sel:\n    Image|sounds_like: 'a'\n  condition: sel"))
+                .Write("badsrc.yml", RuleTestKit.Rule("badsrc", "category: firewall", "  sel:\n    Image: 'a'\n  condition: sel"))
+                .Write("linux.yml", RuleTestKit.Rule("linux", "category: process_creation", "  sel:\n    Image: 'a'\n  condition: sel").Replace("product: windows", "product: linux"))
+                .Write("badcond.yml", RuleTestKit.Rule("badcond", "category: process_creation", "  sel:\n    Image: 'a'\n  condition: sel and ("))
+                .Write("agg.yml", RuleTestKit.Rule("agg", "category: process_creation", "  sel:\n    Image: 'a'\n  condition: sel | count() > 5"))
+                .Write("noid.yml", "title: no id\nlogsource:\n  category: process_creation\ndetection:\n  sel:\n    Image: a\n  condition: sel\n")
+                .Write("dup.yml", RuleTestKit.Rule("good", "category: process_creation", "  sel:\n    Image: 'b'\n  condition: sel"))
+                .Write("yaml.yml", "title: [unclosed\nid: x\n")
+                .Write("notarule.yml", "just: a mapping\n")
+                .Write("readme.txt", "ignored")
+                .Load();
+
+            Assert.Equal(new[] { "good" }, rules.Rules.Select(r => r.Id));
+            Assert.Equal(9, rules.Skipped.Count);
+            string Reason(string file) => rules.Skipped.Single(s => s.File.EndsWith(file, StringComparison.Ordinal)).Reason;
+            Assert.Contains("modifier 'sounds_like'", Reason("badmod.yml"));
+            Assert.Contains("category 'firewall'", Reason("badsrc.yml"));
+            Assert.Contains("product 'linux'", Reason("linux.yml"));
+            Assert.Contains("condition 'sel and (': the condition ends too early", Reason("badcond.yml"));
+            Assert.Contains("aggregations", Reason("agg.yml"));
+            Assert.Contains("no id", Reason("noid.yml"));
+            Assert.Contains("already has id good", Reason("good.yml"));
+            Assert.EndsWith("dup.yml", rules.Rules[0].SourceFile);
+            Assert.Contains("invalid YAML", Reason("yaml.yml"));
+            Assert.Contains("neither detection nor correlation", Reason("notarule.yml"));
+        }
+
+        [Fact]
+        public void Load_Metadata_TacticTechniquesVariantAndVersion()
+        {
+            RuleSet rules = _kit.Write("m.yml", RuleTestKit.Rule("m", "category: process_creation", "  sel:\n    Image: a\n  condition: sel",
+                level: "critical", tags: "attack.credential_access, attack.t1003.001, attack.persistence, attack.T1547", variant: "LsassDump")).Load();
+
+            SigmaRule rule = Assert.Single(rules.Rules);
+            Assert.Equal(Tactic.CredentialAccess, rule.Tactic);
+            Assert.Equal(new[] { "T1003.001", "T1547" }, rule.Techniques);
+            Assert.Equal(RuleLevel.Critical, rule.Level);
+            Assert.Equal("LsassDump", rule.Variant);
+            Assert.Matches("^1-[0-9a-f]{12}$", rules.Version);
+            Assert.Matches("^R[0-9A-F]{8}$", RuleCompiler.DeriveVariant("abc"));
+        }
+    }
+}
