@@ -29,6 +29,27 @@ namespace BehaviorBlocking.Rules
         public override bool Test(string value, BehaviorEvent e) => _pattern.IsMatch(value);
     }
 
+    /// <summary>The forms one rule value takes (windash dashes, base64 offsets): any of them matches.</summary>
+    internal sealed class AnyOfTest : ValueTest
+    {
+        public AnyOfTest(ValueTest[] forms) => Forms = forms;
+
+        public ValueTest[] Forms { get; }
+
+        public override bool Test(string value, BehaviorEvent e)
+        {
+            foreach (ValueTest form in Forms)
+            {
+                if (form.Test(value, e))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
     internal sealed class RegexTest : ValueTest
     {
         private readonly Regex _regex;

@@ -395,21 +395,25 @@ namespace BehaviorBlocking.Rules
                     continue;
                 }
 
+                // One value is one test: its windash and base64 forms are alternatives, so 'all' still means every value.
+                var forms = new List<ValueTest>();
                 foreach (string variant in windash ? WindashVariants(raw) : new[] { raw })
                 {
                     if (base64 is not null)
                     {
                         foreach (string encoded in Base64Forms(variant, base64, encoding))
                         {
-                            tests.Add(new PatternTest(BuildPattern(ValuePattern.Escape(encoded), shape ?? (base64 == "base64offset" ? "contains" : null), cased)));
+                            forms.Add(new PatternTest(BuildPattern(ValuePattern.Escape(encoded), shape ?? (base64 == "base64offset" ? "contains" : null), cased)));
                         }
                     }
                     else
                     {
                         string effectiveShape = shape ?? (field.Length == 0 ? "contains" : string.Empty);
-                        tests.Add(new PatternTest(BuildPattern(variant, effectiveShape, cased)));
+                        forms.Add(new PatternTest(BuildPattern(variant, effectiveShape, cased)));
                     }
                 }
+
+                tests.Add(forms.Count == 1 ? forms[0] : new AnyOfTest(forms.ToArray()));
             }
 
             ValueTest[] compiled = tests.ToArray();

@@ -35,6 +35,8 @@ namespace BehaviorBlocking.Tests.Rules
         [InlineData("    CommandLine|re: '-ENC'", false)]
         [InlineData("    CommandLine|re|i: '-ENC'", true)]
         [InlineData("    CommandLine|cased|contains: 'HIDDEN'", false)]
+        [InlineData("    CommandLine|contains|all|windash:\n      - ' /nop'\n      - ' /w'", false)]
+        [InlineData("    CommandLine|contains|all|windash:\n      - ' -nop'\n      - ' -w'", true)]
         [InlineData("    OriginalFileName|exists: false", true)]
         [InlineData("    User|exists: true", true)]
         [InlineData("    ProcessId|gte: 4000\n    ProcessId|lt: 4001", true)]
