@@ -17,6 +17,25 @@ namespace BehaviorBlocking.Rules
     {
         private static readonly string[] s_smallNumbers = CreateSmallNumbers();
 
+        /// <summary>
+        /// A key naming the value <see cref="Compile"/>'s reader returns: equal keys read the same value
+        /// of any event (the process-creation and PowerShell-classic aliases make the logsource matter).
+        /// </summary>
+        public static string ReaderKey(string field, string? category, string? service)
+        {
+            string lower = field.ToLowerInvariant();
+            if (Logsources.IsProcessCreation(category))
+            {
+                return "pc:" + lower;
+            }
+
+            bool classic = string.Equals(category, "ps_classic_start", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(category, "ps_classic_provider_start", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(category, "ps_classic_script", StringComparison.OrdinalIgnoreCase)
+                || string.Equals(service, "powershell-classic", StringComparison.OrdinalIgnoreCase);
+            return (classic ? "psc:" : "f:") + lower;
+        }
+
         public static FieldReader Compile(string field, string? category, string? service)
         {
             switch (field.ToLowerInvariant())

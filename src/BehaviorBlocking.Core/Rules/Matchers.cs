@@ -26,6 +26,8 @@ namespace BehaviorBlocking.Rules
 
         public PatternTest(ValuePattern pattern) => _pattern = pattern;
 
+        public ValuePattern Pattern => _pattern;
+
         public override bool Test(string value, BehaviorEvent e) => _pattern.IsMatch(value);
     }
 
@@ -190,9 +192,10 @@ namespace BehaviorBlocking.Rules
         private readonly bool _matchNull;
         private readonly bool? _exists;
 
-        public FieldMatcher(string field, FieldReader reader, ValueTest[] tests, bool all, bool matchNull, bool? exists)
+        public FieldMatcher(string field, string readerKey, FieldReader reader, ValueTest[] tests, bool all, bool matchNull, bool? exists)
         {
             Field = field;
+            ReaderKey = readerKey;
             _reader = reader;
             _tests = tests;
             _all = all;
@@ -201,6 +204,18 @@ namespace BehaviorBlocking.Rules
         }
 
         public string Field { get; }
+
+        /// <summary>Identifies the reader: matchers with the same key read the same value from an event.</summary>
+        public string ReaderKey { get; }
+
+        public FieldReader Reader => _reader;
+
+        public ValueTest[] Tests => _tests;
+
+        public bool All => _all;
+
+        /// <summary>True when the matcher can match an absent or empty value (null values, exists).</summary>
+        public bool AcceptsMissing => _matchNull || _exists.HasValue;
 
         public override bool IsMatch(BehaviorEvent e)
         {

@@ -13,6 +13,7 @@ namespace BehaviorBlocking.Rules
     {
         public CompiledRule(SigmaRule rule, Matcher condition, EventSource[] sources, int[]? eventIds)
         {
+            Ordinal = -1;
             Rule = rule;
             Condition = condition;
             Sources = sources;
@@ -20,6 +21,9 @@ namespace BehaviorBlocking.Rules
         }
 
         public SigmaRule Rule { get; }
+
+        /// <summary>Position in its rule set (per-rule counters are arrays indexed by it).</summary>
+        public int Ordinal { get; set; }
 
         public Matcher Condition { get; }
 
@@ -345,7 +349,7 @@ namespace BehaviorBlocking.Rules
                     throw new RuleUnsupportedException($"'exists' on '{key}' needs a field and true or false");
                 }
 
-                return new FieldMatcher(field, reader, Array.Empty<ValueTest>(), false, false, want);
+                return new FieldMatcher(field, FieldAccess.ReaderKey(field, rule.Category, rule.Service), reader, Array.Empty<ValueTest>(), false, false, want);
             }
 
             var tests = new List<ValueTest>();
@@ -427,7 +431,7 @@ namespace BehaviorBlocking.Rules
                 return new KeywordMatcher(compiled, all);
             }
 
-            return new FieldMatcher(field, reader, compiled, all && compiled.Length > 0, matchNull, null);
+            return new FieldMatcher(field, FieldAccess.ReaderKey(field, rule.Category, rule.Service), reader, compiled, all && compiled.Length > 0, matchNull, null);
         }
 
         private static ValuePattern BuildPattern(string value, string? shape, bool cased) => shape switch

@@ -59,7 +59,8 @@ namespace BehaviorBlocking.Rules
         private readonly CorrelationState _correlations = new CorrelationState();
         private readonly Dictionary<VerdictKey, OpenVerdict> _open = new Dictionary<VerdictKey, OpenVerdict>();
         private readonly Dictionary<ProcessTree, List<VerdictKey>> _keysByTree = new Dictionary<ProcessTree, List<VerdictKey>>();
-        private readonly Dictionary<CompiledRule, int> _ordinals = new Dictionary<CompiledRule, int>();
+        private readonly int[]?[] _found;
+        private int _stamp;
         private readonly List<CompiledCorrelation> _fired = new List<CompiledCorrelation>();
         private readonly long[] _evaluations;
         private readonly long[] _matches;
@@ -71,11 +72,7 @@ namespace BehaviorBlocking.Rules
         {
             _rules = rules ?? throw new ArgumentNullException(nameof(rules));
             _options = options ?? new RuleDetectorOptions();
-            for (int i = 0; i < rules.Compiled.Count; i++)
-            {
-                _ordinals[rules.Compiled[i]] = i;
-            }
-
+            _found = new int[rules.PlanCount][];
             _evaluations = new long[rules.Compiled.Count];
             _matches = new long[rules.Compiled.Count];
             _ticks = new long[rules.Compiled.Count];
@@ -154,19 +151,27 @@ namespace BehaviorBlocking.Rules
             return result;
         }
 
-        private void Evaluate(List<RuleEntry> entries, BehaviorEvent e, ProcessNode? process, IDetectionSink sink)
+        private void Evaluate(CandidatePlan plan, BehaviorEvent e, ProcessNode? process, IDetectionSink sink)
         {
             bool measure = _options.MeasureRuleCost;
-            for (int i = 0; i < entries.Count; i++)
+            int[] found = _found[plan.Id] ??= new int[plan.NeedleCount];
+            int stamp = ++_stamp;
+            if (plan.Scans.Length > 0)
+            {
+                plan.Scan(e, found, stamp);
+            }
+
+            RuleEntry[] entries = plan.Entries;
+            for (int i = 0; i < entries.Length; i++)
             {
                 RuleEntry entry = entries[i];
-                if (entry.Kind is not null && entry.Kind != e.Kind)
+                if ((entry.Kind is not null && entry.Kind != e.Kind) || !plan.MayMatch(i, found, stamp))
                 {
                     continue;
                 }
 
                 CompiledRule rule = entry.Rule;
-                int ordinal = _ordinals[rule];
+                int ordinal = rule.Ordinal;
                 _evaluations[ordinal]++;
                 long start = measure ? Stopwatch.GetTimestamp() : 0;
                 bool matched = rule.Condition.IsMatch(e);

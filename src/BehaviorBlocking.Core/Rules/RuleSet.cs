@@ -54,6 +54,11 @@ namespace BehaviorBlocking.Rules
             }
 
             Rules = described;
+            for (int i = 0; i < rules.Count; i++)
+            {
+                rules[i].Ordinal = i;
+            }
+
             _byChannel = new Dictionary<string, ChannelRules>(StringComparer.OrdinalIgnoreCase);
             foreach (CompiledRule rule in rules)
             {
@@ -86,7 +91,23 @@ namespace BehaviorBlocking.Rules
                     }
                 }
             }
+
+            int planId = 0;
+            foreach (ChannelRules channel in _byChannel.Values)
+            {
+                foreach (KeyValuePair<int, List<RuleEntry>> list in channel.ById)
+                {
+                    channel.Plans[list.Key] = new CandidatePlan(planId++, list.Value);
+                }
+
+                channel.AnyPlan = channel.Any.Count > 0 ? new CandidatePlan(planId++, channel.Any) : null;
+            }
+
+            PlanCount = planId;
         }
+
+        /// <summary>Candidate plans in the index (each has its own id below this).</summary>
+        internal int PlanCount { get; }
 
         /// <summary>An empty set (no rules).</summary>
         public static RuleSet Empty { get; } = new RuleSet(new List<CompiledRule>(), new List<CompiledCorrelation>(), new List<RuleLoadIssue>(), "none");
@@ -177,8 +198,8 @@ namespace BehaviorBlocking.Rules
                 return default;
             }
 
-            channel.ById.TryGetValue(e.EventId, out List<RuleEntry>? byId);
-            return new CandidateLists(byId, channel.Any.Count > 0 ? channel.Any : null);
+            channel.Plans.TryGetValue(e.EventId, out CandidatePlan? byId);
+            return new CandidateLists(byId, channel.AnyPlan);
         }
 
         private static void LoadDocument(
@@ -267,6 +288,10 @@ namespace BehaviorBlocking.Rules
             public Dictionary<int, List<RuleEntry>> ById { get; } = new Dictionary<int, List<RuleEntry>>();
 
             public List<RuleEntry> Any { get; } = new List<RuleEntry>();
+
+            public Dictionary<int, CandidatePlan> Plans { get; } = new Dictionary<int, CandidatePlan>();
+
+            public CandidatePlan? AnyPlan { get; set; }
         }
     }
 
@@ -284,17 +309,17 @@ namespace BehaviorBlocking.Rules
         public EventKind? Kind { get; }
     }
 
-    /// <summary>The two candidate lists of an event: by its id, and channel-wide.</summary>
+    /// <summary>The two candidate plans of an event: by its id, and channel-wide.</summary>
     internal readonly struct CandidateLists
     {
-        public CandidateLists(List<RuleEntry>? byId, List<RuleEntry>? any)
+        public CandidateLists(CandidatePlan? byId, CandidatePlan? any)
         {
             ById = byId;
             Any = any;
         }
 
-        public List<RuleEntry>? ById { get; }
+        public CandidatePlan? ById { get; }
 
-        public List<RuleEntry>? Any { get; }
+        public CandidatePlan? Any { get; }
     }
 }

@@ -37,6 +37,34 @@ namespace BehaviorBlocking.Rules
         /// <summary>The literal text (no wildcards) when the pattern is exact, prefix, suffix or contains.</summary>
         public string? Literal => _shape == Shape.Glob || _shape == Shape.Any ? null : _literal;
 
+        /// <summary>A text every matching value contains (the longest literal run), or null when there is none.</summary>
+        public string? RequiredLiteral
+        {
+            get
+            {
+                if (_shape == Shape.Any)
+                {
+                    return null;
+                }
+
+                if (_shape != Shape.Glob)
+                {
+                    return _literal.Length == 0 ? null : _literal;
+                }
+
+                string? longest = null;
+                foreach (Segment segment in _segments!)
+                {
+                    if (segment.Kind == SegmentKind.Text && (longest is null || segment.Text.Length > longest.Length))
+                    {
+                        longest = segment.Text;
+                    }
+                }
+
+                return longest;
+            }
+        }
+
         /// <summary>Compiles a Sigma value that may carry wildcards and escapes.</summary>
         public static ValuePattern FromSigma(string value, bool cased) => FromSigma(value, cased, leadingWildcard: false, trailingWildcard: false);
 

@@ -1,0 +1,90 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using BehaviorBlocking.Events;
+using BehaviorBlocking.Internal;
+using BehaviorBlocking.Rules;
+using BehaviorBlocking.Sensors.Replay;
+
+namespace BehaviorBlocking.Tests.Rules
+{
+    public class PrefilterTests
+    {
+        [Fact]
+        public void NeedleAutomaton_FindsEveryLiteralIndexOfFinds()
+        {
+            var random = new Random(7);
+            const string alphabet = "abcAB\\.-_ :x1ü";
+            string Word(int max) => new string(Enumerable.Range(0, 1 + random.Next(max)).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
+            for (int round = 0; round < 200; round++)
+            {
+                string[] needles = Enumerable.Range(0, 1 + random.Next(12)).Select(_ => Word(5)).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+                var automaton = new NeedleAutomaton(needles.Select((n, i) => new KeyValuePair<string, int>(n.ToLowerInvariant(), i)).ToList());
+                for (int t = 0; t < 20; t++)
+                {
+                    string text = Word(40);
+                    int[] found = new int[needles.Length];
+                    automaton.Scan(text, found, stamp: 1);
+                    for (int i = 0; i < needles.Length; i++)
+                    {
+                        if (text.IndexOf(needles[i], StringComparison.OrdinalIgnoreCase) >= 0)
+                        {
+                            Assert.True(found[i] == 1, $"'{needles[i]}' is in '{text}' but was not reported");
+                        }
+                    }
+                }
+            }
+        }
+
+        [Fact]
+        public void NeedleAutomaton_ReportsOnlyLiteralsPresentForPlainAscii()
+        {
+            var automaton = new NeedleAutomaton(new[] { new KeyValuePair<string, int>("lsass", 0), new KeyValuePair<string, int>("\\run\\", 1), new KeyValuePair<string, int>("sass.e", 2) });
+            int[] found = new int[3];
+
+            automaton.Scan(@"C:\Windows\System32\LSASS.EXE", found, 5);
+
+            Assert.Equal(new[] { 5, 0, 5 }, found);
+        }
+
+        [Fact]
+        public void Plans_NeverSkipARuleThatMatches_OnEveryPackFixtureEvent()
+        {
+            string root = TestPaths.RepositoryRoot;
+            RuleSet pack = RuleSet.Load(new[] { new RuleSource(Path.Combine(root, "module", "rules"), "builtin") });
+            var normalizer = new WindowsEventNormalizer();
+            int checkedEvents = 0;
+            foreach (string fixture in Directory.EnumerateFiles(Path.Combine(root, "tests", "data", "rules"), "*.jsonl"))
+            {
+                using FileStream stream = File.OpenRead(fixture);
+                IRecordReader reader = ReplayInputs.Open(stream, fixture, _ => { }, new Utf8StringCache(), 1 << 20);
+                for (EventRecord? record = reader.Next(); record is not null; record = reader.Next())
+                {
+                    BehaviorEvent e = normalizer.Normalize(record);
+                    checkedEvents++;
+                    CandidateLists lists = pack.Candidates(e);
+                    foreach (CandidatePlan? plan in new[] { lists.ById, lists.Any })
+                    {
+                        if (plan is null)
+                        {
+                            continue;
+                        }
+
+                        int[] found = new int[plan.NeedleCount];
+                        plan.Scan(e, found, 1);
+                        for (int i = 0; i < plan.Entries.Length; i++)
+                        {
+                            if (plan.Entries[i].Rule.Condition.IsMatch(e))
+                            {
+                                Assert.True(plan.MayMatch(i, found, 1), $"{plan.Entries[i].Rule.Rule.Title} matches {Path.GetFileName(fixture)} but its prefilter skipped it");
+                            }
+                        }
+                    }
+                }
+            }
+
+            Assert.True(checkedEvents > 400);
+        }
+    }
+}
