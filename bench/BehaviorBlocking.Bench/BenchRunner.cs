@@ -32,6 +32,9 @@ namespace BehaviorBlocking.Bench
         /// <summary>Detectors run beside the rules.</summary>
         public Func<IReadOnlyList<IDetector>> Detectors { get; init; } = () => Array.Empty<IDetector>();
 
+        /// <summary>Run only the steps whose name contains this text (all when null).</summary>
+        public string? Only { get; init; }
+
         /// <summary>Receives a line as each step starts and ends.</summary>
         public Action<string> Progress { get; init; } = _ => { };
     }
@@ -77,6 +80,11 @@ namespace BehaviorBlocking.Bench
             var context = new BenchContext(options, report, files);
             foreach ((string name, Action<BenchContext> run) in Steps)
             {
+                if (options.Only is not null && name.IndexOf(options.Only, StringComparison.OrdinalIgnoreCase) < 0)
+                {
+                    continue;
+                }
+
                 options.Progress("bench: " + name);
                 run(context);
             }

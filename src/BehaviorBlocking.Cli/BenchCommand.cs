@@ -20,7 +20,8 @@ namespace BehaviorBlocking.Cli
             var json = new Option<string?>("--json") { Description = "Write every figure to this JSON file." };
             var quick = new Option<bool>("--quick") { Description = "A smoke run of a few seconds: one repeat, scaling at 10k and 100k events." };
             var repeat = new Option<int?>("--repeat") { Description = "Times each corpus pass runs; the fastest counts (default 2, 1 with --quick)." };
-            var command = new Command("bench", "Measure the engine on a corpus and on synthetic events, next to baselines from the same run.") { corpus, json, quick, repeat };
+            var only = new Option<string?>("--only") { Description = "Run only the steps whose name contains this text (e.g. 'full pipeline', 'scaling')." };
+            var command = new Command("bench", "Measure the engine on a corpus and on synthetic events, next to baselines from the same run.") { corpus, json, quick, repeat, only };
             command.Validators.Add(result =>
             {
                 if (result.GetValue(repeat) is int n && n < 1)
@@ -46,6 +47,7 @@ namespace BehaviorBlocking.Cli
                 {
                     Corpus = path,
                     Repeat = parsed.GetValue(repeat) ?? (isQuick ? 1 : 2),
+                    Only = parsed.GetValue(only),
                     ScalingSizes = isQuick ? new long[] { 10_000, 100_000 } : new long[] { 10_000, 100_000, 1_000_000, 10_000_000 },
                     StoreDetections = isQuick ? 2_000 : 20_000,
                     BuiltInRules = Program.BuiltInRulesDirectory,
