@@ -129,6 +129,46 @@ namespace BehaviorBlocking.Tests.Cli
         }
 
         [Fact]
+        public void Rules_ValidateBrokenDirectory_ListsEverySkipAndExitsOne()
+        {
+            string rules = Path.Combine(_dir, "rules");
+            Directory.CreateDirectory(rules);
+            File.WriteAllText(Path.Combine(rules, "ok.yml"), "title: ok\nid: ok-1\nlevel: low\nlogsource:\n  category: process_creation\ndetection:\n  sel:\n    Image|endswith: '\\x.exe'\n  condition: sel\n");
+            File.WriteAllText(Path.Combine(rules, "mod.yml"), "title: m\nid: m-1\nlogsource:\n  category: process_creation\ndetection:\n  sel:\n    Image|fuzzy: x\n  condition: sel\n");
+            File.WriteAllText(Path.Combine(rules, "bad.yml"), "title: [\n");
+
+            var (exit, output, _) = Run("rules", "validate", rules);
+
+            Assert.Equal(1, exit);
+            Assert.Contains("mod.yml (m-1): modifier 'fuzzy'", output);
+            Assert.Contains("bad.yml: invalid YAML", output);
+            Assert.EndsWith("1 loaded, 2 skipped", output.TrimEnd());
+        }
+
+        [Fact]
+        public void Rules_ListBuiltInPack_LoadsEverything()
+        {
+            var (exit, output, _) = Run("rules", "list");
+
+            Assert.Equal(0, exit);
+            Assert.Matches(@"\d{3} loaded, 0 skipped", output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Last());
+        }
+
+        [Fact]
+        public void Scan_ExtraRuleDirectory_AddsItsDetections()
+        {
+            string rules = Path.Combine(_dir, "rules");
+            Directory.CreateDirectory(rules);
+            File.WriteAllText(Path.Combine(rules, "schtasks.yml"), "title: schtasks seen\nid: st-1\nlevel: high\ntags: [attack.persistence]\nlogsource:\n  category: process_creation\ndetection:\n  sel:\n    Image|endswith: '\\schtasks.exe'\n  condition: sel\nbehaviorblocking:\n  variant: LocalTask\n");
+
+            var (exit, output, _) = Run("scan", SampleDir, "--no-store", "--no-builtin-rules", "--rules", rules, "--format", "jsonl");
+
+            Assert.Equal(0, exit);
+            Detection d = DetectionJson.Parse(Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+            Assert.Equal("Behavior:Win32/Persistence.LocalTask!rule", d.Name);
+        }
+
+        [Fact]
         public void Detections_BadTime_ExitsTwo()
         {
             string store = Path.Combine(_dir, "s.db");
