@@ -38,6 +38,7 @@ namespace BehaviorBlocking.Cli
                 BenchCommand.Create(console),
                 RulesCommand.Create(console),
                 EvaluateCommand.Create(console),
+                FeaturesCommand.Create(console),
             };
 
             ParseResult parsed = root.Parse(args);

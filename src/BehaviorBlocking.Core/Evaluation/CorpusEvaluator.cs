@@ -291,6 +291,9 @@ namespace BehaviorBlocking.Evaluation
             return new EvaluationReport(results, ruleDetector.Statistics(), scan, rules, unlabeled);
         }
 
+        /// <summary>A recording's path relative to the corpus folder, with forward slashes (as labels name it).</summary>
+        public static string RelativePath(string corpus, string file) => Relative(Path.GetFullPath(corpus), file);
+
         private static string Relative(string root, string file)
         {
             string full = Path.GetFullPath(file);

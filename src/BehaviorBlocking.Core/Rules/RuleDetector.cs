@@ -19,6 +19,16 @@ namespace BehaviorBlocking.Rules
 
         /// <summary>Time each rule's evaluation (for <c>behaviorblock evaluate</c>'s slowest rules); costs ~40 ns per rule tried.</summary>
         public bool MeasureRuleCost { get; init; }
+
+        /// <summary>Told of every rule signal (the feature collector turns them into per-tree features).</summary>
+        public IRuleSignalObserver? SignalObserver { get; init; }
+    }
+
+    /// <summary>Receives each rule signal as it happens, on the pipeline's consumer thread.</summary>
+    public interface IRuleSignalObserver
+    {
+        /// <summary>A rule (or correlation) matched <paramref name="behaviorEvent"/> of <paramref name="process"/> (null for host-level events).</summary>
+        void OnRuleSignal(SigmaRule rule, BehaviorEvent behaviorEvent, ProcessNode? process);
     }
 
     /// <summary>Evaluation cost and matches of one rule over a run.</summary>
@@ -219,6 +229,7 @@ namespace BehaviorBlocking.Rules
 
         private void Signal(SigmaRule rule, BehaviorEvent e, ProcessNode? process, IDetectionSink sink)
         {
+            _options.SignalObserver?.OnRuleSignal(rule, e, process);
             var key = new VerdictKey(process?.Tree, process is null ? e.Host : null, rule.Tactic);
             if (!_open.TryGetValue(key, out OpenVerdict? verdict))
             {
