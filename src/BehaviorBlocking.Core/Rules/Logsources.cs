@@ -88,6 +88,9 @@ namespace BehaviorBlocking.Rules
             ["terminalservices-localsessionmanager"] = "Microsoft-Windows-TerminalServices-LocalSessionManager/Operational",
             ["capi2"] = "Microsoft-Windows-CAPI2/Operational",
             ["bitlocker"] = "Microsoft-Windows-BitLocker/BitLocker Management",
+            ["wininet-config"] = "Microsoft-Windows-WinINet-Config/ProxyConfigChanged",
+            ["setup"] = "Setup",
+            ["dns-server-audit"] = "Microsoft-Windows-DNSServer/Audit",
         };
 
         /// <summary>The events a logsource covers, or null with the reason when the engine has none for it.</summary>
