@@ -2,7 +2,9 @@ using System;
 using System.Collections.Generic;
 using System.Diagnostics;
 using System.Globalization;
+using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Features;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Graph;
 
@@ -22,6 +24,15 @@ namespace BehaviorBlocking.Rules
 
         /// <summary>Told of every rule signal (the feature collector turns them into per-tree features).</summary>
         public IRuleSignalObserver? SignalObserver { get; init; }
+
+        /// <summary>The classifier that may decide verdicts (<c>!ml</c>); needs <see cref="Features"/>. Null: rules alone.</summary>
+        public ITreeClassifier? Classifier { get; init; }
+
+        /// <summary>Where the classifier reads a tree's current features.</summary>
+        public TreeFeatureCollector? Features { get; init; }
+
+        /// <summary>How probabilities become verdicts.</summary>
+        public ClassifierPolicy ClassifierPolicy { get; init; } = new ClassifierPolicy();
     }
 
     /// <summary>Receives each rule signal as it happens, on the pipeline's consumer thread.</summary>
@@ -76,6 +87,11 @@ namespace BehaviorBlocking.Rules
         private readonly long[] _matches;
         private readonly long[] _ticks;
         private readonly long[] _correlationFires;
+        private readonly float[]? _probabilities;
+        private long _modelScored;
+        private long _modelDecided;
+        private long _modelFailures;
+        private string? _modelFirstError;
 
         /// <summary>Creates a detector over a loaded rule set.</summary>
         public RuleDetector(RuleSet rules, RuleDetectorOptions? options = null)
@@ -87,7 +103,20 @@ namespace BehaviorBlocking.Rules
             _matches = new long[rules.Compiled.Count];
             _ticks = new long[rules.Compiled.Count];
             _correlationFires = new long[rules.Correlations.Count];
+            if (_options.Classifier is not null)
+            {
+                if (_options.Features is null)
+                {
+                    throw new ArgumentException("a classifier needs the feature collector", nameof(options));
+                }
+
+                _probabilities = new float[_options.Classifier.Classes.Count];
+            }
         }
+
+        /// <summary>What the classifier did in this run (Version null when none is loaded).</summary>
+        public ClassifierHealth ClassifierHealth =>
+            new ClassifierHealth(_options.Classifier?.Version, _modelScored, _modelDecided, _modelFailures, _modelFirstError);
 
         /// <inheritdoc />
         public string Name => "rules";
@@ -298,10 +327,19 @@ namespace BehaviorBlocking.Rules
             }
 
             evidence.AddRange(v.Events);
+            VerdictSource source = VerdictSource.Rule;
+            string? modelVersion = null;
+            if (_options.Classifier is not null && node is not null && Classify(node.Tree, v.Tactic, out double probability, evidence))
+            {
+                source = VerdictSource.Model;
+                score = Math.Round(probability, 3);
+                modelVersion = _options.Classifier.Version;
+            }
+
             return new Detection
             {
                 Id = v.Id,
-                Name = DetectionName.Format(DetectionPlatform.Win32, v.Tactic, strongest.Variant, VerdictSource.Rule),
+                Name = DetectionName.Format(DetectionPlatform.Win32, v.Tactic, strongest.Variant, source),
                 Platform = DetectionPlatform.Win32,
                 Tactic = v.Tactic,
                 Techniques = techniques,
@@ -319,8 +357,93 @@ namespace BehaviorBlocking.Rules
                 LastSeen = v.LastSeen,
                 SourceFile = v.SourceFile,
                 Evidence = evidence,
+                ModelVersion = modelVersion,
                 RuleSetVersion = _rules.Version,
             };
+        }
+
+        /// <summary>
+        /// Scores the tree; true when the model gives the verdict's tactic at least its threshold.
+        /// A failing model leaves the verdict to the rules and is counted, never silently.
+        /// </summary>
+        private bool Classify(ProcessTree tree, Tactic tactic, out double probability, List<Evidence> evidence)
+        {
+            probability = 0;
+            ITreeClassifier classifier = _options.Classifier!;
+            float[]? features = _options.Features!.Current(tree);
+            if (features is null)
+            {
+                return false;
+            }
+
+            try
+            {
+                classifier.Predict(features, _probabilities!);
+            }
+            catch (BehaviorBlockingException ex)
+            {
+                _modelFailures++;
+                _modelFirstError ??= ex.ErrorId + ": " + ex.Message;
+                return false;
+            }
+
+            _modelScored++;
+            int index = IndexOfClass(classifier.Classes, tactic.ToString());
+            if (index < 0)
+            {
+                index = IndexOfClass(classifier.Classes, "Generic");
+            }
+
+            probability = index < 0 ? 0 : _probabilities![index];
+            if (probability < _options.ClassifierPolicy.ThresholdFor(tactic))
+            {
+                return false;
+            }
+
+            _modelDecided++;
+            evidence.Add(new Evidence("model", classifier.Version, string.Format(CultureInfo.InvariantCulture,
+                "classifier: {0} {1:0.000} (benign {2:0.000})", tactic, probability, _probabilities![Math.Max(0, IndexOfClass(classifier.Classes, "Benign"))]), null));
+            evidence.AddRange(FeatureEvidence(features, classifier.BenignMedians, _options.ClassifierPolicy.FeatureEvidence));
+            return true;
+        }
+
+        private static int IndexOfClass(IReadOnlyList<string> classes, string name)
+        {
+            for (int i = 0; i < classes.Count; i++)
+            {
+                if (string.Equals(classes[i], name, StringComparison.Ordinal))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        /// <summary>The features furthest from their benign median: what made this tree unlike the background.</summary>
+        private static IEnumerable<Evidence> FeatureEvidence(float[] features, IReadOnlyList<float> medians, int count)
+        {
+            if (medians.Count != features.Length || count <= 0)
+            {
+                yield break;
+            }
+
+            var order = new List<int>();
+            for (int i = 0; i < features.Length; i++)
+            {
+                if (Math.Abs(features[i] - medians[i]) > 1e-6)
+                {
+                    order.Add(i);
+                }
+            }
+
+            order.Sort((a, b) => Math.Abs(features[b] - medians[b]).CompareTo(Math.Abs(features[a] - medians[a])));
+            for (int i = 0; i < order.Count && i < count; i++)
+            {
+                int f = order[i];
+                yield return new Evidence("feature", FeatureSchema.Names[f], string.Format(CultureInfo.InvariantCulture,
+                    "{0} = {1:0.###} (benign median {2:0.###})", FeatureSchema.Names[f], features[f], medians[f]), null);
+            }
         }
 
         /// <summary>Severity from the combined score: one critical rule, or several weaker ones, reach the same band.</summary>
