@@ -128,14 +128,13 @@ namespace BehaviorBlocking.Classification
                     (UIntPtr)2u,
                     outputs));
 
-                long[] labels = new long[rows];
-                ReadTensor(outputs[0], OrtApiTable.ElementInt64, LabelOutputName, rows, out int labelColumns);
+                IntPtr labelData = ReadTensor(outputs[0], OrtApiTable.ElementInt64, LabelOutputName, rows, out int labelColumns);
                 if (labelColumns != 1)
                 {
-                    throw Invalid($"the label output '{LabelOutputName}' has {labelColumns} values per row; expected 1");
+                    throw Invalid($"its label output '{LabelOutputName}' returned {labelColumns} values per row; expected 1");
                 }
 
-                IntPtr labelData = TensorData(outputs[0]);
+                long[] labels = new long[rows];
                 Marshal.Copy(labelData, labels, 0, rows);
 
                 IntPtr probabilityData = ReadTensor(outputs[1], OrtApiTable.ElementFloat, ProbabilityOutputName, rows, out int classes);
@@ -318,12 +317,7 @@ namespace BehaviorBlocking.Classification
             }
 
             columns = checked((int)(elements / rows));
-            return TensorData(value);
-        }
-
-        private IntPtr TensorData(IntPtr value)
-        {
-            Check(_runtime.Api.GetTensorMutableData(value, out IntPtr data));
+            Check(api.GetTensorMutableData(value, out IntPtr data));
             return data;
         }
 

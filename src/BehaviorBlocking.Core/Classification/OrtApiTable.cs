@@ -270,8 +270,7 @@ namespace BehaviorBlocking.Classification
             finally
             {
                 // Freeing cannot fail for a pointer the same allocator returned; nothing to report.
-                string? ignored = TakeError(AllocatorFree(allocator, text));
-                _ = ignored;
+                _ = TakeError(AllocatorFree(allocator, text));
             }
         }
 
