@@ -43,7 +43,8 @@ if [ ! -s "$tarball" ]; then
   log="$cache/npm-pack.log"
   # npm pack downloads the registry tarball without running the package's install scripts.
   if ! (cd "$cache" && npm pack --silent "onnxruntime-node@$version" >"$log" 2>&1); then
-    fail "npm pack onnxruntime-node@$version failed (see $log)"
+    tail -n 5 "$log" >&2
+    fail "npm pack onnxruntime-node@$version failed (full output in $log)"
   fi
   [ -s "$tarball" ] || fail "npm pack did not produce $tarball (see $log)"
 fi
