@@ -42,7 +42,7 @@ tarball="$cache/onnxruntime-node-$version.tgz"
 if [ ! -s "$tarball" ]; then
   log="$cache/npm-pack.log"
   # npm pack downloads the registry tarball without running the package's install scripts.
-  if ! (cd "$cache" && npm pack --silent "onnxruntime-node@$version" >"$log" 2>&1); then
+  if ! (cd "$cache" && npm pack --loglevel=error "onnxruntime-node@$version" >"$log" 2>&1); then
     tail -n 5 "$log" >&2
     fail "npm pack onnxruntime-node@$version failed (full output in $log)"
   fi
