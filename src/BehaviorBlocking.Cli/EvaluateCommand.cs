@@ -3,6 +3,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using BehaviorBlocking.Classification;
 using BehaviorBlocking.Evaluation;
 using BehaviorBlocking.Rules;
 
@@ -39,6 +40,7 @@ namespace BehaviorBlocking.Cli
                 {
                     RuleSet ruleSet = rules.Load(parsed, console);
                     int problems = 0;
+                    ITreeClassifier? classifier = rules.LoadModel(parsed, console);
                     EvaluationReport report = CorpusEvaluator.Run(dir, CorpusEvaluator.ReadLabels(labelFile), ruleSet, console.ExtraDetectors(),
                         problem =>
                         {
@@ -46,7 +48,8 @@ namespace BehaviorBlocking.Cli
                             {
                                 console.Error.WriteLine("behaviorblock: warning: " + problem);
                             }
-                        });
+                        },
+                        classifier);
                     Write(console.Out, report, parsed.GetValue(missed));
                     return Program.ExitOk;
                 }
@@ -64,6 +67,10 @@ namespace BehaviorBlocking.Cli
             CultureInfo c = CultureInfo.InvariantCulture;
             o.WriteLine(string.Format(c, "rule set {0}: {1} rules, {2} skipped; {3:N0} events in {4} files, {5:N1} s",
                 r.RuleSet.Version, r.RuleSet.Rules.Count, r.RuleSet.Skipped.Count, r.Scan.Events, r.Scan.Files, r.Scan.Elapsed.TotalSeconds));
+            o.WriteLine(r.Classifier?.Version is null
+                ? "classifier: none (rules alone, !rule verdicts)"
+                : string.Format(c, "classifier: model {0}; {1:N0} verdicts scored, {2:N0} decided by the model; {3} detections named !ml; {4} failures",
+                    r.Classifier.Version, r.Classifier.Scored, r.Classifier.Decided, r.ModelDecided, r.Classifier.Failures));
             o.WriteLine();
             o.WriteLine("| tactic | files | detected | rate |");
             o.WriteLine("|---|---:|---:|---:|");

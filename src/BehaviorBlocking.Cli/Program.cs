@@ -39,6 +39,7 @@ namespace BehaviorBlocking.Cli
                 RulesCommand.Create(console),
                 EvaluateCommand.Create(console),
                 FeaturesCommand.Create(console),
+                ModelCommand.Create(console),
             };
 
             ParseResult parsed = root.Parse(args);

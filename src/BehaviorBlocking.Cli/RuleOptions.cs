@@ -1,10 +1,23 @@
 using System.Collections.Generic;
 using System.CommandLine;
+using System.IO;
+using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Features;
 using BehaviorBlocking.Rules;
 
 namespace BehaviorBlocking.Cli
 {
+    /// <summary>Where models are found: the installed one in the product folder, else the built-in one beside the binary.</summary>
+    internal static class ModelLocations
+    {
+        public static string BuiltIn => Path.Combine(System.AppContext.BaseDirectory, "models", "behavior.onnx");
+
+        public static string Installed => Path.Combine(Store.ProductHome.Resolve(), "models", "behavior.onnx");
+
+        public static string Default() => File.Exists(Installed) ? Installed : BuiltIn;
+    }
+
     /// <summary>The rule options of commands that run detectors, and the detector set they give.</summary>
     internal sealed class RuleOptions
     {
@@ -16,10 +29,49 @@ namespace BehaviorBlocking.Cli
 
         public Option<bool> NoBuiltinRules { get; } = new Option<bool>("--no-builtin-rules") { Description = "Leave the built-in rule pack out." };
 
+        public Option<string?> Model { get; } = new Option<string?>("--model")
+        {
+            Description = "Classifier model (.onnx with its .json manifest). Default: the installed model, else the built-in one.",
+        };
+
+        public Option<bool> NoModel { get; } = new Option<bool>("--no-model") { Description = "Rules alone: no classifier (verdicts named !rule)." };
+
         public void AddTo(Command command)
         {
             command.Options.Add(Rules);
             command.Options.Add(NoBuiltinRules);
+            command.Options.Add(Model);
+            command.Options.Add(NoModel);
+        }
+
+        /// <summary>
+        /// Loads the classifier unless --no-model. A model that cannot be loaded is a warning that says
+        /// the run goes on with rules alone: protection continues, and the reason is visible.
+        /// </summary>
+        public ITreeClassifier? LoadModel(ParseResult parsed, CliConsole console)
+        {
+            if (parsed.GetValue(NoModel))
+            {
+                return null;
+            }
+
+            string? given = parsed.GetValue(Model);
+            string path = given ?? ModelLocations.Default();
+            if (!File.Exists(path))
+            {
+                console.Error.WriteLine($"behaviorblock: warning: ModelNotFound: no model at '{path}'; running with rules alone (!rule verdicts).");
+                return null;
+            }
+
+            try
+            {
+                return OnnxTreeClassifier.Load(path, OnnxRuntime.Load());
+            }
+            catch (BehaviorBlockingException ex)
+            {
+                console.Error.WriteLine($"behaviorblock: warning: {ex.ErrorId}: {ex.Message}; running with rules alone (!rule verdicts).");
+                return null;
+            }
         }
 
         /// <summary>Loads the chosen rules; skipped rules are reported as warnings (at most <paramref name="shown"/>).</summary>
@@ -50,13 +102,22 @@ namespace BehaviorBlocking.Cli
             return rules;
         }
 
-        /// <summary>The rule detector over <paramref name="rules"/> plus any extra detectors.</summary>
-        public static IReadOnlyList<IDetector> Detectors(RuleSet rules, CliConsole console, RuleDetectorOptions? options = null)
+        /// <summary>The rule detector over <paramref name="rules"/> (with the classifier, when one is loaded) plus any extra detectors.</summary>
+        public static IReadOnlyList<IDetector> Detectors(RuleSet rules, CliConsole console, ITreeClassifier? classifier, out RuleDetector? ruleDetector)
         {
             var detectors = new List<IDetector>();
+            ruleDetector = null;
             if (rules.Rules.Count > 0)
             {
-                detectors.Add(new RuleDetector(rules, options));
+                // The feature collector runs first, so a verdict built on an event sees that event in the features.
+                TreeFeatureCollector? collector = classifier is null ? null : new TreeFeatureCollector();
+                if (collector is not null)
+                {
+                    detectors.Add(collector);
+                }
+
+                ruleDetector = new RuleDetector(rules, new RuleDetectorOptions { Classifier = classifier, Features = collector, SignalObserver = collector });
+                detectors.Add(ruleDetector);
             }
 
             detectors.AddRange(console.ExtraDetectors());

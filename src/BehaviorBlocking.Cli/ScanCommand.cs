@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.CommandLine;
 using System.Linq;
 using System.Threading;
+using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Pipeline;
@@ -42,6 +43,7 @@ namespace BehaviorBlocking.Cli
             command.SetAction(parsed => Run(
                 console,
                 rules.Load(parsed, console),
+                rules.LoadModel(parsed, console),
                 parsed.GetValue(paths)!,
                 parsed.GetValue(format),
                 parsed.GetValue(stats),
@@ -49,7 +51,7 @@ namespace BehaviorBlocking.Cli
             return command;
         }
 
-        private static int Run(CliConsole console, RuleSet ruleSet, string[] paths, OutputFormat format, bool showStats, string? storePath)
+        private static int Run(CliConsole console, RuleSet ruleSet, ITreeClassifier? classifier, string[] paths, OutputFormat format, bool showStats, string? storePath)
         {
             DetectionStore? store = null;
             if (storePath is not null)
@@ -111,7 +113,7 @@ namespace BehaviorBlocking.Cli
                         }
                     }
 
-                    var pipeline = new BehaviorPipeline(RuleOptions.Detectors(ruleSet, console), Emit);
+                    var pipeline = new BehaviorPipeline(RuleOptions.Detectors(ruleSet, console, classifier, out RuleDetector? ruleDetector), Emit);
                     var scanner = new ReplayScanner(new WindowsEventNormalizer(), pipeline);
                     ScanStatistics result = scanner.Run(paths, OnProblem, cancel.Token);
                     if (store is not null)
@@ -150,6 +152,7 @@ namespace BehaviorBlocking.Cli
                     {
                         StatsWriter.Write(console.Error, result, storePath);
                         console.Error.WriteLine($"  rules          {ruleSet.Rules.Count:N0} loaded, {ruleSet.Skipped.Count:N0} skipped (rule set {ruleSet.Version})");
+                        console.Error.WriteLine("  classifier     " + ClassifierState(ruleDetector));
                     }
 
                     if (result.NothingRead)
@@ -172,6 +175,18 @@ namespace BehaviorBlocking.Cli
                     Console.CancelKeyPress -= onCancel;
                 }
             }
+        }
+
+        internal static string ClassifierState(RuleDetector? detector)
+        {
+            ClassifierHealth? health = detector?.ClassifierHealth;
+            if (health?.Version is null)
+            {
+                return "none (rules alone, !rule verdicts)";
+            }
+
+            string failures = health.Failures == 0 ? string.Empty : $", {health.Failures:N0} failures (first: {health.FirstError})";
+            return $"model {health.Version}: {health.Scored:N0} verdicts scored, {health.Decided:N0} decided (!ml){failures}";
         }
 
         private static void TryFlush(DetectionStore? store, List<Detection> pending, CliConsole console)

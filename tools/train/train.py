@@ -8,7 +8,8 @@
 2. Cross-validation grouped by recording (a recording is never split between train and test).
 3. Final model on all labeled trees; exported by hand as an ai.onnx.ml TreeEnsembleClassifier
    (softmax over per-class scores, probabilities as a plain [rows, classes] tensor, no ZipMap).
-4. Writes module/models/behavior.onnx, tests/data/models/behavior.reference.json (rows with the
+4. Writes module/models/behavior.onnx with its manifest behavior.json (version, feature schema
+   and names, classes, benign medians, SHA-256), tests/data/models/behavior.reference.json (rows with the
    probabilities scikit-learn gave them, for the runtime test) and out/train/report.json (the
    cross-validation figures docs/model.md quotes).
 
@@ -130,7 +131,16 @@ def main():
 
     final = model()
     final.fit(X, y, sample_weight=w)
-    export(final, classes, names, args.out)
+    version = export(final, classes, names, args.out)
+    medians = [float(v) for v in np.median(X[y == index["Benign"]], axis=0)]
+    schema = feature_schema_version()
+    manifest = {
+        "version": version, "featureSchema": int(schema), "features": names, "classes": classes,
+        "benignMedians": medians, "sha256": hashlib.sha256(open(args.out, "rb").read()).hexdigest(),
+        "trainedOn": {"trees": int(len(y)), "recordings": int(len(set(groups)))},
+    }
+    with open(os.path.splitext(args.out)[0] + ".json", "w", encoding="utf-8", newline="\n") as f:
+        json.dump(manifest, f, indent=1)
     # Reference rows: one per class where possible, with scikit-learn's probabilities.
     reference = []
     for i, c in enumerate(classes):
@@ -195,21 +205,25 @@ def export(model, classes, names, path):
     m = helper.make_model(graph, producer_name="behaviorblocking-train", producer_version="1",
                           opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("ai.onnx.ml", 3)])
     m.ir_version = 8
-    schema_version = None
-    with open(os.path.join(ROOT, "src", "BehaviorBlocking.Core", "Features", "FeatureSchema.cs"), encoding="utf-8") as f:
-        for line in f:
-            if "public const int Version" in line:
-                schema_version = line.split("=")[1].strip().rstrip(";")
+    version = "1." + hashlib.sha256(m.graph.SerializeToString()).hexdigest()[:12]
     helper.set_model_props(m, {
-        "behaviorblocking.feature_schema": schema_version,
-        "behaviorblocking.features": ",".join(names),
+        "behaviorblocking.feature_schema": feature_schema_version(),
         "behaviorblocking.classes": ",".join(classes),
-        "behaviorblocking.model_version": "1." + hashlib.sha256(m.graph.SerializeToString()).hexdigest()[:12],
+        "behaviorblocking.model_version": version,
     })
     onnx.checker.check_model(m)
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "wb") as f:
         f.write(m.SerializeToString())
+    return version
+
+
+def feature_schema_version():
+    with open(os.path.join(ROOT, "src", "BehaviorBlocking.Core", "Features", "FeatureSchema.cs"), encoding="utf-8") as f:
+        for line in f:
+            if "public const int Version" in line:
+                return line.split("=")[1].strip().rstrip(";")
+    sys.exit("train: FeatureSchema.Version not found")
 
 
 if __name__ == "__main__":

@@ -3,7 +3,9 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Features;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Graph;
 using BehaviorBlocking.Pipeline;
@@ -153,6 +155,12 @@ namespace BehaviorBlocking.Evaluation
         /// <summary>The rules evaluated.</summary>
         public RuleSet RuleSet { get; }
 
+        /// <summary>What the classifier did (Version null when none was loaded).</summary>
+        public ClassifierHealth? Classifier { get; init; }
+
+        /// <summary>Detections the classifier decided (named <c>!ml</c>).</summary>
+        public int ModelDecided => Files.Sum(f => f.Detections.Count(d => d.Name.EndsWith("!ml", StringComparison.Ordinal)));
+
         /// <summary>Labeled tactic → detected tactic → files (a file counts once per detected tactic; "none" when nothing was detected).</summary>
         public IReadOnlyList<(string Label, string Detected, int Files)> Confusion()
         {
@@ -230,11 +238,24 @@ namespace BehaviorBlocking.Evaluation
 
         /// <summary>Runs the evaluation. <paramref name="extraDetectors"/> run beside the rules.</summary>
         public static EvaluationReport Run(string corpus, IReadOnlyList<FileLabel> labels, RuleSet rules, IReadOnlyList<IDetector> extraDetectors,
-            Action<ReplayProblem> onProblem)
+            Action<ReplayProblem> onProblem, ITreeClassifier? classifier = null)
         {
-            var ruleDetector = new RuleDetector(rules, new RuleDetectorOptions { MeasureRuleCost = true });
+            TreeFeatureCollector? collector = classifier is null ? null : new TreeFeatureCollector();
+            var ruleDetector = new RuleDetector(rules, new RuleDetectorOptions
+            {
+                MeasureRuleCost = true,
+                Classifier = classifier,
+                Features = collector,
+                SignalObserver = collector,
+            });
             var counter = new EventCounter();
-            var detectors = new List<IDetector> { counter, ruleDetector };
+            var detectors = new List<IDetector> { counter };
+            if (collector is not null)
+            {
+                detectors.Add(collector);
+            }
+
+            detectors.Add(ruleDetector);
             detectors.AddRange(extraDetectors);
             var byFile = new Dictionary<string, List<Detection>>(StringComparer.Ordinal);
             var pipeline = new BehaviorPipeline(detectors, d =>
@@ -288,7 +309,7 @@ namespace BehaviorBlocking.Evaluation
             }
 
             int unlabeled = seenFiles.Count(f => !labelled.ContainsKey(f));
-            return new EvaluationReport(results, ruleDetector.Statistics(), scan, rules, unlabeled);
+            return new EvaluationReport(results, ruleDetector.Statistics(), scan, rules, unlabeled) { Classifier = ruleDetector.ClassifierHealth };
         }
 
         /// <summary>A recording's path relative to the corpus folder, with forward slashes (as labels name it).</summary>

@@ -161,7 +161,7 @@ namespace BehaviorBlocking.Tests.Cli
             Directory.CreateDirectory(rules);
             File.WriteAllText(Path.Combine(rules, "schtasks.yml"), "title: schtasks seen\nid: st-1\nlevel: high\ntags: [attack.persistence]\nlogsource:\n  category: process_creation\ndetection:\n  sel:\n    Image|endswith: '\\schtasks.exe'\n  condition: sel\nbehaviorblocking:\n  variant: LocalTask\n");
 
-            var (exit, output, _) = Run("scan", SampleDir, "--no-store", "--no-builtin-rules", "--rules", rules, "--format", "jsonl");
+            var (exit, output, _) = Run("scan", SampleDir, "--no-store", "--no-builtin-rules", "--rules", rules, "--format", "jsonl", "--no-model");
 
             Assert.Equal(0, exit);
             Detection d = DetectionJson.Parse(Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries)));

@@ -1,0 +1,82 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using BehaviorBlocking.Classification;
+using BehaviorBlocking.Features;
+
+namespace BehaviorBlocking.Cli
+{
+    /// <summary><c>behaviorblock model info|validate|install</c>: inspect and check a classifier before it replaces the current one.</summary>
+    internal static class ModelCommand
+    {
+        public static Command Create(CliConsole console)
+        {
+            var command = new Command("model", "Inspect, check and install the process-tree classifier.");
+            command.Subcommands.Add(Sub(console, "info", "Show a model (default: the one a scan would use): version, features, classes, runtime.", install: false));
+            command.Subcommands.Add(Sub(console, "validate", "Check a model: manifest, SHA-256, feature schema, input and output shape, and one inference.", install: false));
+            command.Subcommands.Add(Sub(console, "install", "Validate a model and make it the one scans use (copied into the product folder).", install: true));
+            return command;
+        }
+
+        private static Command Sub(CliConsole console, string name, string description, bool install)
+        {
+            var file = new Argument<string?>("file") { Description = "The .onnx model (its .json manifest beside it).", Arity = install ? ArgumentArity.ExactlyOne : ArgumentArity.ZeroOrOne };
+            var command = new Command(name, description) { file };
+            command.SetAction(parsed =>
+            {
+                string path = parsed.GetValue(file) ?? ModelLocations.Default();
+                OnnxTreeClassifier classifier;
+                OnnxRuntime runtime;
+                try
+                {
+                    runtime = OnnxRuntime.Load();
+                    classifier = OnnxTreeClassifier.Load(path, runtime);
+                    var probabilities = new float[classifier.Classes.Count];
+                    classifier.Predict(new float[FeatureSchema.Count], probabilities);
+                }
+                catch (BehaviorBlockingException ex)
+                {
+                    console.Fail(ex);
+                    return Program.ExitNoInput;
+                }
+
+                using (classifier)
+                {
+                    console.Out.WriteLine($"model          {path}");
+                    console.Out.WriteLine($"version        {classifier.Version}");
+                    console.Out.WriteLine($"features       schema {classifier.FeatureSchemaVersion}, {FeatureSchema.Count} (input '{classifier.Model.InputNames[0]}')");
+                    console.Out.WriteLine($"classes        {string.Join(", ", classifier.Classes)}");
+                    console.Out.WriteLine($"runtime        ONNX Runtime {runtime.Version} ({runtime.LibraryPath})");
+                    if (!install)
+                    {
+                        console.Out.WriteLine("valid");
+                        return Program.ExitOk;
+                    }
+                }
+
+                string target = ModelLocations.Installed;
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                // Manifest last: a half-copied install never pairs a new manifest with an old model.
+                CopyAtomically(path, target);
+                CopyAtomically(ModelManifest.PathFor(path), ModelManifest.PathFor(target));
+                console.Out.WriteLine($"installed      {target}");
+                return Program.ExitOk;
+            });
+            return command;
+        }
+
+        private static void CopyAtomically(string source, string target)
+        {
+            string temporary = target + ".new";
+            File.Copy(source, temporary, overwrite: true);
+            if (File.Exists(target))
+            {
+                File.Replace(temporary, target, null);
+            }
+            else
+            {
+                File.Move(temporary, target);
+            }
+        }
+    }
+}
