@@ -26,6 +26,9 @@ namespace BehaviorBlocking.Bench
         /// <summary>The built-in rule pack's directory; null to measure without it.</summary>
         public string? BuiltInRules { get; init; }
 
+        /// <summary>The classifier for the tree-verdict latency step; null skips it.</summary>
+        public Func<BehaviorBlocking.Classification.ITreeClassifier?> Classifier { get; init; } = () => null;
+
         /// <summary>Rules in the generated rule set (the rule engine's scaling measurement).</summary>
         public int GeneratedRules { get; init; } = 3000;
 
@@ -59,6 +62,7 @@ namespace BehaviorBlocking.Bench
             ("engine: full pipeline with the built-in rules", CorpusPasses.PipelineBuiltInRules),
             ("engine: full pipeline with generated rules", CorpusPasses.PipelineGeneratedRules),
             ("latency: event to verdict (pipeline)", CorpusPasses.PipelineLatency),
+            ("latency: tree verdict (features + model)", CorpusPasses.ModelLatency),
             ("store: upsert and query", StoreBench.Run),
             ("stage shares", CorpusPasses.StageShares),
             ("scaling: synthetic events", ScalingBench.Run),

@@ -269,6 +269,43 @@ namespace BehaviorBlocking.Bench
             }
         }
 
+        /// <summary>Per tree verdict with the classifier: reading the tree's features and one inference, as the verdict engine does.</summary>
+        public static void ModelLatency(BenchContext context)
+        {
+            BehaviorBlocking.Classification.ITreeClassifier? classifier = context.Options.Classifier();
+            if (classifier is null)
+            {
+                context.Report.Notes.Add("tree verdict with the model: no model could be loaded, step skipped");
+                return;
+            }
+
+            LatencyHistogram features = context.Latency("classifier.features (per tree)");
+            LatencyHistogram inference = context.Latency("classifier.inference (per tree)");
+            LatencyHistogram verdict = context.Latency("classifier.tree-verdict (features + inference)");
+            var collector = new BehaviorBlocking.Features.TreeFeatureCollector();
+            var probabilities = new float[classifier.Classes.Count];
+            var probe = new TreeProbe(tree =>
+            {
+                long start = Stopwatch.GetTimestamp();
+                float[]? vector = collector.Current(tree);
+                long read = Stopwatch.GetTimestamp();
+                if (vector is null)
+                {
+                    return;
+                }
+
+                classifier.Predict(vector, probabilities);
+                long done = Stopwatch.GetTimestamp();
+                features.RecordTicks(read - start);
+                inference.RecordTicks(done - read);
+                verdict.RecordTicks(done - start);
+            });
+            var rules = new RuleDetector(context.BuiltInRules, new RuleDetectorOptions { SignalObserver = collector });
+            var pipeline = new BehaviorPipeline(new IDetector[] { probe, collector, rules }, _ => { });
+            new ReplayScanner(new WindowsEventNormalizer(), pipeline, new ReplayScanOptions { Pipelined = false }).Run(new[] { context.Options.Corpus }, _ => { });
+            context.Report.Notes.Add("classifier: model " + classifier.Version);
+        }
+
         private static ThroughputResult Scan(BenchContext context, string name, bool pipelined, Func<IReadOnlyList<IDetector>> detectors, Action<long>? detections = null)
         {
             return context.Measure(name, pipelined ? "reader thread + consumer" : "one thread", () =>
@@ -328,6 +365,26 @@ namespace BehaviorBlocking.Bench
 
         private static FileStream OpenFile(string file) =>
             new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.SequentialScan);
+
+        /// <summary>Calls back when a tree closes, before the collector lets go of it (it runs first).</summary>
+        private sealed class TreeProbe : IDetector
+        {
+            private readonly Action<ProcessTree> _onClose;
+
+            public TreeProbe(Action<ProcessTree> onClose) => _onClose = onClose;
+
+            public string Name => "probe";
+
+            public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink)
+            {
+            }
+
+            public void OnTreeClosed(ProcessTree tree, IDetectionSink sink) => _onClose(tree);
+
+            public void OnRecordingEnd(IDetectionSink sink)
+            {
+            }
+        }
 
         /// <summary>Runs the real detectors and times each tree verdict (their OnTreeClosed) as one call.</summary>
         private sealed class TimedDetectors : IDetector

@@ -14,6 +14,19 @@ namespace BehaviorBlocking.Cli
         /// <summary>Where the dev corpus sits beside a checkout of this repository.</summary>
         private const string DefaultCorpus = "../shared/datasets";
 
+        private static BehaviorBlocking.Classification.ITreeClassifier? LoadClassifier(CliConsole console)
+        {
+            try
+            {
+                return BehaviorBlocking.Classification.OnnxTreeClassifier.Load(ModelLocations.Default(), BehaviorBlocking.Classification.OnnxRuntime.Load());
+            }
+            catch (BehaviorBlockingException ex)
+            {
+                console.Error.WriteLine($"bench: warning: {ex.ErrorId}: {ex.Message}");
+                return null;
+            }
+        }
+
         public static Command Create(CliConsole console)
         {
             var corpus = new Option<string?>("--corpus") { Description = "Recordings to replay (file or directory). Default: " + DefaultCorpus + " when it exists." };
@@ -51,6 +64,7 @@ namespace BehaviorBlocking.Cli
                     ScalingSizes = isQuick ? new long[] { 10_000, 100_000 } : new long[] { 10_000, 100_000, 1_000_000, 10_000_000 },
                     StoreDetections = isQuick ? 2_000 : 20_000,
                     BuiltInRules = Program.BuiltInRulesDirectory,
+                    Classifier = () => LoadClassifier(console),
                     Detectors = console.ExtraDetectors,
                     Progress = line => console.Error.WriteLine(line),
                 };
