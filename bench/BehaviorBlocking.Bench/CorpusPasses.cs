@@ -190,8 +190,9 @@ namespace BehaviorBlocking.Bench
         public static void StageShares(BenchContext context)
         {
             ThroughputResult? read = context.Find(Read), normalized = context.Find(Normalized), graphed = context.Find(Graphed);
-            ThroughputResult? single = context.Find(WithBuiltIn) ?? context.Find(Single);
-            if (read is null || normalized is null || graphed is null || single is null || single.Events == 0)
+            ThroughputResult? bare = context.Find(Single), withRules = context.Find(WithBuiltIn);
+            ThroughputResult? single = withRules ?? bare;
+            if (read is null || normalized is null || graphed is null || bare is null || single is null || single.Events == 0)
             {
                 context.Report.Notes.Add("stage shares: a pass is missing");
                 return;
@@ -204,7 +205,8 @@ namespace BehaviorBlocking.Bench
                 ("read (decompress, split, parse)", read.Seconds),
                 ("normalize", Math.Max(0, normalized.Seconds - read.Seconds)),
                 ("process graph", Math.Max(0, graphed.Seconds - normalized.Seconds)),
-                (single.Name == WithBuiltIn ? "detectors (built-in rules) and collection" : "detectors and collection", Math.Max(0, single.Seconds - graphed.Seconds)),
+                ("scanner and collection (no detectors)", Math.Max(0, bare.Seconds - graphed.Seconds)),
+                ("rules (built-in pack)", withRules is null ? 0 : Math.Max(0, withRules.Seconds - bare.Seconds)),
                 ("store (estimated)", context.BuiltInDetections * context.StoreSecondsPerDetection),
             };
             double total = 0;
@@ -218,7 +220,7 @@ namespace BehaviorBlocking.Bench
                 context.Report.Stages.Add(new StageResult(stage, Math.Round(seconds, 3), Math.Round(seconds / total, 3), Math.Round(seconds * 1e9 / single.Events)));
             }
 
-            single = context.Find(Single) ?? single;
+            single = bare;
             ThroughputResult? json = context.Find(Json);
             ThroughputResult? threaded = context.Find(Threaded);
             if (json is not null && json.EventsPerSecond > 0)

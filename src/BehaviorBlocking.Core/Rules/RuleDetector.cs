@@ -403,7 +403,7 @@ namespace BehaviorBlocking.Rules
             _modelDecided++;
             evidence.Add(new Evidence("model", classifier.Version, string.Format(CultureInfo.InvariantCulture,
                 "classifier: {0} {1:0.000} (benign {2:0.000})", tactic, probability, _probabilities![Math.Max(0, IndexOfClass(classifier.Classes, "Benign"))]), null));
-            evidence.AddRange(FeatureEvidence(features, classifier.BenignMedians, _options.ClassifierPolicy.FeatureEvidence));
+            evidence.AddRange(FeatureEvidence(classifier, features, index, probability, _options.ClassifierPolicy.FeatureEvidence));
             return true;
         }
 
@@ -420,30 +420,58 @@ namespace BehaviorBlocking.Rules
             return -1;
         }
 
-        /// <summary>The features furthest from their benign median: what made this tree unlike the background.</summary>
-        private static IEnumerable<Evidence> FeatureEvidence(float[] features, IReadOnlyList<float> medians, int count)
+        /// <summary>
+        /// The features that pushed the verdict: each feature that differs from its benign median is set
+        /// back to the median and the tree re-scored; the larger the fall of the tactic's probability,
+        /// the more that feature made the verdict (occlusion attribution; only for verdicts the model decides).
+        /// </summary>
+        private List<Evidence> FeatureEvidence(ITreeClassifier classifier, float[] features, int classIndex, double probability, int count)
         {
-            if (medians.Count != features.Length || count <= 0)
+            var evidence = new List<Evidence>();
+            IReadOnlyList<float> medians = classifier.BenignMedians;
+            if (medians.Count != features.Length || count <= 0 || classIndex < 0)
             {
-                yield break;
+                return evidence;
             }
 
-            var order = new List<int>();
+            var probe = (float[])features.Clone();
+            var scores = new float[classifier.Classes.Count];
+            var effects = new List<KeyValuePair<int, double>>();
             for (int i = 0; i < features.Length; i++)
             {
-                if (Math.Abs(features[i] - medians[i]) > 1e-6)
+                if (Math.Abs(features[i] - medians[i]) < 1e-6)
                 {
-                    order.Add(i);
+                    continue;
+                }
+
+                probe[i] = medians[i];
+                try
+                {
+                    classifier.Predict(probe, scores);
+                }
+                catch (BehaviorBlockingException)
+                {
+                    return evidence;
+                }
+
+                probe[i] = features[i];
+                double fall = probability - scores[classIndex];
+                if (fall > 1e-4)
+                {
+                    effects.Add(new KeyValuePair<int, double>(i, fall));
                 }
             }
 
-            order.Sort((a, b) => Math.Abs(features[b] - medians[b]).CompareTo(Math.Abs(features[a] - medians[a])));
-            for (int i = 0; i < order.Count && i < count; i++)
+            effects.Sort((a, b) => b.Value.CompareTo(a.Value));
+            for (int i = 0; i < effects.Count && i < count; i++)
             {
-                int f = order[i];
-                yield return new Evidence("feature", FeatureSchema.Names[f], string.Format(CultureInfo.InvariantCulture,
-                    "{0} = {1:0.###} (benign median {2:0.###})", FeatureSchema.Names[f], features[f], medians[f]), null);
+                int f = effects[i].Key;
+                evidence.Add(new Evidence("feature", FeatureSchema.Names[f], string.Format(CultureInfo.InvariantCulture,
+                    "{0} = {1:0.###} (benign median {2:0.###}; at the median the probability falls by {3:0.000})",
+                    FeatureSchema.Names[f], features[f], medians[f], effects[i].Value), null));
             }
+
+            return evidence;
         }
 
         /// <summary>Severity from the combined score: one critical rule, or several weaker ones, reach the same band.</summary>

@@ -39,6 +39,8 @@ namespace BehaviorBlocking.Tests.Classification
 
             public List<float[]> Seen { get; } = new List<float[]>();
 
+            public string? DependsOn { get; init; }
+
             public void Predict(float[] features, float[] probabilities)
             {
                 if (_fail)
@@ -48,6 +50,13 @@ namespace BehaviorBlocking.Tests.Classification
 
                 Seen.Add((float[])features.Clone());
                 Array.Copy(_answer, probabilities, _answer.Length);
+                if (DependsOn is string feature && features[FeatureSchema.IndexOf(feature)] == 0)
+                {
+                    // Without the feature the stub is unsure: an attribution must find it.
+                    probabilities[0] = 0.6f;
+                    probabilities[1] = 0.3f;
+                    probabilities[2] = 0.1f;
+                }
             }
         }
 
@@ -75,17 +84,19 @@ namespace BehaviorBlocking.Tests.Classification
         [Fact]
         public void Verdict_ModelConfidentInTheTactic_IsNamedMlWithModelEvidence()
         {
-            var classifier = new FixedClassifier(new[] { 0.05f, 0.9f, 0.05f });
+            var classifier = new FixedClassifier(new[] { 0.05f, 0.9f, 0.05f }) { DependsOn = "cmd_encoded" };
 
             var (detections, detector) = Run(classifier, EncodedPs());
 
             Detection d = Assert.Single(detections);
             Assert.Equal("Behavior:Win32/Execution.EncodedPs!ml", d.Name);
             Assert.Equal(0.9, d.Score, 3);
-            Assert.Equal(Severity.High, d.Severity);
+            Assert.Equal(Severity.Critical, d.Severity);
             Assert.Equal("test-1", d.ModelVersion);
             Assert.Contains(d.Evidence, e => e.Kind == "model" && e.Description.Contains("Execution 0.900"));
-            Assert.Contains(d.Evidence, e => e.Kind == "feature" && e.Id == "cmd_encoded");
+            Evidence feature = Assert.Single(d.Evidence, e => e.Kind == "feature");
+            Assert.Equal("cmd_encoded", feature.Id);
+            Assert.Contains("falls by 0.600", feature.Description);
             Assert.Contains(d.Evidence, e => e.Kind == "rule" && e.Id == "enc");
             Assert.Equal(1, classifier.Seen[0][FeatureSchema.IndexOf("cmd_encoded")]);
             Assert.Equal((1, 1, 0), (detector.ClassifierHealth.Scored, detector.ClassifierHealth.Decided, detector.ClassifierHealth.Failures));
