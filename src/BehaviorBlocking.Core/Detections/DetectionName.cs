@@ -11,10 +11,13 @@ namespace BehaviorBlocking.Detections
             @"^Behavior:(?<platform>Win32|Linux)/(?<tactic>[A-Za-z]+)\.(?<variant>[A-Za-z0-9]{1,16})!(?<source>ml|rule)$",
             RegexOptions.CultureInvariant);
 
+        /// <summary>True for a valid variant: 1 to 16 letters or digits.</summary>
+        public static bool IsValidVariant(string? variant) => variant is not null && s_variant.IsMatch(variant);
+
         /// <summary>Builds a name; the variant is a short alphanumeric code listed in docs/detections.md.</summary>
         public static string Format(DetectionPlatform platform, Tactic tactic, string variant, VerdictSource source)
         {
-            if (variant is null || !s_variant.IsMatch(variant))
+            if (!IsValidVariant(variant))
             {
                 throw new ArgumentException("A variant is 1-16 letters or digits.", nameof(variant));
             }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using BehaviorBlocking.Detections;
 
 namespace BehaviorBlocking.Features
 {
@@ -13,10 +14,10 @@ namespace BehaviorBlocking.Features
         /// <summary>Bumped whenever a feature is added, removed, reordered or redefined.</summary>
         public const int Version = 1;
 
-        private static readonly string[] s_tactics =
+        private static readonly Tactic[] s_tactics =
         {
-            "initial_access", "execution", "persistence", "privilege_escalation", "defense_evasion", "credential_access",
-            "discovery", "lateral_movement", "collection", "command_and_control", "exfiltration", "impact",
+            Tactic.InitialAccess, Tactic.Execution, Tactic.Persistence, Tactic.PrivilegeEscalation, Tactic.DefenseEvasion, Tactic.CredentialAccess,
+            Tactic.Discovery, Tactic.LateralMovement, Tactic.Collection, Tactic.CommandAndControl, Tactic.Exfiltration, Tactic.Impact,
         };
 
         private static readonly string[] s_names = BuildNames();
@@ -27,6 +28,24 @@ namespace BehaviorBlocking.Features
 
         /// <summary>Length of the vector.</summary>
         public static int Count => s_names.Length;
+
+        /// <summary>The name of a tactic's rule-score feature, e.g. <c>rule_score_command_and_control</c>.</summary>
+        public static string RuleScoreName(Tactic tactic)
+        {
+            var name = new System.Text.StringBuilder("rule_score_");
+            string text = tactic.ToString();
+            for (int i = 0; i < text.Length; i++)
+            {
+                if (char.IsUpper(text[i]) && i > 0)
+                {
+                    name.Append('_');
+                }
+
+                name.Append(char.ToLowerInvariant(text[i]));
+            }
+
+            return name.ToString();
+        }
 
         /// <summary>Position of a feature by name.</summary>
         public static int IndexOf(string name) => s_index.TryGetValue(name, out int index) ? index : throw new ArgumentException("no feature named " + name, nameof(name));
@@ -67,9 +86,9 @@ namespace BehaviorBlocking.Features
             };
 
             // Rule signals: per tactic the combined score of distinct rules (0..1), then overall counts.
-            foreach (string tactic in s_tactics)
+            foreach (Tactic tactic in s_tactics)
             {
-                names.Add("rule_score_" + tactic);
+                names.Add(RuleScoreName(tactic));
             }
 
             names.Add("rule_distinct");

@@ -384,10 +384,9 @@ namespace BehaviorBlocking.Features
             Set(v, "root_parent_service", s_service.Contains(parent) ? 1 : 0);
             Set(v, "root_parent_wmi", parent == "wmiprvse.exe" ? 1 : 0);
             Set(v, "root_parent_explorer", parent == "explorer.exe" ? 1 : 0);
-            string[] tactics = { "initial_access", "execution", "persistence", "privilege_escalation", "defense_evasion", "credential_access", "discovery", "lateral_movement", "collection", "command_and_control", "exfiltration", "impact" };
-            for (int t = 0; t < tactics.Length; t++)
+            for (int t = 1; t < _tacticScore.Length; t++)
             {
-                Set(v, "rule_score_" + tactics[t], (float)_tacticScore[t + 1]);
+                Set(v, FeatureSchema.RuleScoreName((Tactic)t), (float)_tacticScore[t]);
             }
 
             Set(v, "rule_distinct", Log(_rules.Count));

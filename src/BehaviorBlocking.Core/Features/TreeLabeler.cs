@@ -133,7 +133,7 @@ namespace BehaviorBlocking.Features
             float bestScore = -1;
             foreach (KeyValuePair<Tactic, string> signal in row.Signals)
             {
-                int index = FeatureSchema.IndexOf("rule_score_" + Snake(signal.Key));
+                int index = FeatureSchema.IndexOf(FeatureSchema.RuleScoreName(signal.Key));
                 if (row.Features[index] > bestScore)
                 {
                     bestScore = row.Features[index];
@@ -142,22 +142,6 @@ namespace BehaviorBlocking.Features
             }
 
             return best;
-        }
-
-        private static string Snake(Tactic tactic)
-        {
-            var text = new StringBuilder();
-            foreach (char c in tactic.ToString())
-            {
-                if (char.IsUpper(c) && text.Length > 0)
-                {
-                    text.Append('_');
-                }
-
-                text.Append(char.ToLowerInvariant(c));
-            }
-
-            return text.ToString();
         }
     }
 }

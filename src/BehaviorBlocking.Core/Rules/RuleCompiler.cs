@@ -44,7 +44,6 @@ namespace BehaviorBlocking.Rules
     {
         private static readonly Regex s_technique = new Regex(@"^attack\.(t\d{4}(\.\d{3})?)$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
         private static readonly Regex s_conditionToken = new Regex(@"\(|\)|[^\s()]+", RegexOptions.CultureInvariant);
-        private static readonly Regex s_variant = new Regex("^[A-Za-z0-9]{1,16}$", RegexOptions.CultureInvariant);
         private static readonly string[] s_dashes = { "-", "/", "\u2013", "\u2014", "\u2015" };
 
         private static readonly Dictionary<string, Tactic> s_tactics = new Dictionary<string, Tactic>(StringComparer.OrdinalIgnoreCase)
@@ -95,7 +94,7 @@ namespace BehaviorBlocking.Rules
             RuleLevel level = ParseLevel(document.GetString("level"));
             YamlMap? logsource = document.GetMap("logsource");
             string? variant = document.GetMap("behaviorblocking")?.GetString("variant");
-            if (variant is not null && !s_variant.IsMatch(variant))
+            if (variant is not null && !DetectionName.IsValidVariant(variant))
             {
                 throw new RuleUnsupportedException($"behaviorblocking.variant '{variant}' is not 1-16 letters or digits");
             }
