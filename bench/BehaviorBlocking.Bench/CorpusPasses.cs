@@ -286,12 +286,13 @@ namespace BehaviorBlocking.Bench
             LatencyHistogram verdict = context.Latency("classifier.tree-verdict (features + inference)");
             var collector = new BehaviorBlocking.Features.TreeFeatureCollector();
             var probabilities = new float[classifier.Classes.Count];
+            var vector = new float[BehaviorBlocking.Features.FeatureSchema.Count];
             var probe = new TreeProbe(tree =>
             {
                 long start = Stopwatch.GetTimestamp();
-                float[]? vector = collector.Current(tree);
+                bool found = collector.TryFill(tree, vector);
                 long read = Stopwatch.GetTimestamp();
-                if (vector is null)
+                if (!found)
                 {
                     return;
                 }

@@ -60,6 +60,7 @@ namespace BehaviorBlocking.Features
     public sealed class TreeFeatureCollector : IDetector, IRuleSignalObserver
     {
         private readonly Dictionary<ProcessTree, TreeProfile> _profiles = new Dictionary<ProcessTree, TreeProfile>();
+        private readonly TreeWalk _walk = new TreeWalk();
 
         /// <summary>Raised with each closed tree's features.</summary>
         public event Action<TreeFeatureRow>? TreeCompleted;
@@ -94,7 +95,7 @@ namespace BehaviorBlocking.Features
             if (_profiles.TryGetValue(tree, out TreeProfile? profile))
             {
                 _profiles.Remove(tree);
-                TreeCompleted?.Invoke(profile.ToRow(tree));
+                TreeCompleted?.Invoke(profile.ToRow(tree, _walk));
             }
         }
 
@@ -103,6 +104,18 @@ namespace BehaviorBlocking.Features
 
         /// <summary>The current features of an open tree (the classifier scores trees before they close).</summary>
         public float[]? Current(ProcessTree tree) => _profiles.TryGetValue(tree, out TreeProfile? profile) ? profile.Vector(tree) : null;
+
+        /// <summary>Writes an open tree's current features into <paramref name="features"/> without allocating; false when the tree has none.</summary>
+        public bool TryFill(ProcessTree tree, float[] features)
+        {
+            if (!_profiles.TryGetValue(tree, out TreeProfile? profile))
+            {
+                return false;
+            }
+
+            profile.Fill(tree, features, _walk);
+            return true;
+        }
 
         private TreeProfile Profile(ProcessTree tree)
         {
@@ -113,6 +126,51 @@ namespace BehaviorBlocking.Features
             }
 
             return profile;
+        }
+    }
+
+    /// <summary>Scratch space for walking a tree's members, reused across calls (one per consumer thread).</summary>
+    public sealed class TreeWalk
+    {
+        private readonly HashSet<string> _images = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private readonly Stack<KeyValuePair<ProcessNode, int>> _stack = new Stack<KeyValuePair<ProcessNode, int>>();
+
+        /// <summary>Counts the tree's processes, exited ones, its depth below the root and its distinct image names.</summary>
+        internal void Measure(ProcessTree tree, out int processes, out int exited, out int depth, out int images)
+        {
+            processes = 0;
+            exited = 0;
+            depth = 0;
+            _images.Clear();
+            _stack.Clear();
+            _stack.Push(new KeyValuePair<ProcessNode, int>(tree.Root, 0));
+            while (_stack.Count > 0)
+            {
+                KeyValuePair<ProcessNode, int> item = _stack.Pop();
+                ProcessNode node = item.Key;
+                processes++;
+                if (node.HasExited)
+                {
+                    exited++;
+                }
+
+                if (node.Image is not null)
+                {
+                    _images.Add(ImagePath.FileName(node.Image));
+                }
+
+                depth = Math.Max(depth, item.Value);
+                IReadOnlyList<ProcessNode> children = node.Children;
+                for (int i = 0; i < children.Count; i++)
+                {
+                    if (children[i].Tree == tree && item.Value < 1024)
+                    {
+                        _stack.Push(new KeyValuePair<ProcessNode, int>(children[i], item.Value + 1));
+                    }
+                }
+            }
+
+            images = _images.Count;
         }
     }
 
@@ -139,6 +197,8 @@ namespace BehaviorBlocking.Features
             "add-mppreference", "set-mppreference", "-windowstyle", "whoami", "nltest", "net group", "domain admins", "invoke-", "bitsadmin",
         };
 
+        private static readonly bool[] s_logScaled = BuildLogScaled();
+
         private static readonly HashSet<int> s_commonPorts = new HashSet<int> { 53, 80, 88, 123, 135, 137, 138, 139, 389, 443, 445, 636, 3268, 3389, 5985, 5986 };
 
         private readonly float[] _counts = new float[FeatureSchema.Count];
@@ -147,6 +207,7 @@ namespace BehaviorBlocking.Features
         private readonly List<KeyValuePair<Tactic, string>> _signals = new List<KeyValuePair<Tactic, string>>();
         private readonly HashSet<string> _writtenExecutables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly HashSet<string> _remoteIps = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+
         private int _maxLevel = -1;
         private string? _sourceFile;
         private DateTimeOffset _first = DateTimeOffset.MaxValue;
@@ -313,63 +374,33 @@ namespace BehaviorBlocking.Features
             }
         }
 
-        public TreeFeatureRow ToRow(ProcessTree tree) => new TreeFeatureRow(tree, _sourceFile, Vector(tree), _signals.ToArray(), _first);
+        public TreeFeatureRow ToRow(ProcessTree tree, TreeWalk walk)
+        {
+            var v = new float[FeatureSchema.Count];
+            Fill(tree, v, walk);
+            return new TreeFeatureRow(tree, _sourceFile, v, _signals.ToArray(), _first);
+        }
 
-        /// <summary>The vector now: the running counters log-scaled, plus what is read from the tree's members.</summary>
+        /// <summary>The vector now: the running counters log-scaled, plus what the tree itself counts.</summary>
         public float[] Vector(ProcessTree tree)
         {
             var v = new float[FeatureSchema.Count];
+            Fill(tree, v, new TreeWalk());
+            return v;
+        }
+
+        /// <summary>Writes the vector into <paramref name="v"/>; with a reused <paramref name="walk"/> it allocates nothing.</summary>
+        public void Fill(ProcessTree tree, float[] v, TreeWalk walk)
+        {
             for (int i = 0; i < v.Length; i++)
             {
-                v[i] = _counts[i];
+                v[i] = s_logScaled[i] ? Log(_counts[i]) : _counts[i];
             }
 
-            foreach (string name in FeatureSchema.Names)
-            {
-                if (name.StartsWith("n_", StringComparison.Ordinal) || name == "remote_ports_rare" || name == "dns_long_label"
-                    || name == "lsass_access" || name == "access_mask_read_memory" || name == "unsigned_image_load" || name == "cmd_suspicious_tokens"
-                    || name == "cmd_obfuscation_chars")
-                {
-                    int i = FeatureSchema.IndexOf(name);
-                    v[i] = Log(_counts[i]);
-                }
-            }
-
-            var images = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-            int processes = 0, exited = 0, depth = 0;
-            var depths = new Dictionary<ProcessNode, int>();
-            var stack = new Stack<ProcessNode>();
-            stack.Push(tree.Root);
-            depths[tree.Root] = 0;
-            while (stack.Count > 0)
-            {
-                ProcessNode node = stack.Pop();
-                processes++;
-                if (node.HasExited)
-                {
-                    exited++;
-                }
-
-                if (node.Image is not null)
-                {
-                    images.Add(ImagePath.FileName(node.Image));
-                }
-
-                int d = depths[node];
-                depth = Math.Max(depth, d);
-                foreach (ProcessNode child in node.Children)
-                {
-                    if (child.Tree == tree && !depths.ContainsKey(child))
-                    {
-                        depths[child] = d + 1;
-                        stack.Push(child);
-                    }
-                }
-            }
-
+            walk.Measure(tree, out int processes, out int exited, out int depth, out int images);
+            Set(v, "distinct_images", Log(images));
             Set(v, "processes", Log(processes));
             Set(v, "depth", depth);
-            Set(v, "distinct_images", Log(images.Count));
             Set(v, "events", Log(_events));
             Set(v, "duration_log_s", _events == 0 ? 0 : Log((float)(_last - _first).TotalSeconds));
             Set(v, "exited_share", processes == 0 ? 0 : (float)exited / processes);
@@ -391,12 +422,12 @@ namespace BehaviorBlocking.Features
 
             Set(v, "rule_distinct", Log(_rules.Count));
             Set(v, "rule_max_level", _maxLevel + 1);
-            return v;
         }
 
         private void OnProcessStart(BehaviorEvent e, ProcessNode process)
         {
             string image = ImagePath.FileName(e.Image ?? process.Image);
+
             string parent = ImagePath.FileName(e.ParentImage ?? process.ParentImage);
             Flag("any_office", s_office.Contains(image));
             Flag("any_script_host", s_scriptHost.Contains(image));
@@ -483,6 +514,20 @@ namespace BehaviorBlocking.Features
             Flag("autorun_registry", lower.Contains("\\currentversion\\run") || lower.Contains("\\winlogon\\") || lower.Contains("\\image file execution options\\")
                 || lower.Contains("appinit_dlls") || lower.Contains("\\currentversion\\policies\\explorer\\run"));
             Flag("service_registry", lower.Contains("\\services\\") && (lower.EndsWith("\\imagepath", StringComparison.Ordinal) || lower.EndsWith("\\servicedll", StringComparison.Ordinal)));
+        }
+
+        private static bool[] BuildLogScaled()
+        {
+            var scaled = new bool[FeatureSchema.Count];
+            for (int i = 0; i < scaled.Length; i++)
+            {
+                string name = FeatureSchema.Names[i];
+                scaled[i] = name.StartsWith("n_", StringComparison.Ordinal) || name == "remote_ports_rare" || name == "dns_long_label"
+                    || name == "lsass_access" || name == "access_mask_read_memory" || name == "unsigned_image_load"
+                    || name == "cmd_suspicious_tokens" || name == "cmd_obfuscation_chars";
+            }
+
+            return scaled;
         }
 
         private static bool ReadsMemory(string mask)

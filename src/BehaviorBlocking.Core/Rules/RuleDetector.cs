@@ -88,6 +88,7 @@ namespace BehaviorBlocking.Rules
         private readonly long[] _ticks;
         private readonly long[] _correlationFires;
         private readonly float[]? _probabilities;
+        private readonly float[]? _features;
         private long _modelScored;
         private long _modelDecided;
         private long _modelFailures;
@@ -111,6 +112,7 @@ namespace BehaviorBlocking.Rules
                 }
 
                 _probabilities = new float[_options.Classifier.Classes.Count];
+                _features = new float[FeatureSchema.Count];
             }
         }
 
@@ -370,8 +372,8 @@ namespace BehaviorBlocking.Rules
         {
             probability = 0;
             ITreeClassifier classifier = _options.Classifier!;
-            float[]? features = _options.Features!.Current(tree);
-            if (features is null)
+            float[] features = _features!;
+            if (!_options.Features!.TryFill(tree, features))
             {
                 return false;
             }
