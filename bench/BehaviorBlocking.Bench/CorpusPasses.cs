@@ -304,9 +304,39 @@ namespace BehaviorBlocking.Bench
                 verdict.RecordTicks(done - start);
             });
             var rules = new RuleDetector(context.BuiltInRules, new RuleDetectorOptions { SignalObserver = collector });
+            var vectors = new List<float[]>();
+            collector.TreeCompleted += row => vectors.Add(row.Features);
             var pipeline = new BehaviorPipeline(new IDetector[] { probe, collector, rules }, _ => { });
             new ReplayScanner(new WindowsEventNormalizer(), pipeline, new ReplayScanOptions { Pipelined = false }).Run(new[] { context.Options.Corpus }, _ => { });
             context.Report.Notes.Add("classifier: model " + classifier.Version);
+
+            // The same inferences again, alone in a loop over the corpus's tree vectors, next to a fixed
+            // CPU-only workload timed the same way: the machine's own jitter, for reading the tails above.
+            LatencyHistogram isolated = context.Latency("classifier.inference (isolated loop over the corpus's trees)");
+            LatencyHistogram jitter = context.Latency("baseline.cpu-loop (fixed work, same-run jitter reference)");
+            double sink = 1;
+            for (int round = 0; round < 3; round++)
+            {
+                foreach (float[] vector2 in vectors)
+                {
+                    long start = Stopwatch.GetTimestamp();
+                    classifier.Predict(vector2, probabilities);
+                    long done = Stopwatch.GetTimestamp();
+                    for (int k = 0; k < 2000; k++)
+                    {
+                        sink = (sink * 1.0000001) + 0.5;
+                    }
+
+                    long spun = Stopwatch.GetTimestamp();
+                    if (round > 0)
+                    {
+                        isolated.RecordTicks(done - start);
+                        jitter.RecordTicks(spun - done);
+                    }
+                }
+            }
+
+            context.Report.Notes.Add("cpu-loop checksum " + sink.ToString("E3", System.Globalization.CultureInfo.InvariantCulture) + " (keeps the loop from being optimized away)");
         }
 
         private static ThroughputResult Scan(BenchContext context, string name, bool pipelined, Func<IReadOnlyList<IDetector>> detectors, Action<long>? detections = null)
