@@ -275,6 +275,10 @@ namespace BehaviorBlocking.Rules
             _all = all;
         }
 
+        public ValueTest[] Tests => _tests;
+
+        public bool All => _all;
+
         public override bool IsMatch(BehaviorEvent e)
         {
             if (_all)

@@ -38,72 +38,168 @@ namespace BehaviorBlocking.Rules
             }
         }
 
+        /// <summary>Reader key of the requirement "some field of the event contains one of the literals" (keyword rules).</summary>
+        public const string AnyFieldKey = "*any-field*";
+
         /// <summary>Derives the strongest single-field requirement a matcher implies, or null when it implies none.</summary>
         public static Requirement? Of(Matcher matcher)
         {
+            Requirement? best = null;
+            foreach (Requirement r in All(matcher).Values)
+            {
+                if (best is null || r.Strength > best.Strength)
+                {
+                    best = r;
+                }
+            }
+
+            return best;
+        }
+
+        /// <summary>
+        /// Every requirement a matcher implies, at most one per field: a conjunction implies those of all
+        /// its parts (the strongest per field); a disjunction only those on fields every alternative
+        /// constrains, with the literals of all alternatives.
+        /// </summary>
+        private static Dictionary<string, Requirement> All(Matcher matcher)
+        {
+            var result = new Dictionary<string, Requirement>(StringComparer.Ordinal);
             switch (matcher)
             {
                 case FieldMatcher field:
-                    return OfField(field);
+                    Requirement? single = OfField(field);
+                    if (single is not null)
+                    {
+                        result[single.ReaderKey] = single;
+                    }
+
+                    break;
+                case KeywordMatcher keywords:
+                    string[]? literals = keywords.All ? Strongest(keywords.Tests) : AllLiterals(keywords.Tests);
+                    if (literals is not null)
+                    {
+                        result[AnyFieldKey] = new Requirement(AnyFieldKey, _ => null, literals);
+                    }
+
+                    break;
                 case AndMatcher and:
-                    Requirement? best = null;
                     foreach (Matcher part in and.Parts)
                     {
-                        Requirement? r = Of(part);
-                        if (r is not null && (best is null || r.Strength > best.Strength))
+                        foreach (Requirement r in All(part).Values)
                         {
-                            best = r;
+                            if (!result.TryGetValue(r.ReaderKey, out Requirement? existing) || r.Strength > existing.Strength)
+                            {
+                                result[r.ReaderKey] = r;
+                            }
                         }
                     }
 
-                    return best;
+                    break;
                 case OrMatcher or:
-                    // Every alternative must require literals of the same field; the requirement is their union.
-                    Requirement? union = null;
-                    var literals = new List<string>();
+                    Dictionary<string, Requirement>? common = null;
                     foreach (Matcher part in or.Parts)
                     {
-                        Requirement? r = Of(part);
-                        if (r is null || (union is not null && r.ReaderKey != union.ReaderKey))
+                        Dictionary<string, Requirement> these = All(part);
+                        if (common is null)
+                        {
+                            common = these;
+                            continue;
+                        }
+
+                        var merged = new Dictionary<string, Requirement>(StringComparer.Ordinal);
+                        foreach (KeyValuePair<string, Requirement> entry in common)
+                        {
+                            if (these.TryGetValue(entry.Key, out Requirement? other))
+                            {
+                                var union = new List<string>(entry.Value.Literals);
+                                union.AddRange(other.Literals);
+                                merged[entry.Key] = new Requirement(entry.Key, entry.Value.Reader, union.ToArray());
+                            }
+                        }
+
+                        common = merged;
+                    }
+
+                    if (common is not null)
+                    {
+                        result = common;
+                    }
+
+                    break;
+            }
+
+            return result;
+        }
+
+        /// <summary>Event ids a matcher requires (an EventID field with plain values on every path), or null.</summary>
+        public static int[]? EventIdsOf(Matcher matcher)
+        {
+            switch (matcher)
+            {
+                case FieldMatcher field when string.Equals(field.Field, "EventID", StringComparison.OrdinalIgnoreCase) && !field.AcceptsMissing && !field.All:
+                    var ids = new List<int>();
+                    foreach (ValueTest test in field.Tests)
+                    {
+                        if (test is not PatternTest pattern || pattern.Pattern.Literal is not string literal || !pattern.Pattern.IsMatch(literal)
+                            || !int.TryParse(literal, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id)
+                            || pattern.Pattern.IsMatch(literal + "0") || pattern.Pattern.IsMatch("0" + literal))
                         {
                             return null;
                         }
 
-                        union ??= r;
-                        literals.AddRange(r.Literals);
+                        ids.Add(id);
                     }
 
-                    return union is null ? null : new Requirement(union.ReaderKey, union.Reader, literals.ToArray());
+                    return ids.Count == 0 ? null : ids.ToArray();
+                case AndMatcher and:
+                    foreach (Matcher part in and.Parts)
+                    {
+                        int[]? found = EventIdsOf(part);
+                        if (found is not null)
+                        {
+                            return found;
+                        }
+                    }
+
+                    return null;
+                case OrMatcher or:
+                    var union = new List<int>();
+                    foreach (Matcher part in or.Parts)
+                    {
+                        int[]? found = EventIdsOf(part);
+                        if (found is null)
+                        {
+                            return null;
+                        }
+
+                        union.AddRange(found);
+                    }
+
+                    return union.Count == 0 ? null : union.ToArray();
                 default:
                     return null;
             }
         }
 
-        private static Requirement? OfField(FieldMatcher field)
+        private static string[]? Strongest(ValueTest[] tests)
         {
-            if (field.AcceptsMissing || field.Tests.Length == 0)
+            string[]? best = null;
+            foreach (ValueTest test in tests)
             {
-                return null;
-            }
-
-            if (field.All)
-            {
-                // Every value must match, so any one of them is necessary: take the most selective.
-                string[]? best = null;
-                foreach (ValueTest test in field.Tests)
+                string[]? literals = LiteralsOf(test);
+                if (literals is not null && (best is null || MinLength(literals) > MinLength(best)))
                 {
-                    string[]? literals = LiteralsOf(test);
-                    if (literals is not null && (best is null || MinLength(literals) > MinLength(best)))
-                    {
-                        best = literals;
-                    }
+                    best = literals;
                 }
-
-                return best is null ? null : new Requirement(field.ReaderKey, field.Reader, best);
             }
 
+            return best;
+        }
+
+        private static string[]? AllLiterals(ValueTest[] tests)
+        {
             var all = new List<string>();
-            foreach (ValueTest test in field.Tests)
+            foreach (ValueTest test in tests)
             {
                 string[]? literals = LiteralsOf(test);
                 if (literals is null)
@@ -114,7 +210,19 @@ namespace BehaviorBlocking.Rules
                 all.AddRange(literals);
             }
 
-            return new Requirement(field.ReaderKey, field.Reader, all.ToArray());
+            return all.Count == 0 ? null : all.ToArray();
+        }
+
+        private static Requirement? OfField(FieldMatcher field)
+        {
+            if (field.AcceptsMissing || field.Tests.Length == 0)
+            {
+                return null;
+            }
+
+            // With 'all' every value must match, so any one of them is necessary: take the most selective.
+            string[]? literals = field.All ? Strongest(field.Tests) : AllLiterals(field.Tests);
+            return literals is null ? null : new Requirement(field.ReaderKey, field.Reader, literals);
         }
 
         private static string[]? LiteralsOf(ValueTest test)
@@ -203,9 +311,9 @@ namespace BehaviorBlocking.Rules
             }
 
             var scans = new List<FieldScan>();
-            foreach (var group in groups.Values)
+            foreach (KeyValuePair<string, (FieldReader Reader, List<KeyValuePair<string, int>> Needles)> group in groups)
             {
-                scans.Add(new FieldScan(group.Reader, new NeedleAutomaton(group.Needles)));
+                scans.Add(new FieldScan(group.Value.Reader, new NeedleAutomaton(group.Value.Needles), group.Key == Requirement.AnyFieldKey));
             }
 
             Scans = scans.ToArray();
@@ -229,6 +337,17 @@ namespace BehaviorBlocking.Rules
         {
             foreach (FieldScan scan in Scans)
             {
+                if (scan.AllFields)
+                {
+                    IReadOnlyList<KeyValuePair<string, string>> fields = e.Fields;
+                    for (int i = 0; i < fields.Count; i++)
+                    {
+                        scan.Automaton.Scan(fields[i].Value, found, stamp);
+                    }
+
+                    continue;
+                }
+
                 string? value = scan.Reader(e);
                 if (value is not null)
                 {
@@ -261,11 +380,15 @@ namespace BehaviorBlocking.Rules
     /// <summary>One field's automaton within a plan.</summary>
     internal readonly struct FieldScan
     {
-        public FieldScan(FieldReader reader, NeedleAutomaton automaton)
+        public FieldScan(FieldReader reader, NeedleAutomaton automaton, bool allFields)
         {
             Reader = reader;
             Automaton = automaton;
+            AllFields = allFields;
         }
+
+        /// <summary>Scan every field value of the event (keyword rules), not one field.</summary>
+        public bool AllFields { get; }
 
         public FieldReader Reader { get; }
 

@@ -179,7 +179,7 @@ namespace BehaviorBlocking.Rules
             }
 
             Matcher root = roots.Count == 1 ? roots[0] : new OrMatcher(roots.ToArray());
-            return new CompiledRule(rule, root, sources, requiredIds);
+            return new CompiledRule(rule, root, sources, requiredIds ?? Requirement.EventIdsOf(root));
         }
 
         private static RuleLevel ParseLevel(string? level) => level?.ToLowerInvariant() switch
