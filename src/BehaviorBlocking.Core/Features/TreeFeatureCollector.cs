@@ -102,9 +102,6 @@ namespace BehaviorBlocking.Features
         /// <inheritdoc />
         public void OnRecordingEnd(IDetectionSink sink) => _profiles.Clear();
 
-        /// <summary>The current features of an open tree (the classifier scores trees before they close).</summary>
-        public float[]? Current(ProcessTree tree) => _profiles.TryGetValue(tree, out TreeProfile? profile) ? profile.Vector(tree) : null;
-
         /// <summary>Writes an open tree's current features into <paramref name="features"/> without allocating; false when the tree has none.</summary>
         public bool TryFill(ProcessTree tree, float[] features)
         {
@@ -379,14 +376,6 @@ namespace BehaviorBlocking.Features
             var v = new float[FeatureSchema.Count];
             Fill(tree, v, walk);
             return new TreeFeatureRow(tree, _sourceFile, v, _signals.ToArray(), _first);
-        }
-
-        /// <summary>The vector now: the running counters log-scaled, plus what the tree itself counts.</summary>
-        public float[] Vector(ProcessTree tree)
-        {
-            var v = new float[FeatureSchema.Count];
-            Fill(tree, v, new TreeWalk());
-            return v;
         }
 
         /// <summary>Writes the vector into <paramref name="v"/>; with a reused <paramref name="walk"/> it allocates nothing.</summary>

@@ -37,6 +37,9 @@ namespace BehaviorBlocking.Rules
 
         public SigmaRule Rule { get; }
 
+        /// <summary>Position in its rule set (per-correlation counters are arrays indexed by it).</summary>
+        public int Ordinal { get; set; }
+
         public CorrelationType Type { get; }
 
         public CompiledRule[] Rules { get; }

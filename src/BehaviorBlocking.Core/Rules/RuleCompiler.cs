@@ -140,7 +140,6 @@ namespace BehaviorBlocking.Rules
             }
 
             var selections = new Dictionary<string, Matcher>(StringComparer.Ordinal);
-            var eventIdsBySelection = new Dictionary<string, int[]>(StringComparer.Ordinal);
             var order = new List<string>();
             foreach (KeyValuePair<string, object?> entry in detection.Entries)
             {
@@ -151,10 +150,6 @@ namespace BehaviorBlocking.Rules
 
                 selections[entry.Key] = CompileSelection(entry.Value, rule, entry.Key);
                 order.Add(entry.Key);
-                if (entry.Value is YamlMap map && TryExactEventIds(map, out int[] ids))
-                {
-                    eventIdsBySelection[entry.Key] = ids;
-                }
             }
 
             List<string> conditions = detection.GetStrings("condition");
@@ -164,7 +159,6 @@ namespace BehaviorBlocking.Rules
             }
 
             var roots = new List<Matcher>();
-            int[]? requiredIds = null;
             foreach (string condition in conditions)
             {
                 if (condition.IndexOf('|') >= 0)
@@ -174,12 +168,10 @@ namespace BehaviorBlocking.Rules
 
                 var parser = new ConditionParser(condition, selections, order);
                 roots.Add(parser.Parse());
-                int[]? ids = RequiredEventIds(condition, eventIdsBySelection);
-                requiredIds = conditions.Count == 1 ? ids : null;
             }
 
             Matcher root = roots.Count == 1 ? roots[0] : new OrMatcher(roots.ToArray());
-            return new CompiledRule(rule, root, sources, requiredIds ?? Requirement.EventIdsOf(root));
+            return new CompiledRule(rule, root, sources, Requirement.EventIdsOf(root));
         }
 
         private static RuleLevel ParseLevel(string? level) => level?.ToLowerInvariant() switch
@@ -494,64 +486,6 @@ namespace BehaviorBlocking.Rules
             Buffer.BlockCopy(a, 0, result, 0, a.Length);
             Buffer.BlockCopy(b, 0, result, a.Length, b.Length);
             return result;
-        }
-
-        /// <summary>True when a selection map constrains EventID to plain values (used to index channel-wide rules).</summary>
-        private static bool TryExactEventIds(YamlMap map, out int[] ids)
-        {
-            ids = Array.Empty<int>();
-            foreach (KeyValuePair<string, object?> entry in map.Entries)
-            {
-                if (!string.Equals(entry.Key, "EventID", StringComparison.OrdinalIgnoreCase))
-                {
-                    continue;
-                }
-
-                var found = new List<int>();
-                IEnumerable<object?> values = entry.Value is List<object?> list ? list : new List<object?> { entry.Value };
-                foreach (object? v in values)
-                {
-                    if (v is not string s || !int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int id))
-                    {
-                        return false;
-                    }
-
-                    found.Add(id);
-                }
-
-                ids = found.ToArray();
-                return ids.Length > 0;
-            }
-
-            return false;
-        }
-
-        /// <summary>
-        /// Event ids every match must have, when the condition is a plain conjunction that includes a
-        /// selection fixing EventID; null when it cannot say (the rule is then tried on every event of the channel).
-        /// </summary>
-        private static int[]? RequiredEventIds(string condition, Dictionary<string, int[]> eventIdsBySelection)
-        {
-            string[] words = condition.Split(new[] { ' ', '\t', '\r', '\n' }, StringSplitOptions.RemoveEmptyEntries);
-            foreach (string word in words)
-            {
-                string w = word.ToLowerInvariant();
-                if (w == "or" || w.IndexOf('(') >= 0 || w.IndexOf(')') >= 0 || w == "of")
-                {
-                    return null;
-                }
-            }
-
-            for (int i = 0; i < words.Length; i++)
-            {
-                bool negated = i > 0 && string.Equals(words[i - 1], "not", StringComparison.OrdinalIgnoreCase);
-                if (!negated && eventIdsBySelection.TryGetValue(words[i], out int[]? ids))
-                {
-                    return ids;
-                }
-            }
-
-            return null;
         }
 
         /// <summary>Recursive-descent parser of Sigma conditions: or, and, not, parentheses, 1/all/any of pattern|them.</summary>

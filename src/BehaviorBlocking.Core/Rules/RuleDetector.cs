@@ -238,24 +238,11 @@ namespace BehaviorBlocking.Rules
                     _correlations.OnMatch(rule, e, process, _fired);
                     foreach (CompiledCorrelation correlation in _fired)
                     {
-                        _correlationFires[IndexOf(correlation)]++;
+                        _correlationFires[correlation.Ordinal]++;
                         Signal(correlation.Rule, e, process, sink);
                     }
                 }
             }
-        }
-
-        private int IndexOf(CompiledCorrelation correlation)
-        {
-            for (int i = 0; i < _rules.Correlations.Count; i++)
-            {
-                if (_rules.Correlations[i] == correlation)
-                {
-                    return i;
-                }
-            }
-
-            return 0;
         }
 
         private void Signal(SigmaRule rule, BehaviorEvent e, ProcessNode? process, IDetectionSink sink)
@@ -578,7 +565,16 @@ namespace BehaviorBlocking.Rules
                     LastSeen = e.Time;
                 }
 
-                RuleHit? hit = Hits.Find(h => ReferenceEquals(h.Rule, rule));
+                RuleHit? hit = null;
+                foreach (RuleHit h in Hits)
+                {
+                    if (ReferenceEquals(h.Rule, rule))
+                    {
+                        hit = h;
+                        break;
+                    }
+                }
+
                 bool isNew = hit is null;
                 if (hit is null)
                 {

@@ -59,6 +59,11 @@ namespace BehaviorBlocking.Rules
                 rules[i].Ordinal = i;
             }
 
+            for (int i = 0; i < correlations.Count; i++)
+            {
+                correlations[i].Ordinal = i;
+            }
+
             _byChannel = new Dictionary<string, ChannelRules>(StringComparer.OrdinalIgnoreCase);
             foreach (CompiledRule rule in rules)
             {
