@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Text.Json;
+using BehaviorBlocking.Sensors.Windows;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Graph;
@@ -248,10 +249,10 @@ namespace BehaviorBlocking.Bench
         public static void PipelineLatency(BenchContext context)
         {
             LatencyHistogram perEvent = context.Latency("pipeline.event (graph + detectors)");
-            LatencyHistogram perTree = context.Latency("detectors.tree-verdict");
+            LatencyHistogram perTree = context.Latency("tree.close (verdict stage + detectors)");
             LatencyHistogram perNormalize = context.Latency("normalize.event");
-            var timed = new TimedDetectors(context.ScanDetectors(), perTree);
-            var pipeline = new BehaviorPipeline(new IDetector[] { timed }, _ => { });
+            IReadOnlyList<IDetector> detectors = context.ScanDetectors();
+            var pipeline = new BehaviorPipeline(detectors, _ => { }) { TreeCloseTicks = perTree.RecordTicks };
             var normalizer = new WindowsEventNormalizer();
             ForEachRecord(context, record =>
             {
@@ -265,9 +266,9 @@ namespace BehaviorBlocking.Bench
                     perEvent.RecordTicks(Stopwatch.GetTimestamp() - normalized);
                 }
             }, pipeline.EndRecording);
-            if (timed.Count == 0)
+            if (detectors.Count == 0)
             {
-                context.Report.Notes.Add("detectors.tree-verdict: no detectors are loaded, so the figure is the cost of the call alone");
+                context.Report.Notes.Add("tree.close: no detectors are loaded, so the figure is the cost of the call alone");
             }
         }
 
@@ -303,7 +304,7 @@ namespace BehaviorBlocking.Bench
                 inference.RecordTicks(done - read);
                 verdict.RecordTicks(done - start);
             });
-            var rules = new RuleDetector(context.BuiltInRules, new RuleDetectorOptions { SignalObserver = collector });
+            var rules = new RuleDetector(context.BuiltInRules);
             var vectors = new List<float[]>();
             collector.TreeCompleted += row => vectors.Add(row.Features);
             var pipeline = new BehaviorPipeline(new IDetector[] { probe, collector, rules }, _ => { });
@@ -408,58 +409,20 @@ namespace BehaviorBlocking.Bench
 
             public string Name => "probe";
 
-            public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink)
+            public string? Version => null;
+
+            public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, ISignalSink sink)
             {
             }
 
-            public void OnTreeClosed(ProcessTree tree, IDetectionSink sink) => _onClose(tree);
+            public void OnTreeClosed(ProcessTree tree) => _onClose(tree);
 
-            public void OnRecordingEnd(IDetectionSink sink)
+            public void OnTreesMerged(ProcessTree from, ProcessTree into)
             {
             }
-        }
 
-        /// <summary>Runs the real detectors and times each tree verdict (their OnTreeClosed) as one call.</summary>
-        private sealed class TimedDetectors : IDetector
-        {
-            private readonly IReadOnlyList<IDetector> _inner;
-            private readonly LatencyHistogram _perTree;
-
-            public TimedDetectors(IReadOnlyList<IDetector> inner, LatencyHistogram perTree)
+            public void OnRecordingEnd()
             {
-                _inner = inner;
-                _perTree = perTree;
-            }
-
-            public string Name => "timed";
-
-            public int Count => _inner.Count;
-
-            public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink)
-            {
-                for (int i = 0; i < _inner.Count; i++)
-                {
-                    _inner[i].OnEvent(behaviorEvent, process, sink);
-                }
-            }
-
-            public void OnTreeClosed(ProcessTree tree, IDetectionSink sink)
-            {
-                long start = Stopwatch.GetTimestamp();
-                for (int i = 0; i < _inner.Count; i++)
-                {
-                    _inner[i].OnTreeClosed(tree, sink);
-                }
-
-                _perTree.RecordTicks(Stopwatch.GetTimestamp() - start);
-            }
-
-            public void OnRecordingEnd(IDetectionSink sink)
-            {
-                for (int i = 0; i < _inner.Count; i++)
-                {
-                    _inner[i].OnRecordingEnd(sink);
-                }
             }
         }
     }

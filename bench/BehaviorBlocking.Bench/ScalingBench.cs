@@ -1,5 +1,6 @@
 using System;
 using System.Diagnostics;
+using BehaviorBlocking.Sensors.Windows;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Pipeline;
 

@@ -11,14 +11,14 @@ namespace BehaviorBlocking.Cli
     /// <summary><c>behaviorblock bench</c>: throughput, latency, memory and scaling, each with a same-run baseline.</summary>
     internal static class BenchCommand
     {
-        /// <summary>Where the dev corpus sits beside a checkout of this repository.</summary>
-        private const string DefaultCorpus = "../shared/datasets";
+        /// <summary>Environment variable naming the corpus when <c>--corpus</c> is not given.</summary>
+        private const string CorpusVariable = "BEHAVIORBLOCKING_CORPUS";
 
         private static BehaviorBlocking.Classification.ITreeClassifier? LoadClassifier(CliConsole console)
         {
             try
             {
-                return BehaviorBlocking.Classification.OnnxTreeClassifier.Load(ModelLocations.Default(), BehaviorBlocking.Classification.OnnxRuntime.Load());
+                return Engine.BehaviorEngine.LoadModel(Engine.EngineLocations.DefaultModelPath);
             }
             catch (BehaviorBlockingException ex)
             {
@@ -29,7 +29,7 @@ namespace BehaviorBlocking.Cli
 
         public static Command Create(CliConsole console)
         {
-            var corpus = new Option<string?>("--corpus") { Description = "Recordings to replay (file or directory). Default: " + DefaultCorpus + " when it exists." };
+            var corpus = new Option<string?>("--corpus") { Description = "Recordings to replay (file or directory). Default: the folder named by " + CorpusVariable + "." };
             var json = new Option<string?>("--json") { Description = "Write every figure to this JSON file." };
             var quick = new Option<bool>("--quick") { Description = "A smoke run of a few seconds: one repeat, scaling at 10k and 100k events." };
             var repeat = new Option<int?>("--repeat") { Description = "Times each corpus pass runs; the fastest counts (default 2, 1 with --quick)." };
@@ -44,15 +44,15 @@ namespace BehaviorBlocking.Cli
             });
             command.SetAction(parsed =>
             {
-                string? path = parsed.GetValue(corpus);
-                if (path is null)
+                string? path = parsed.GetValue(corpus) ?? Environment.GetEnvironmentVariable(CorpusVariable);
+                if (string.IsNullOrWhiteSpace(path))
                 {
-                    if (!Directory.Exists(DefaultCorpus))
-                    {
-                        throw new UsageException($"no --corpus given and {DefaultCorpus} does not exist.");
-                    }
+                    throw new UsageException($"give --corpus DIR (or set {CorpusVariable}).");
+                }
 
-                    path = DefaultCorpus;
+                if (!Directory.Exists(path) && !File.Exists(path))
+                {
+                    throw new UsageException($"no corpus at '{path}'.");
                 }
 
                 bool isQuick = parsed.GetValue(quick);

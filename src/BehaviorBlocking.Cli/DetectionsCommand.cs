@@ -47,7 +47,7 @@ namespace BehaviorBlocking.Cli
         {
             if (!File.Exists(storePath))
             {
-                console.Error.WriteLine($"behaviorblock: StoreNotFound: no detection store at '{storePath}' (run a scan first, or name one with --store).");
+                console.Error.WriteLine($"behaviorblock: {Engine.ErrorIds.StoreNotFound}: no detection store at '{storePath}' (run a scan first, or name one with --store).");
                 return Program.ExitNoInput;
             }
 

@@ -3,8 +3,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
-using BehaviorBlocking.Classification;
-using BehaviorBlocking.Evaluation;
+using BehaviorBlocking.Engine;
+using BehaviorBlocking.Lab;
 using BehaviorBlocking.Rules;
 
 namespace BehaviorBlocking.Cli
@@ -26,30 +26,28 @@ namespace BehaviorBlocking.Cli
                 string labelFile = parsed.GetValue(labels) ?? Path.Combine(dir, "labels.csv");
                 if (!Directory.Exists(dir))
                 {
-                    console.Error.WriteLine($"behaviorblock: InputNotFound: no corpus directory at '{dir}'.");
+                    console.Error.WriteLine($"behaviorblock: {ErrorIds.InputNotFound}: no corpus directory at '{dir}'.");
                     return Program.ExitNoInput;
                 }
 
                 if (!File.Exists(labelFile))
                 {
-                    console.Error.WriteLine($"behaviorblock: InputNotFound: no labels at '{labelFile}' (give --labels).");
+                    console.Error.WriteLine($"behaviorblock: {ErrorIds.InputNotFound}: no labels at '{labelFile}' (give --labels).");
                     return Program.ExitNoInput;
                 }
 
                 try
                 {
-                    RuleSet ruleSet = rules.Load(parsed, console);
+                    using BehaviorEngine engine = rules.Build(parsed, console, measureRuleCost: true);
                     int problems = 0;
-                    ITreeClassifier? classifier = rules.LoadModel(parsed, console);
-                    EvaluationReport report = CorpusEvaluator.Run(dir, CorpusEvaluator.ReadLabels(labelFile), ruleSet, console.ExtraDetectors(),
+                    EvaluationReport report = CorpusEvaluator.Run(dir, CorpusEvaluator.ReadLabels(labelFile), engine,
                         problem =>
                         {
                             if (++problems <= 20)
                             {
                                 console.Error.WriteLine("behaviorblock: warning: " + problem);
                             }
-                        },
-                        classifier);
+                        });
                     Write(console.Out, report, parsed.GetValue(missed));
                     return Program.ExitOk;
                 }

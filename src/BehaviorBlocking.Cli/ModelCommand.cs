@@ -1,7 +1,7 @@
 using System;
 using System.CommandLine;
-using System.IO;
 using BehaviorBlocking.Classification;
+using BehaviorBlocking.Engine;
 using BehaviorBlocking.Features;
 
 namespace BehaviorBlocking.Cli
@@ -24,15 +24,11 @@ namespace BehaviorBlocking.Cli
             var command = new Command(name, description) { file };
             command.SetAction(parsed =>
             {
-                string path = parsed.GetValue(file) ?? ModelLocations.Default();
+                string path = parsed.GetValue(file) ?? EngineLocations.DefaultModelPath;
                 OnnxTreeClassifier classifier;
-                OnnxRuntime runtime;
                 try
                 {
-                    runtime = OnnxRuntime.Load();
-                    classifier = OnnxTreeClassifier.Load(path, runtime);
-                    var probabilities = new float[classifier.Classes.Count];
-                    classifier.Predict(new float[FeatureSchema.Count], probabilities);
+                    classifier = BehaviorEngine.LoadModel(path);
                 }
                 catch (BehaviorBlockingException ex)
                 {
@@ -42,6 +38,7 @@ namespace BehaviorBlocking.Cli
 
                 using (classifier)
                 {
+                    OnnxRuntime runtime = OnnxRuntime.Load();
                     console.Out.WriteLine($"model          {path}");
                     console.Out.WriteLine($"version        {classifier.Version}");
                     console.Out.WriteLine($"features       schema {classifier.FeatureSchemaVersion}, {FeatureSchema.Count} (input '{classifier.Model.InputNames[0]}')");
@@ -54,29 +51,18 @@ namespace BehaviorBlocking.Cli
                     }
                 }
 
-                string target = ModelLocations.Installed;
-                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
-                // Manifest last: a half-copied install never pairs a new manifest with an old model.
-                CopyAtomically(path, target);
-                CopyAtomically(ModelManifest.PathFor(path), ModelManifest.PathFor(target));
-                console.Out.WriteLine($"installed      {target}");
-                return Program.ExitOk;
+                try
+                {
+                    console.Out.WriteLine($"installed      {ModelInstaller.Install(path)}");
+                    return Program.ExitOk;
+                }
+                catch (BehaviorBlockingException ex)
+                {
+                    console.Fail(ex);
+                    return Program.ExitNoInput;
+                }
             });
             return command;
-        }
-
-        private static void CopyAtomically(string source, string target)
-        {
-            string temporary = target + ".new";
-            File.Copy(source, temporary, overwrite: true);
-            if (File.Exists(target))
-            {
-                File.Replace(temporary, target, null);
-            }
-            else
-            {
-                File.Move(temporary, target);
-            }
         }
     }
 }

@@ -18,8 +18,8 @@ namespace BehaviorBlocking.Cli
         /// <summary>Exit code: the command line was not understood.</summary>
         public const int ExitUsage = 2;
 
-        /// <summary>Where the built-in rule pack sits: <c>rules/</c> beside the binary.</summary>
-        internal static string BuiltInRulesDirectory => Path.Combine(AppContext.BaseDirectory, "rules");
+        /// <summary>Where the built-in rule pack sits: <c>rules/</c> beside the engine's assembly.</summary>
+        internal static string BuiltInRulesDirectory => Engine.EngineLocations.BuiltInRulesDirectory;
 
         /// <summary>Runs the command line against the real console.</summary>
         public static int Main(string[] args) => Run(args, Console.Out, Console.Error);

@@ -1,24 +1,11 @@
+using System;
 using System.Collections.Generic;
 using System.CommandLine;
-using System.IO;
-using BehaviorBlocking.Classification;
-using BehaviorBlocking.Detections;
-using BehaviorBlocking.Features;
-using BehaviorBlocking.Rules;
+using BehaviorBlocking.Engine;
 
 namespace BehaviorBlocking.Cli
 {
-    /// <summary>Where models are found: the installed one in the product folder, else the built-in one beside the binary.</summary>
-    internal static class ModelLocations
-    {
-        public static string BuiltIn => Path.Combine(System.AppContext.BaseDirectory, "models", "behavior.onnx");
-
-        public static string Installed => Path.Combine(Store.ProductHome.Resolve(), "models", "behavior.onnx");
-
-        public static string Default() => File.Exists(Installed) ? Installed : BuiltIn;
-    }
-
-    /// <summary>The rule options of commands that run detectors, and the detector set they give.</summary>
+    /// <summary>The rule and model options of commands that run the engine, turned into <see cref="EngineOptions"/>.</summary>
     internal sealed class RuleOptions
     {
         public Option<string[]> Rules { get; } = new Option<string[]>("--rules")
@@ -44,84 +31,50 @@ namespace BehaviorBlocking.Cli
             command.Options.Add(NoModel);
         }
 
+        /// <summary>The engine options the command line asks for.</summary>
+        public EngineOptions Options(ParseResult parsed, CliConsole console, bool measureRuleCost = false) => new EngineOptions
+        {
+            BuiltInRules = !parsed.GetValue(NoBuiltinRules),
+            RuleDirectories = parsed.GetValue(Rules) ?? Array.Empty<string>(),
+            UseModel = !parsed.GetValue(NoModel),
+            ModelPath = parsed.GetValue(Model),
+            MeasureRuleCost = measureRuleCost,
+            ExtraDetectors = console.ExtraDetectors,
+        };
+
         /// <summary>
-        /// Loads the classifier unless --no-model. A model that cannot be loaded is a warning that says
-        /// the run goes on with rules alone: protection continues, and the reason is visible.
+        /// Builds the engine and prints its warnings: skipped rules (at most <paramref name="shown"/>) and a model
+        /// that did not load, which leaves the run with rules alone, visibly.
         /// </summary>
-        public ITreeClassifier? LoadModel(ParseResult parsed, CliConsole console)
+        public BehaviorEngine Build(ParseResult parsed, CliConsole console, bool measureRuleCost = false, int shown = 20)
         {
-            if (parsed.GetValue(NoModel))
-            {
-                return null;
-            }
-
-            string? given = parsed.GetValue(Model);
-            string path = given ?? ModelLocations.Default();
-            if (!File.Exists(path))
-            {
-                console.Error.WriteLine($"behaviorblock: warning: ModelNotFound: no model at '{path}'; running with rules alone (!rule verdicts).");
-                return null;
-            }
-
-            try
-            {
-                return OnnxTreeClassifier.Load(path, OnnxRuntime.Load());
-            }
-            catch (BehaviorBlockingException ex)
-            {
-                console.Error.WriteLine($"behaviorblock: warning: {ex.ErrorId}: {ex.Message}; running with rules alone (!rule verdicts).");
-                return null;
-            }
+            BehaviorEngine engine = BehaviorEngine.Create(Options(parsed, console, measureRuleCost));
+            WriteWarnings(engine.Warnings, console, shown);
+            return engine;
         }
 
-        /// <summary>Loads the chosen rules; skipped rules are reported as warnings (at most <paramref name="shown"/>).</summary>
-        public RuleSet Load(ParseResult parsed, CliConsole console, int shown = 20)
+        internal static void WriteWarnings(IReadOnlyList<EngineWarning> warnings, CliConsole console, int shown)
         {
-            var sources = new List<RuleSource>();
-            if (!parsed.GetValue(NoBuiltinRules))
+            int skipped = 0;
+            foreach (EngineWarning warning in warnings)
             {
-                sources.Add(new RuleSource(Program.BuiltInRulesDirectory, "builtin"));
-            }
-
-            foreach (string dir in parsed.GetValue(Rules) ?? System.Array.Empty<string>())
-            {
-                sources.Add(new RuleSource(dir, dir));
-            }
-
-            RuleSet rules = sources.Count == 0 ? RuleSet.Empty : RuleSet.Load(sources);
-            for (int i = 0; i < rules.Skipped.Count && i < shown; i++)
-            {
-                console.Error.WriteLine("behaviorblock: warning: rule skipped: " + rules.Skipped[i]);
-            }
-
-            if (rules.Skipped.Count > shown)
-            {
-                console.Error.WriteLine($"behaviorblock: warning: {rules.Skipped.Count - shown} more rules skipped ('behaviorblock rules validate DIR' lists them).");
-            }
-
-            return rules;
-        }
-
-        /// <summary>The rule detector over <paramref name="rules"/> (with the classifier, when one is loaded) plus any extra detectors.</summary>
-        public static IReadOnlyList<IDetector> Detectors(RuleSet rules, CliConsole console, ITreeClassifier? classifier, out RuleDetector? ruleDetector)
-        {
-            var detectors = new List<IDetector>();
-            ruleDetector = null;
-            if (rules.Rules.Count > 0)
-            {
-                // The feature collector runs first, so a verdict built on an event sees that event in the features.
-                TreeFeatureCollector? collector = classifier is null ? null : new TreeFeatureCollector();
-                if (collector is not null)
+                if (warning.ErrorId == ErrorIds.RuleSkipped)
                 {
-                    detectors.Add(collector);
+                    if (++skipped <= shown)
+                    {
+                        console.Error.WriteLine("behaviorblock: warning: rule skipped: " + warning.Message);
+                    }
+
+                    continue;
                 }
 
-                ruleDetector = new RuleDetector(rules, new RuleDetectorOptions { Classifier = classifier, Features = collector, SignalObserver = collector });
-                detectors.Add(ruleDetector);
+                console.Error.WriteLine("behaviorblock: warning: " + warning);
             }
 
-            detectors.AddRange(console.ExtraDetectors());
-            return detectors;
+            if (skipped > shown)
+            {
+                console.Error.WriteLine($"behaviorblock: warning: {skipped - shown} more rules skipped ('behaviorblock rules validate DIR' lists them).");
+            }
         }
     }
 }

@@ -5,19 +5,17 @@ using System.Linq;
 using System.Threading;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
-using BehaviorBlocking.Events;
+using BehaviorBlocking.Engine;
 using BehaviorBlocking.Pipeline;
-using BehaviorBlocking.Rules;
 using BehaviorBlocking.Sensors.Replay;
-using BehaviorBlocking.Store;
+using BehaviorBlocking.Verdicts;
 
 namespace BehaviorBlocking.Cli
 {
-    /// <summary><c>behaviorblock scan</c>: replay recorded telemetry through the engine.</summary>
+    /// <summary><c>behaviorblock scan</c>: replay recorded telemetry through the engine (an adapter over <see cref="ScanService"/>).</summary>
     internal static class ScanCommand
     {
         private const int ProblemsShown = 50;
-        private const int StoreBatch = 500;
 
         public static Command Create(CliConsole console)
         {
@@ -40,146 +38,80 @@ namespace BehaviorBlocking.Cli
                     result.AddError("--store and --no-store cannot be used together.");
                 }
             });
-            command.SetAction(parsed => Run(
-                console,
-                rules.Load(parsed, console),
-                rules.LoadModel(parsed, console),
-                parsed.GetValue(paths)!,
-                parsed.GetValue(format),
-                parsed.GetValue(stats),
-                parsed.GetValue(noStore) ? null : CliOptions.StorePath(parsed.GetValue(store))));
+            command.SetAction(parsed =>
+            {
+                using BehaviorEngine engine = rules.Build(parsed, console);
+                return Run(console, engine, parsed.GetValue(paths)!, parsed.GetValue(format), parsed.GetValue(stats),
+                    parsed.GetValue(noStore) ? null : CliOptions.StorePath(parsed.GetValue(store)));
+            });
             return command;
         }
 
-        private static int Run(CliConsole console, RuleSet ruleSet, ITreeClassifier? classifier, string[] paths, OutputFormat format, bool showStats, string? storePath)
+        private static int Run(CliConsole console, BehaviorEngine engine, string[] paths, OutputFormat format, bool showStats, string? storePath)
         {
-            DetectionStore? store = null;
-            if (storePath is not null)
+            using var cancel = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCancel = (_, e) =>
             {
-                try
+                e.Cancel = true;
+                cancel.Cancel();
+                console.Error.WriteLine("behaviorblock: stopping; what was read is still reported and stored.");
+            };
+            Console.CancelKeyPress += onCancel;
+            var observer = new Observer(console, format);
+            try
+            {
+                ScanResult result = ScanService.Run(engine, new ScanRequest { Paths = paths, StorePath = storePath }, observer, cancel.Token);
+                ScanStatistics statistics = result.Statistics;
+                if (observer.Problems > ProblemsShown)
                 {
-                    store = DetectionStore.Open(storePath);
+                    console.Error.WriteLine($"behaviorblock: warning: {observer.Problems - ProblemsShown} more problems not shown.");
                 }
-                catch (BehaviorBlockingException ex)
+
+                if (format == OutputFormat.Table)
                 {
-                    console.Fail(ex);
+                    DetectionTable.Write(console.Out, observer.Shown);
+                    console.Out.WriteLine($"{statistics.Detections} detection(s) in {statistics.Events:N0} events from {statistics.Files} file(s).");
+                }
+
+                foreach (DetectorHealth health in statistics.Detectors.Where(h => h.Failures > 0))
+                {
+                    console.Error.WriteLine($"behaviorblock: warning: detector {health.Name} failed {health.Failures} time(s); first: {health.FirstError}");
+                }
+
+                if (result.Verdicts.PolicyFailures + result.Verdicts.ResponderFailures > 0)
+                {
+                    console.Error.WriteLine($"behaviorblock: warning: policy or responder failed {result.Verdicts.PolicyFailures + result.Verdicts.ResponderFailures} time(s); first: {result.Verdicts.FirstError}");
+                }
+
+                if (showStats)
+                {
+                    StatsWriter.Write(console.Error, statistics, storePath);
+                    console.Error.WriteLine($"  rules          {engine.Rules.Rules.Count:N0} loaded, {engine.Rules.Skipped.Count:N0} skipped (rule set {engine.Rules.Version})");
+                    console.Error.WriteLine("  classifier     " + ClassifierState(result.Classifier));
+                    console.Error.WriteLine($"  verdicts       {result.Verdicts.Raised:N0} raised, {result.Verdicts.Events:N0} verdict events");
+                }
+
+                if (statistics.NothingRead)
+                {
+                    console.Error.WriteLine("behaviorblock: no input could be read.");
                     return Program.ExitNoInput;
                 }
+
+                return Program.ExitOk;
             }
-
-            using (store)
-            using (var cancel = new CancellationTokenSource())
+            catch (BehaviorBlockingException ex)
             {
-                ConsoleCancelEventHandler onCancel = (_, e) =>
-                {
-                    e.Cancel = true;
-                    cancel.Cancel();
-                    console.Error.WriteLine("behaviorblock: stopping; what was read is still reported and stored.");
-                };
-                Console.CancelKeyPress += onCancel;
-                var started = DateTimeOffset.UtcNow;
-                var pending = new List<Detection>();
-                var shown = new List<Detection>();
-                int problems = 0;
-                try
-                {
-                    void Emit(Detection detection)
-                    {
-                        if (format == OutputFormat.Jsonl)
-                        {
-                            console.Out.WriteLine(DetectionJson.Serialize(detection));
-                        }
-                        else
-                        {
-                            shown.Add(detection);
-                        }
-
-                        if (store is not null)
-                        {
-                            pending.Add(detection);
-                            if (pending.Count >= StoreBatch)
-                            {
-                                store.Upsert(pending);
-                                pending.Clear();
-                            }
-                        }
-                    }
-
-                    void OnProblem(ReplayProblem problem)
-                    {
-                        if (++problems <= ProblemsShown)
-                        {
-                            console.Error.WriteLine("behaviorblock: warning: " + problem);
-                        }
-                    }
-
-                    var pipeline = new BehaviorPipeline(RuleOptions.Detectors(ruleSet, console, classifier, out RuleDetector? ruleDetector), Emit);
-                    var scanner = new ReplayScanner(new WindowsEventNormalizer(), pipeline);
-                    ScanStatistics result = scanner.Run(paths, OnProblem, cancel.Token);
-                    if (store is not null)
-                    {
-                        store.Upsert(pending);
-                        pending.Clear();
-                        store.RecordScan(new ScanRecord
-                        {
-                            Started = started,
-                            Finished = DateTimeOffset.UtcNow,
-                            Inputs = paths,
-                            Files = result.Files,
-                            Events = result.Events,
-                            Malformed = result.Malformed,
-                            Detections = result.Detections,
-                        });
-                    }
-
-                    if (problems > ProblemsShown)
-                    {
-                        console.Error.WriteLine($"behaviorblock: warning: {problems - ProblemsShown} more problems not shown.");
-                    }
-
-                    if (format == OutputFormat.Table)
-                    {
-                        DetectionTable.Write(console.Out, shown);
-                        console.Out.WriteLine($"{result.Detections} detection(s) in {result.Events:N0} events from {result.Files} file(s).");
-                    }
-
-                    foreach (DetectorHealth health in result.Detectors.Where(h => h.Failures > 0))
-                    {
-                        console.Error.WriteLine($"behaviorblock: warning: detector {health.Name} failed {health.Failures} time(s); first: {health.FirstError}");
-                    }
-
-                    if (showStats)
-                    {
-                        StatsWriter.Write(console.Error, result, storePath);
-                        console.Error.WriteLine($"  rules          {ruleSet.Rules.Count:N0} loaded, {ruleSet.Skipped.Count:N0} skipped (rule set {ruleSet.Version})");
-                        console.Error.WriteLine("  classifier     " + ClassifierState(ruleDetector));
-                    }
-
-                    if (result.NothingRead)
-                    {
-                        console.Error.WriteLine("behaviorblock: no input could be read.");
-                        return Program.ExitNoInput;
-                    }
-
-                    return Program.ExitOk;
-                }
-                catch (BehaviorBlockingException ex)
-                {
-                    // Detections already emitted stay written; flush what is pending before failing.
-                    TryFlush(store, pending, console);
-                    console.Fail(ex);
-                    return Program.ExitNoInput;
-                }
-                finally
-                {
-                    Console.CancelKeyPress -= onCancel;
-                }
+                console.Fail(ex);
+                return Program.ExitNoInput;
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCancel;
             }
         }
 
-        internal static string ClassifierState(RuleDetector? detector)
+        internal static string ClassifierState(ClassifierHealth? health)
         {
-            ClassifierHealth? health = detector?.ClassifierHealth;
             if (health?.Version is null)
             {
                 return "none (rules alone, !rule verdicts)";
@@ -189,20 +121,48 @@ namespace BehaviorBlocking.Cli
             return $"model {health.Version}: {health.Scored:N0} verdicts scored, {health.Decided:N0} decided (!ml){failures}";
         }
 
-        private static void TryFlush(DetectionStore? store, List<Detection> pending, CliConsole console)
+        /// <summary>Writes detections as they become final (JSON Lines) or keeps them for the table; warns about problems.</summary>
+        private sealed class Observer : IScanObserver
         {
-            if (store is null || pending.Count == 0)
+            private readonly CliConsole _console;
+            private readonly OutputFormat _format;
+
+            public Observer(CliConsole console, OutputFormat format)
             {
-                return;
+                _console = console;
+                _format = format;
             }
 
-            try
+            public List<Detection> Shown { get; } = new List<Detection>();
+
+            public int Problems { get; private set; }
+
+            public void OnDetection(Detection detection)
             {
-                store.Upsert(pending);
+                if (_format == OutputFormat.Jsonl)
+                {
+                    _console.Out.WriteLine(DetectionJson.Serialize(detection));
+                }
+                else
+                {
+                    Shown.Add(detection);
+                }
             }
-            catch (BehaviorBlockingException ex)
+
+            public void OnVerdict(VerdictEvent verdictEvent)
             {
-                console.Fail(ex);
+            }
+
+            public void OnProblem(ReplayProblem problem)
+            {
+                if (++Problems <= ProblemsShown)
+                {
+                    _console.Error.WriteLine("behaviorblock: warning: " + problem);
+                }
+            }
+
+            public void OnProgress(ScanProgress progress)
+            {
             }
         }
     }

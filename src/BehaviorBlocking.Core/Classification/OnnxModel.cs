@@ -19,7 +19,7 @@ namespace BehaviorBlocking.Classification
     public sealed class OnnxModel : IDisposable
     {
         /// <summary>Error id when ONNX Runtime refuses a model or the model is not a supported classifier.</summary>
-        public const string InvalidErrorId = "ModelInvalid";
+        public const string InvalidErrorId = Engine.ErrorIds.ModelInvalid;
 
         private const int GraphOptimizationAll = 99;
 

@@ -14,7 +14,7 @@ namespace BehaviorBlocking.Classification
     public sealed class OnnxRuntime
     {
         /// <summary>Error id when the native ONNX Runtime library cannot be found or loaded.</summary>
-        public const string UnavailableErrorId = "ModelRuntimeUnavailable";
+        public const string UnavailableErrorId = Engine.ErrorIds.ModelRuntimeUnavailable;
 
         private const int LoggingLevelError = 3;
         private const int OrtDeviceAllocator = 0;

@@ -75,5 +75,31 @@ namespace BehaviorBlocking.Detections
 
         /// <summary>Version of the rule set that matched.</summary>
         public string? RuleSetVersion { get; init; }
+
+        /// <summary>The same record with another action (what the response did).</summary>
+        public Detection WithAction(DetectionAction action) => action == Action ? this : new Detection
+        {
+            Id = Id,
+            Name = Name,
+            Platform = Platform,
+            Tactic = Tactic,
+            Techniques = Techniques,
+            Score = Score,
+            Severity = Severity,
+            Action = action,
+            Host = Host,
+            ProcessGuid = ProcessGuid,
+            ProcessId = ProcessId,
+            Image = Image,
+            CommandLine = CommandLine,
+            ParentImage = ParentImage,
+            User = User,
+            FirstSeen = FirstSeen,
+            LastSeen = LastSeen,
+            SourceFile = SourceFile,
+            Evidence = Evidence,
+            ModelVersion = ModelVersion,
+            RuleSetVersion = RuleSetVersion,
+        };
     }
 }

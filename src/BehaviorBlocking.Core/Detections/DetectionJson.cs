@@ -16,7 +16,7 @@ namespace BehaviorBlocking.Detections
     public static class DetectionJson
     {
         /// <summary>Error id raised when a detection record cannot be read.</summary>
-        public const string InvalidRecordErrorId = "DetectionRecordInvalid";
+        public const string InvalidRecordErrorId = Engine.ErrorIds.DetectionRecordInvalid;
 
         // Fixed width, so the text sorts in time order (the store relies on that too).
         internal const string TimeFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffff'Z'";

@@ -15,6 +15,9 @@ namespace BehaviorBlocking.Events
         /// <summary>The normalized kind.</summary>
         public EventKind Kind { get; init; }
 
+        /// <summary>Platform the event comes from (the sensor's or the recording's); names detections <c>Win32</c> or <c>Linux</c>.</summary>
+        public Detections.DetectionPlatform Platform { get; init; }
+
         /// <summary>When it happened, UTC (the sensor's own timestamp where it has a finer one).</summary>
         public DateTimeOffset Time { get; init; }
 

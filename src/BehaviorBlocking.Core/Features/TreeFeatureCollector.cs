@@ -4,7 +4,6 @@ using System.Globalization;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Graph;
-using BehaviorBlocking.Rules;
 
 namespace BehaviorBlocking.Features
 {
@@ -57,7 +56,7 @@ namespace BehaviorBlocking.Features
     /// be recomputed at the end), takes rule signals from the rule detector, and publishes the
     /// vector when the tree closes. Runs on the pipeline's consumer thread like every detector.
     /// </summary>
-    public sealed class TreeFeatureCollector : IDetector, IRuleSignalObserver
+    public sealed class TreeFeatureCollector : IDetector, ISignalObserver, ITreeFeatureSource
     {
         private readonly Dictionary<ProcessTree, TreeProfile> _profiles = new Dictionary<ProcessTree, TreeProfile>();
         private readonly TreeWalk _walk = new TreeWalk();
@@ -68,11 +67,14 @@ namespace BehaviorBlocking.Features
         /// <inheritdoc />
         public string Name => "features";
 
+        /// <inheritdoc />
+        public string? Version => null;
+
         /// <summary>Trees currently being profiled.</summary>
         public int OpenTrees => _profiles.Count;
 
         /// <inheritdoc />
-        public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink)
+        public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, ISignalSink sink)
         {
             if (process is not null)
             {
@@ -81,16 +83,16 @@ namespace BehaviorBlocking.Features
         }
 
         /// <inheritdoc />
-        public void OnRuleSignal(SigmaRule rule, BehaviorEvent behaviorEvent, ProcessNode? process)
+        public void OnSignal(in DetectionSignal signal)
         {
-            if (process is not null)
+            if (signal.Process is not null)
             {
-                Profile(process.Tree).AddSignal(rule, behaviorEvent.Time);
+                Profile(signal.Process.Tree).AddSignal(signal.Source, signal.Event.Time);
             }
         }
 
         /// <inheritdoc />
-        public void OnTreeClosed(ProcessTree tree, IDetectionSink sink)
+        public void OnTreeClosed(ProcessTree tree)
         {
             if (_profiles.TryGetValue(tree, out TreeProfile? profile))
             {
@@ -100,9 +102,28 @@ namespace BehaviorBlocking.Features
         }
 
         /// <inheritdoc />
-        public void OnRecordingEnd(IDetectionSink sink) => _profiles.Clear();
+        public void OnTreesMerged(ProcessTree from, ProcessTree into)
+        {
+            if (!_profiles.TryGetValue(from, out TreeProfile? moved))
+            {
+                return;
+            }
 
-        /// <summary>Writes an open tree's current features into <paramref name="features"/> without allocating; false when the tree has none.</summary>
+            _profiles.Remove(from);
+            if (_profiles.TryGetValue(into, out TreeProfile? existing))
+            {
+                existing.Absorb(moved);
+            }
+            else
+            {
+                _profiles[into] = moved;
+            }
+        }
+
+        /// <inheritdoc />
+        public void OnRecordingEnd() => _profiles.Clear();
+
+        /// <inheritdoc />
         public bool TryFill(ProcessTree tree, float[] features)
         {
             if (!_profiles.TryGetValue(tree, out TreeProfile? profile))
@@ -196,11 +217,18 @@ namespace BehaviorBlocking.Features
 
         private static readonly bool[] s_logScaled = BuildLogScaled();
 
+        // Features that are flags or running maxima combine by maximum when two trees merge; the rest are counts and add up.
+        private static readonly bool[] s_maxMerged = BuildMaxMerged(
+            "any_lolbin", "any_office", "any_powershell", "any_script_host", "any_shell", "autorun_registry", "cmd_base64_token", "cmd_encoded",
+            "cmd_url", "exe_written_then_run", "image_from_user_path", "office_spawns_child", "service_registry", "startup_folder_write",
+            "write_executable", "write_script", "write_temp_or_public", "cmd_max_entropy", "cmd_max_len_log", "shell_depth");
+
         private static readonly HashSet<int> s_commonPorts = new HashSet<int> { 53, 80, 88, 123, 135, 137, 138, 139, 389, 443, 445, 636, 3268, 3389, 5985, 5986 };
 
         private readonly float[] _counts = new float[FeatureSchema.Count];
         private readonly double[] _tacticScore = new double[13];
         private readonly HashSet<string> _rules = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        private readonly Dictionary<string, Severity> _levels = new Dictionary<string, Severity>(StringComparer.OrdinalIgnoreCase);
         private readonly List<KeyValuePair<Tactic, string>> _signals = new List<KeyValuePair<Tactic, string>>();
         private readonly HashSet<string> _writtenExecutables = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         private readonly HashSet<string> _remoteIps = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -355,19 +383,54 @@ namespace BehaviorBlocking.Features
             }
         }
 
-        public void AddSignal(SigmaRule rule, DateTimeOffset time)
+        public void AddSignal(ISignalSource source, DateTimeOffset time)
         {
             if (_firstSignal is null || time < _firstSignal)
             {
                 _firstSignal = time;
             }
 
-            if (_rules.Add(rule.Id))
+            AddSource(source.Id, source.Tactic, source.Level);
+        }
+
+        /// <summary>
+        /// Takes in the profile of a tree that joined this one: counts add up, flags and maxima
+        /// combine, time bounds widen, distinct sets and rule signals unite.
+        /// </summary>
+        public void Absorb(TreeProfile other)
+        {
+            for (int i = 0; i < _counts.Length; i++)
             {
-                _signals.Add(new KeyValuePair<Tactic, string>(rule.Tactic, rule.Id));
-                int t = (int)rule.Tactic;
-                _tacticScore[t] = 1 - ((1 - _tacticScore[t]) * (1 - RuleDetector.Weight(rule.Level)));
-                _maxLevel = Math.Max(_maxLevel, (int)rule.Level);
+                _counts[i] = s_maxMerged[i] ? Math.Max(_counts[i], other._counts[i]) : _counts[i] + other._counts[i];
+            }
+
+            _events += other._events;
+            _sourceFile ??= other._sourceFile;
+            _first = other._first < _first ? other._first : _first;
+            _last = other._last > _last ? other._last : _last;
+            _burst = Math.Max(_burst, other._burst);
+            if (other._firstSignal is DateTimeOffset signal && (_firstSignal is null || signal < _firstSignal))
+            {
+                _firstSignal = signal;
+            }
+
+            _writtenExecutables.UnionWith(other._writtenExecutables);
+            _remoteIps.UnionWith(other._remoteIps);
+            foreach (KeyValuePair<Tactic, string> entry in other._signals)
+            {
+                AddSource(entry.Value, entry.Key, other._levels[entry.Value]);
+            }
+        }
+
+        private void AddSource(string id, Tactic tactic, Severity level)
+        {
+            if (_rules.Add(id))
+            {
+                _signals.Add(new KeyValuePair<Tactic, string>(tactic, id));
+                _levels[id] = level;
+                int t = (int)tactic;
+                _tacticScore[t] = 1 - ((1 - _tacticScore[t]) * (1 - SignalWeights.Weight(level)));
+                _maxLevel = Math.Max(_maxLevel, (int)level);
             }
         }
 
@@ -503,6 +566,17 @@ namespace BehaviorBlocking.Features
             Flag("autorun_registry", lower.Contains("\\currentversion\\run") || lower.Contains("\\winlogon\\") || lower.Contains("\\image file execution options\\")
                 || lower.Contains("appinit_dlls") || lower.Contains("\\currentversion\\policies\\explorer\\run"));
             Flag("service_registry", lower.Contains("\\services\\") && (lower.EndsWith("\\imagepath", StringComparison.Ordinal) || lower.EndsWith("\\servicedll", StringComparison.Ordinal)));
+        }
+
+        private static bool[] BuildMaxMerged(params string[] names)
+        {
+            var merged = new bool[FeatureSchema.Count];
+            foreach (string name in names)
+            {
+                merged[FeatureSchema.IndexOf(name)] = true;
+            }
+
+            return merged;
         }
 
         private static bool[] BuildLogScaled()

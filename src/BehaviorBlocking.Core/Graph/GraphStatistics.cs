@@ -18,6 +18,9 @@ namespace BehaviorBlocking.Graph
         /// <summary>Trees closed (evicted, or at the end of a recording).</summary>
         public long TreesClosed { get; internal set; }
 
+        /// <summary>Trees that joined another when their root's parent appeared.</summary>
+        public long TreesMerged { get; internal set; }
+
         /// <summary>Trees evicted before the end of their recording because of the process or event caps.</summary>
         public long TreesEvictedForCapacity { get; internal set; }
 

@@ -41,6 +41,13 @@ namespace BehaviorBlocking.Graph
         /// <summary>Raised when a tree leaves the graph, before its nodes are released.</summary>
         public event Action<ProcessTree>? TreeClosed;
 
+        /// <summary>
+        /// Raised when a tree joins another (its root was linked under a parent that appeared later):
+        /// first the tree that goes away, then the tree that now holds its processes. State kept per
+        /// tree must move with the nodes; the first tree is never seen again.
+        /// </summary>
+        public event Action<ProcessTree, ProcessTree>? TreesMerged;
+
         /// <summary>Processes currently held.</summary>
         public int ProcessCount => _processCount;
 
@@ -159,6 +166,29 @@ namespace BehaviorBlocking.Graph
             var members = new List<ProcessNode>(tree.ProcessCount);
             CollectMembers(tree, members);
             return members;
+        }
+
+        /// <summary>
+        /// A copy of a tree as it is now (each process: identity, parent, image, command line, user,
+        /// start, hashes, alive or exited), for a responder that acts after the graph moved on or
+        /// evicted the tree.
+        /// </summary>
+        public ProcessTreeSnapshot Snapshot(ProcessTree tree)
+        {
+            if (tree is null)
+            {
+                throw new ArgumentNullException(nameof(tree));
+            }
+
+            var members = new List<ProcessNode>(tree.ProcessCount);
+            CollectMembers(tree, members);
+            var processes = new ProcessSnapshot[members.Count];
+            for (int i = 0; i < members.Count; i++)
+            {
+                processes[i] = new ProcessSnapshot(members[i]);
+            }
+
+            return new ProcessTreeSnapshot(tree.Id, tree.Root.Host, processes, _watermark);
         }
 
         /// <summary>Closes every tree (end of a recording); raises <see cref="TreeClosed"/> for each, oldest activity first.</summary>
@@ -485,6 +515,10 @@ namespace BehaviorBlocking.Graph
             }
 
             _trees.Remove(from);
+            from.Closed = true;
+            from.MergedInto = into;
+            Statistics.TreesMerged++;
+            TreesMerged?.Invoke(from, into);
         }
 
         private static void CollectMembers(ProcessTree tree, List<ProcessNode> members)

@@ -35,6 +35,9 @@ namespace BehaviorBlocking.Graph
         /// <summary>True once the graph has let go of the tree.</summary>
         public bool Closed { get; internal set; }
 
+        /// <summary>When the tree joined another, the tree that took its processes.</summary>
+        public ProcessTree? MergedInto { get; internal set; }
+
         /// <inheritdoc />
         public override string ToString() => $"tree {Id} rooted at {Root}";
     }

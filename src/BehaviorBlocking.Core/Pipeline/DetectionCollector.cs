@@ -40,6 +40,14 @@ namespace BehaviorBlocking.Pipeline
             }
         }
 
+        public void Retract(Guid id)
+        {
+            if (_open.Remove(id))
+            {
+                _order.Remove(id);
+            }
+        }
+
         public void Flush()
         {
             foreach (Guid id in _order)

@@ -3,9 +3,7 @@ using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Threading;
-using System.Threading.Channels;
 using BehaviorBlocking.Events;
-using BehaviorBlocking.Internal;
 using BehaviorBlocking.Sensors.Replay;
 
 namespace BehaviorBlocking.Pipeline
@@ -84,7 +82,8 @@ namespace BehaviorBlocking.Pipeline
     /// <summary>
     /// Replays recorded telemetry through a <see cref="BehaviorPipeline"/>: files and directories,
     /// JSON Lines or event XML, gzip or not, in constant memory. Bad records are reported with file
-    /// and line, counted and skipped; a bad file does not stop the scan.
+    /// and line, counted and skipped; a bad file does not stop the scan. Reading runs on the
+    /// <see cref="EventPump"/>'s reader thread; everything else on the caller's.
     /// </summary>
     public sealed class ReplayScanner
     {
@@ -101,10 +100,12 @@ namespace BehaviorBlocking.Pipeline
         }
 
         /// <summary>
-        /// Scans the inputs. <paramref name="onProblem"/> and the pipeline's detection callback run on
-        /// the calling thread. Cancellation stops between batches; what was read is still processed and emitted.
+        /// Scans the inputs. <paramref name="onProblem"/>, <paramref name="onFileDone"/> (file, files done,
+        /// files in all, events so far) and the pipeline's callbacks run on the calling thread.
+        /// Cancellation stops between batches; what was read is still processed and emitted.
         /// </summary>
-        public ScanStatistics Run(IReadOnlyList<string> paths, Action<ReplayProblem> onProblem, CancellationToken cancellationToken = default)
+        public ScanStatistics Run(IReadOnlyList<string> paths, Action<ReplayProblem> onProblem, CancellationToken cancellationToken = default,
+            Action<string, int, int, long>? onFileDone = null)
         {
             if (paths is null)
             {
@@ -122,19 +123,54 @@ namespace BehaviorBlocking.Pipeline
 
             stats.Files = files.Count + expandProblems.Count;
             stats.FilesUnreadable = expandProblems.Count;
-            var producer = new BatchProducer(files, _normalizer, _options, cancellationToken);
-            if (_options.Pipelined)
+            var source = new ReplaySource(files, _normalizer, _options.MaxRecordBytes);
+            var pump = new EventPump(source, new EventPumpOptions
             {
-                RunPipelined(producer, stats, onProblem, cancellationToken);
-            }
-            else
+                Threaded = _options.Pipelined,
+                BatchSize = _options.BatchSize,
+                QueuedBatches = _options.QueuedBatches,
+            });
+            int filesDone = 0;
+            pump.Run(batch =>
             {
-                producer.Produce(batch => Consume(batch, stats, onProblem));
-            }
+                for (int i = 0; i < batch.Count; i++)
+                {
+                    _pipeline.Process(batch.Events[i]);
+                }
+
+                stats.Events += batch.Count;
+                if (batch.Problems is not null)
+                {
+                    foreach (ReplayProblem problem in batch.Problems)
+                    {
+                        if (!problem.IsFileLevel)
+                        {
+                            stats.Malformed++;
+                        }
+
+                        onProblem(problem);
+                    }
+                }
+
+                if (batch.EndedRecording is string file)
+                {
+                    if (batch.RecordingUnreadable)
+                    {
+                        stats.FilesUnreadable++;
+                    }
+
+                    if (_options.RecordingPerFile)
+                    {
+                        _pipeline.EndRecording();
+                    }
+
+                    onFileDone?.Invoke(file, ++filesDone, files.Count, stats.Events);
+                }
+            }, cancellationToken);
 
             _pipeline.EndRecording();
             clock.Stop();
-            stats.Bytes = producer.Bytes;
+            stats.Bytes = source.Bytes;
             stats.Elapsed = clock.Elapsed;
             stats.EventsByKind = _pipeline.EventsByKind();
             stats.Processes = _pipeline.Graph.Statistics.ProcessesCreated;
@@ -144,197 +180,6 @@ namespace BehaviorBlocking.Pipeline
             stats.Detections = _pipeline.DetectionsEmitted;
             stats.Detectors = _pipeline.DetectorHealth();
             return stats;
-        }
-
-        private void RunPipelined(BatchProducer producer, ScanStatistics stats, Action<ReplayProblem> onProblem, CancellationToken cancellationToken)
-        {
-            Channel<Batch> channel = Channel.CreateBounded<Batch>(new BoundedChannelOptions(Math.Max(1, _options.QueuedBatches))
-            {
-                FullMode = BoundedChannelFullMode.Wait,
-                SingleReader = true,
-                SingleWriter = true,
-            });
-            using var stopReader = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var reader = new Thread(() =>
-            {
-                Exception? failure = null;
-                try
-                {
-                    producer.Produce(batch =>
-                    {
-                        while (!channel.Writer.TryWrite(batch))
-                        {
-                            if (!channel.Writer.WaitToWriteAsync(stopReader.Token).AsTask().GetAwaiter().GetResult())
-                            {
-                                return;
-                            }
-                        }
-                    });
-                }
-                catch (OperationCanceledException)
-                {
-                }
-                catch (Exception ex)
-                {
-                    failure = ex;
-                }
-
-                channel.Writer.TryComplete(failure);
-            })
-            {
-                IsBackground = true,
-                Name = "BehaviorBlocking replay reader",
-            };
-            reader.Start();
-            try
-            {
-                while (channel.Reader.WaitToReadAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult())
-                {
-                    while (channel.Reader.TryRead(out Batch? batch))
-                    {
-                        Consume(batch, stats, onProblem);
-                    }
-                }
-            }
-            finally
-            {
-                // The consumer failing (a callback threw) must not leave the reader blocked on a full channel.
-                stopReader.Cancel();
-                reader.Join();
-            }
-        }
-
-        private void Consume(Batch batch, ScanStatistics stats, Action<ReplayProblem> onProblem)
-        {
-            for (int i = 0; i < batch.Count; i++)
-            {
-                _pipeline.Process(batch.Events[i]);
-            }
-
-            stats.Events += batch.Count;
-            if (batch.Problems is not null)
-            {
-                foreach (ReplayProblem problem in batch.Problems)
-                {
-                    if (!problem.IsFileLevel)
-                    {
-                        stats.Malformed++;
-                    }
-
-                    onProblem(problem);
-                }
-            }
-
-            if (batch.EndOfFile)
-            {
-                if (batch.FileUnreadable)
-                {
-                    stats.FilesUnreadable++;
-                }
-
-                if (_options.RecordingPerFile)
-                {
-                    _pipeline.EndRecording();
-                }
-            }
-        }
-
-        /// <summary>Events of one stretch of one file, plus the problems met there, in order.</summary>
-        private sealed class Batch
-        {
-            public Batch(int capacity) => Events = new BehaviorEvent[capacity];
-
-            public BehaviorEvent[] Events { get; }
-
-            public int Count { get; set; }
-
-            public List<ReplayProblem>? Problems { get; set; }
-
-            public bool EndOfFile { get; set; }
-
-            public bool FileUnreadable { get; set; }
-        }
-
-        /// <summary>Reads, parses and normalizes input files into batches (on whichever thread calls Produce).</summary>
-        private sealed class BatchProducer
-        {
-            private readonly IReadOnlyList<string> _files;
-            private readonly IEventNormalizer _normalizer;
-            private readonly ReplayScanOptions _options;
-            private readonly CancellationToken _cancellationToken;
-            private readonly Utf8StringCache _strings = new Utf8StringCache();
-
-            public BatchProducer(IReadOnlyList<string> files, IEventNormalizer normalizer, ReplayScanOptions options, CancellationToken cancellationToken)
-            {
-                _files = files;
-                _normalizer = normalizer;
-                _options = options;
-                _cancellationToken = cancellationToken;
-            }
-
-            public long Bytes { get; private set; }
-
-            public void Produce(Action<Batch> deliver)
-            {
-                int size = Math.Max(1, _options.BatchSize);
-                foreach (string file in _files)
-                {
-                    if (_cancellationToken.IsCancellationRequested)
-                    {
-                        return;
-                    }
-
-                    var batch = new Batch(size);
-                    long records = 0;
-                    bool fileLost = false;
-                    void Report(ReplayProblem problem)
-                    {
-                        (batch.Problems ??= new List<ReplayProblem>()).Add(problem);
-                        fileLost |= problem.IsFileLevel;
-                    }
-
-                    try
-                    {
-                        using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.SequentialScan);
-                        Bytes += stream.Length;
-                        IRecordReader reader = ReplayInputs.Open(stream, file, Report, _strings, _options.MaxRecordBytes);
-                        for (EventRecord? record = reader.Next(); record is not null; record = reader.Next())
-                        {
-                            records++;
-                            BehaviorEvent normalized;
-                            try
-                            {
-                                normalized = _normalizer.Normalize(record);
-                            }
-                            catch (BehaviorBlockingException ex) when (ex.Kind == FailureKind.InvalidData)
-                            {
-                                Report(new ReplayProblem(file, record.SourceLine, ex.ErrorId, ex.Message));
-                                continue;
-                            }
-
-                            batch.Events[batch.Count++] = normalized;
-                            if (batch.Count == size)
-                            {
-                                deliver(batch);
-                                batch = new Batch(size);
-                                if (_cancellationToken.IsCancellationRequested)
-                                {
-                                    return;
-                                }
-                            }
-                        }
-                    }
-                    catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is InvalidDataException)
-                    {
-                        Report(new ReplayProblem(file, 0, ReplayProblem.InputUnreadableErrorId, ex.Message));
-                        fileLost = true;
-                    }
-
-                    batch.EndOfFile = true;
-                    batch.FileUnreadable = fileLost && records == 0;
-                    deliver(batch);
-                }
-            }
         }
     }
 }

@@ -234,6 +234,48 @@ namespace BehaviorBlocking.Rules
             }
         }
 
+        /// <summary>
+        /// Tree <paramref name="from"/> joined <paramref name="into"/>: windows kept per tree move to the
+        /// new tree (merged with its own windows of the same correlation); group-by windows only change owner.
+        /// </summary>
+        public void OnTreesMerged(ProcessTree from, ProcessTree into)
+        {
+            if (!_keysByTree.TryGetValue(from, out List<string>? keys))
+            {
+                return;
+            }
+
+            _keysByTree.Remove(from);
+            if (!_keysByTree.TryGetValue(into, out List<string>? intoKeys))
+            {
+                intoKeys = new List<string>();
+                _keysByTree[into] = intoKeys;
+            }
+
+            string fromSuffix = TreeKey(from);
+            string intoSuffix = TreeKey(into);
+            foreach (string key in keys)
+            {
+                if (!key.EndsWith(fromSuffix, StringComparison.Ordinal) || !_groups.TryGetValue(key, out Group? group))
+                {
+                    intoKeys.Add(key);
+                    continue;
+                }
+
+                string moved = key.Substring(0, key.Length - fromSuffix.Length) + intoSuffix;
+                _groups.Remove(key);
+                if (_groups.TryGetValue(moved, out Group? existing))
+                {
+                    existing.Absorb(group);
+                }
+                else
+                {
+                    _groups[moved] = group;
+                    intoKeys.Add(moved);
+                }
+            }
+        }
+
         public void Clear()
         {
             _groups.Clear();
@@ -302,7 +344,7 @@ namespace BehaviorBlocking.Rules
             if (c.GroupBy.Length == 0)
             {
                 // No group-by: correlate within the process tree (or the host, for events without a process).
-                key.Append(node is null ? "host:" + e.Host : "tree:" + node.Tree.Id.ToString(CultureInfo.InvariantCulture));
+                key.Append(node is null ? "host:" + e.Host : TreeKey(node.Tree));
             }
             else
             {
@@ -316,9 +358,44 @@ namespace BehaviorBlocking.Rules
             return key.ToString();
         }
 
+        private static string TreeKey(ProcessTree tree) => "tree:" + tree.Id.ToString(CultureInfo.InvariantCulture);
+
         private sealed class Group
         {
             public Group(int rules) => Last = new DateTimeOffset?[rules];
+
+            /// <summary>Takes in another group's window of the same correlation (match times in order, latest values, latest per rule).</summary>
+            public void Absorb(Group other)
+            {
+                if (other.Times.Count > 0)
+                {
+                    var times = new List<DateTimeOffset>(Times.Count + other.Times.Count);
+                    times.AddRange(Times);
+                    times.AddRange(other.Times);
+                    times.Sort();
+                    Times.Clear();
+                    foreach (DateTimeOffset time in times)
+                    {
+                        Times.Enqueue(time);
+                    }
+                }
+
+                foreach (KeyValuePair<string, DateTimeOffset> value in other.Values)
+                {
+                    if (!Values.TryGetValue(value.Key, out DateTimeOffset seen) || seen < value.Value)
+                    {
+                        Values[value.Key] = value.Value;
+                    }
+                }
+
+                for (int i = 0; i < Last.Length && i < other.Last.Length; i++)
+                {
+                    if (other.Last[i] is DateTimeOffset time && !(Last[i] >= time))
+                    {
+                        Last[i] = time;
+                    }
+                }
+            }
 
             public Queue<DateTimeOffset> Times { get; } = new Queue<DateTimeOffset>();
 

@@ -34,7 +34,7 @@ namespace BehaviorBlocking.Rules
     }
 
     /// <summary>A loaded rule's description (what <c>behaviorblock rules list</c> shows).</summary>
-    public sealed class SigmaRule
+    public sealed class SigmaRule : ISignalSource
     {
         private static readonly string[] s_none = new string[0];
 
@@ -85,6 +85,10 @@ namespace BehaviorBlocking.Rules
 
         /// <summary>Where the rule set it belongs to came from (<c>builtin</c> or a directory).</summary>
         public string Origin { get; init; } = string.Empty;
+
+        /// <inheritdoc />
+        /// <inheritdoc />
+        Severity ISignalSource.Level => (Severity)Level;
 
         /// <inheritdoc />
         public override string ToString() => $"{Title} ({Id})";

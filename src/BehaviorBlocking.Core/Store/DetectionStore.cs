@@ -20,16 +20,16 @@ namespace BehaviorBlocking.Store
     public sealed class DetectionStore : IDisposable
     {
         /// <summary>Error id raised when the file was written by a newer version of the product.</summary>
-        public const string SchemaTooNewErrorId = "StoreSchemaTooNew";
+        public const string SchemaTooNewErrorId = Engine.ErrorIds.StoreSchemaTooNew;
 
         /// <summary>Error id raised when the file is not a SQLite database or is damaged.</summary>
-        public const string CorruptErrorId = "StoreCorrupt";
+        public const string CorruptErrorId = Engine.ErrorIds.StoreCorrupt;
 
         /// <summary>Error id raised when the store's location cannot be created or written.</summary>
-        public const string AccessDeniedErrorId = "StoreAccessDenied";
+        public const string AccessDeniedErrorId = Engine.ErrorIds.StoreAccessDenied;
 
         /// <summary>Error id raised when the store cannot be used right now (locked, disk full, I/O error, no native SQLite).</summary>
-        public const string UnavailableErrorId = "StoreUnavailable";
+        public const string UnavailableErrorId = Engine.ErrorIds.StoreUnavailable;
 
         private const int BusyTimeoutMilliseconds = 5000;
 

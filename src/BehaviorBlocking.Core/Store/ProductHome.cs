@@ -17,7 +17,7 @@ namespace BehaviorBlocking.Store
         public const string StoreFileName = "behaviorblocking.db";
 
         /// <summary>Error id when no product folder can be determined (no home or application-data folder).</summary>
-        public const string UnavailableErrorId = "ProductHomeUnavailable";
+        public const string UnavailableErrorId = Engine.ErrorIds.ProductHomeUnavailable;
 
         private const string FolderName = "BehaviorBlocking";
         private const string LinuxSystemFolder = "/var/lib/behaviorblocking";

@@ -7,6 +7,7 @@ using BehaviorBlocking.Events;
 using BehaviorBlocking.Features;
 using BehaviorBlocking.Pipeline;
 using BehaviorBlocking.Rules;
+using BehaviorBlocking.Verdicts;
 using BehaviorBlocking.Tests.Rules;
 
 namespace BehaviorBlocking.Tests.Classification
@@ -60,23 +61,23 @@ namespace BehaviorBlocking.Tests.Classification
             }
         }
 
-        private (List<Detection> Detections, RuleDetector Detector) Run(ITreeClassifier classifier, params BehaviorEvent[] events)
+        private (List<Detection> Detections, VerdictEngine Detector) Run(ITreeClassifier classifier, params BehaviorEvent[] events)
         {
             RuleSet rules = _kit
                 .Write("enc.yml", RuleTestKit.Rule("enc", "category: process_creation", "  sel:\n    CommandLine|contains: ' -enc '\n  condition: sel", "medium", "attack.execution", "EncodedPs"))
                 .Write("dll.yml", RuleTestKit.Rule("dll", "category: process_creation", "  sel:\n    Image|endswith: '\\rundll32.exe'\n  condition: sel", "medium", "attack.defense_evasion", "Rundll"))
                 .Load();
             var collector = new TreeFeatureCollector();
-            var detector = new RuleDetector(rules, new RuleDetectorOptions { Classifier = classifier, Features = collector, SignalObserver = collector });
+            var verdicts = new VerdictEngine(new VerdictOptions { Classifier = classifier, Features = collector });
             var detections = new List<Detection>();
-            var pipeline = new BehaviorPipeline(new IDetector[] { collector, detector }, detections.Add);
+            var pipeline = new BehaviorPipeline(new IDetector[] { collector, new RuleDetector(rules) }, verdicts, detections.Add);
             foreach (BehaviorEvent e in events)
             {
                 pipeline.Process(e);
             }
 
             pipeline.EndRecording();
-            return (detections, detector);
+            return (detections, verdicts);
         }
 
         private BehaviorEvent EncodedPs() => _kit.ProcessStart(1, 200, @"C:\x\powershell.exe", "powershell -enc AAAA", parentPid: 10, parentImage: @"C:\Windows\explorer.exe");
@@ -136,7 +137,7 @@ namespace BehaviorBlocking.Tests.Classification
         [Fact]
         public void Options_ClassifierWithoutFeatures_IsRefused()
         {
-            Assert.Throws<ArgumentException>(() => new RuleDetector(RuleSet.Empty, new RuleDetectorOptions { Classifier = new FixedClassifier(new float[3]) }));
+            Assert.Throws<ArgumentException>(() => new VerdictEngine(new VerdictOptions { Classifier = new FixedClassifier(new float[3]) }));
         }
     }
 }

@@ -47,7 +47,7 @@ namespace BehaviorBlocking.Tests.Cli
         {
             string store = Path.Combine(_dir, "s.db");
 
-            var (exit, output, err) = RunWith(() => new IDetector[] { new ImageWatchDetector("cmd.exe") }, "scan", SampleDir, "--format", "jsonl", "--store", store, "--stats", "--no-builtin-rules");
+            var (exit, output, err) = RunWith(() => new IDetector[] { new ImageWatchDetector("cmd.exe") }, "scan", SampleDir, "--format", "jsonl", "--store", store, "--stats", "--no-builtin-rules", "--no-model");
 
             Assert.Equal(0, exit);
             string[] lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);

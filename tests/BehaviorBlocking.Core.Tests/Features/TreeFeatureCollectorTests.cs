@@ -2,7 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using BehaviorBlocking.Detections;
-using BehaviorBlocking.Evaluation;
+using BehaviorBlocking.Lab;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Features;
 using BehaviorBlocking.Pipeline;
@@ -25,7 +25,7 @@ namespace BehaviorBlocking.Tests.Features
             var collector = new TreeFeatureCollector();
             var rows = new List<TreeFeatureRow>();
             collector.TreeCompleted += rows.Add;
-            var pipeline = new BehaviorPipeline(new IDetector[] { new RuleDetector(rules, new RuleDetectorOptions { SignalObserver = collector }), collector }, _ => { });
+            var pipeline = new BehaviorPipeline(new IDetector[] { new RuleDetector(rules), collector }, _ => { });
             foreach (BehaviorEvent e in events)
             {
                 pipeline.Process(e);

@@ -13,53 +13,65 @@ using BehaviorBlocking.Sensors.Replay;
 
 namespace BehaviorBlocking.Tests.Pipeline
 {
-    /// <summary>Reports one detection per tree that ran an image named in its list; counts what it saw.</summary>
+    /// <summary>A signal source for tests: one medium-level Execution behavior named <c>Watch</c>.</summary>
+    internal sealed class TestSignalSource : ISignalSource
+    {
+        public TestSignalSource(string id, Tactic tactic = Tactic.Execution, Severity level = Severity.Medium, string variant = "Watch")
+        {
+            Id = id;
+            Tactic = tactic;
+            Level = level;
+            Variant = variant;
+        }
+
+        public string Id { get; }
+
+        public string Title => "test signal " + Id;
+
+        public Severity Level { get; }
+
+        public Tactic Tactic { get; }
+
+        public IReadOnlyList<string> Techniques { get; } = new[] { "T1059" };
+
+        public string Variant { get; }
+    }
+
+    /// <summary>Signals every start of one image (an Execution behavior); counts what it saw.</summary>
     internal sealed class ImageWatchDetector : IDetector
     {
         private readonly string _image;
-        private readonly Dictionary<ProcessTree, Detection> _open = new Dictionary<ProcessTree, Detection>();
+        private readonly ISignalSource _source;
 
-        public ImageWatchDetector(string image) => _image = image;
+        public ImageWatchDetector(string image, ISignalSource? source = null)
+        {
+            _image = image;
+            _source = source ?? new TestSignalSource("watch-" + image);
+        }
 
         public string Name => "image-watch";
 
+        public string? Version => null;
+
         public int TreesClosed { get; private set; }
 
-        public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink)
+        public int TreesMerged { get; private set; }
+
+        public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, ISignalSink sink)
         {
             if (process is null || behaviorEvent.Kind != EventKind.ProcessStart || process.ImageName != _image)
             {
                 return;
             }
 
-            _open.TryGetValue(process.Tree, out Detection? earlier);
-            var detection = new Detection
-            {
-                Id = earlier?.Id ?? Guid.NewGuid(),
-                Name = DetectionName.Format(DetectionPlatform.Win32, Tactic.Execution, "Watch", VerdictSource.Rule),
-                Tactic = Tactic.Execution,
-                Score = 0.5,
-                Severity = Severity.Medium,
-                Host = behaviorEvent.Host,
-                ProcessId = process.ProcessId,
-                Image = process.Image,
-                FirstSeen = earlier?.FirstSeen ?? behaviorEvent.Time,
-                LastSeen = behaviorEvent.Time,
-                SourceFile = behaviorEvent.SourceFile,
-                Evidence = (earlier?.Evidence ?? Array.Empty<Evidence>())
-                    .Append(new Evidence("event", behaviorEvent.RecordId?.ToString() ?? "?", "started " + process.ImageName, behaviorEvent.Time)).ToArray(),
-            };
-            _open[process.Tree] = detection;
-            sink.Report(detection);
+            sink.Signal(_source, behaviorEvent, process);
         }
 
-        public void OnTreeClosed(ProcessTree tree, IDetectionSink sink)
-        {
-            TreesClosed++;
-            _open.Remove(tree);
-        }
+        public void OnTreeClosed(ProcessTree tree) => TreesClosed++;
 
-        public void OnRecordingEnd(IDetectionSink sink) => RecordingsEnded++;
+        public void OnTreesMerged(ProcessTree from, ProcessTree into) => TreesMerged++;
+
+        public void OnRecordingEnd() => RecordingsEnded++;
 
         public int RecordingsEnded { get; private set; }
     }
@@ -68,11 +80,15 @@ namespace BehaviorBlocking.Tests.Pipeline
     {
         public string Name => "throws";
 
-        public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink) => throw new InvalidOperationException("boom");
+        public string? Version => null;
 
-        public void OnTreeClosed(ProcessTree tree, IDetectionSink sink) => throw new InvalidOperationException("boom on close");
+        public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, ISignalSink sink) => throw new InvalidOperationException("boom");
 
-        public void OnRecordingEnd(IDetectionSink sink) => throw new InvalidOperationException("boom at end");
+        public void OnTreeClosed(ProcessTree tree) => throw new InvalidOperationException("boom on close");
+
+        public void OnTreesMerged(ProcessTree from, ProcessTree into) => throw new InvalidOperationException("boom on merge");
+
+        public void OnRecordingEnd() => throw new InvalidOperationException("boom at end");
     }
 
     /// <summary>Maps every record to a process start or file event from its fields (the real normalizer is tested on its own).</summary>
@@ -173,7 +189,9 @@ namespace BehaviorBlocking.Tests.Pipeline
             Assert.Equal(4, stats.Processes);
             Assert.Equal(2, stats.Trees);
             Assert.Equal(2, detections.Count);
-            Assert.Equal(2, detections[0].Evidence.Count);
+            // One signal source matched twice in the first tree: its rule evidence and both events.
+            Assert.Equal(3, detections[0].Evidence.Count);
+            Assert.Equal(new[] { "rule", "event", "event" }, detections[0].Evidence.Select(e => e.Kind));
             Assert.EndsWith("one.jsonl", detections[0].SourceFile);
             Assert.EndsWith("two.jsonl.gz", detections[1].SourceFile);
             Assert.Equal(2, stats.Detections);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using BehaviorBlocking.Sensors.Windows;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Internal;
 using BehaviorBlocking.Rules;

@@ -4,19 +4,19 @@ namespace BehaviorBlocking.Sensors.Replay
     public sealed class ReplayProblem
     {
         /// <summary>A record is not valid JSON or XML, or lacks what every event has.</summary>
-        public const string RecordMalformedErrorId = "RecordMalformed";
+        public const string RecordMalformedErrorId = Engine.ErrorIds.RecordMalformed;
 
         /// <summary>A record is larger than the record size limit.</summary>
-        public const string RecordTooLargeErrorId = "RecordTooLarge";
+        public const string RecordTooLargeErrorId = Engine.ErrorIds.RecordTooLarge;
 
         /// <summary>An input file could not be opened or listed.</summary>
-        public const string InputUnreadableErrorId = "InputUnreadable";
+        public const string InputUnreadableErrorId = Engine.ErrorIds.InputUnreadable;
 
         /// <summary>An input ends early or its compression is corrupt; records before the cut are kept.</summary>
-        public const string InputTruncatedErrorId = "InputTruncated";
+        public const string InputTruncatedErrorId = Engine.ErrorIds.InputTruncated;
 
         /// <summary>A named input does not exist.</summary>
-        public const string InputNotFoundErrorId = "InputNotFound";
+        public const string InputNotFoundErrorId = Engine.ErrorIds.InputNotFound;
 
         /// <summary>Creates a problem report.</summary>
         public ReplayProblem(string file, long line, string errorId, string message)

@@ -1,4 +1,6 @@
-namespace BehaviorBlocking.Events
+using BehaviorBlocking.Events;
+
+namespace BehaviorBlocking.Sensors.Windows
 {
     /// <summary>
     /// Maps <c>Security</c> audit events, the <c>System</c> log's service-install and log-cleared

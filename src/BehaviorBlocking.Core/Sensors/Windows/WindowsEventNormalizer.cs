@@ -1,6 +1,7 @@
 using System;
+using BehaviorBlocking.Events;
 
-namespace BehaviorBlocking.Events
+namespace BehaviorBlocking.Sensors.Windows
 {
     /// <summary>
     /// Normalizes Windows event log records (Sysmon, Security, System, Task Scheduler and both
@@ -15,7 +16,7 @@ namespace BehaviorBlocking.Events
     public sealed class WindowsEventNormalizer : IEventNormalizer
     {
         /// <summary>Error id raised when a record carries no usable timestamp.</summary>
-        public const string EventTimeMissingErrorId = "EventTimeMissing";
+        public const string EventTimeMissingErrorId = Engine.ErrorIds.EventTimeMissing;
 
         /// <inheritdoc />
         public BehaviorEvent Normalize(EventRecord record)

@@ -1,6 +1,7 @@
 using System;
+using BehaviorBlocking.Events;
 
-namespace BehaviorBlocking.Events
+namespace BehaviorBlocking.Sensors.Windows
 {
     /// <summary>
     /// Maps <c>Microsoft-Windows-Sysmon/Operational</c> events (IDs 1-29 and 255) onto the typed

@@ -1,4 +1,5 @@
 using System;
+using BehaviorBlocking.Sensors.Windows;
 using BehaviorBlocking.Events;
 
 namespace BehaviorBlocking.Tests.Events

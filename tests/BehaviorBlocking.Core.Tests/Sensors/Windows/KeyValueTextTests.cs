@@ -1,3 +1,4 @@
+using BehaviorBlocking.Sensors.Windows;
 using BehaviorBlocking.Events;
 
 namespace BehaviorBlocking.Tests.Events

@@ -3,8 +3,10 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
+using BehaviorBlocking.Sensors.Windows;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Engine;
 using BehaviorBlocking.Features;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Graph;
@@ -12,7 +14,7 @@ using BehaviorBlocking.Pipeline;
 using BehaviorBlocking.Rules;
 using BehaviorBlocking.Sensors.Replay;
 
-namespace BehaviorBlocking.Evaluation
+namespace BehaviorBlocking.Lab
 {
     /// <summary>The file-level label of a recording.</summary>
     public sealed class FileLabel
@@ -208,7 +210,7 @@ namespace BehaviorBlocking.Evaluation
     public static class CorpusEvaluator
     {
         /// <summary>Error id when a labels file does not have the expected columns.</summary>
-        public const string LabelsInvalidErrorId = "LabelsInvalid";
+        public const string LabelsInvalidErrorId = ErrorIds.LabelsInvalid;
 
         /// <summary>Reads <c>file,tactic,technique,benign</c> CSV (quoted fields allowed); paths relative to the corpus.</summary>
         public static IReadOnlyList<FileLabel> ReadLabels(string path)
@@ -236,29 +238,12 @@ namespace BehaviorBlocking.Evaluation
             return labels;
         }
 
-        /// <summary>Runs the evaluation. <paramref name="extraDetectors"/> run beside the rules.</summary>
-        public static EvaluationReport Run(string corpus, IReadOnlyList<FileLabel> labels, RuleSet rules, IReadOnlyList<IDetector> extraDetectors,
-            Action<ReplayProblem> onProblem, ITreeClassifier? classifier = null)
+        /// <summary>Runs the evaluation with <paramref name="engine"/> (build it with <see cref="EngineOptions.MeasureRuleCost"/> for rule costs).</summary>
+        public static EvaluationReport Run(string corpus, IReadOnlyList<FileLabel> labels, BehaviorEngine engine, Action<ReplayProblem> onProblem)
         {
-            TreeFeatureCollector? collector = classifier is null ? null : new TreeFeatureCollector();
-            var ruleDetector = new RuleDetector(rules, new RuleDetectorOptions
-            {
-                MeasureRuleCost = true,
-                Classifier = classifier,
-                Features = collector,
-                SignalObserver = collector,
-            });
-            var counter = new EventCounter();
-            var detectors = new List<IDetector> { counter };
-            if (collector is not null)
-            {
-                detectors.Add(collector);
-            }
-
-            detectors.Add(ruleDetector);
-            detectors.AddRange(extraDetectors);
             var byFile = new Dictionary<string, List<Detection>>(StringComparer.Ordinal);
-            var pipeline = new BehaviorPipeline(detectors, d =>
+            var counter = new EventCounter();
+            EngineRun run = engine.CreateRun(d =>
             {
                 string key = d.SourceFile ?? string.Empty;
                 if (!byFile.TryGetValue(key, out List<Detection>? list))
@@ -277,7 +262,9 @@ namespace BehaviorBlocking.Evaluation
                 {
                     list.Add(d);
                 }
-            });
+            }, extraDetectors: new IDetector[] { counter });
+            BehaviorPipeline pipeline = run.Pipeline;
+            RuleSet rules = engine.Rules;
             ScanStatistics scan = new ReplayScanner(new WindowsEventNormalizer(), pipeline).Run(new[] { corpus }, onProblem);
             string root = Path.GetFullPath(corpus);
             var labelled = new Dictionary<string, FileLabel>(StringComparer.Ordinal);
@@ -309,7 +296,8 @@ namespace BehaviorBlocking.Evaluation
             }
 
             int unlabeled = seenFiles.Count(f => !labelled.ContainsKey(f));
-            return new EvaluationReport(results, ruleDetector.Statistics(), scan, rules, unlabeled) { Classifier = ruleDetector.ClassifierHealth };
+            IReadOnlyList<RuleStatistics> ruleStatistics = run.RuleDetector?.Statistics() ?? Array.Empty<RuleStatistics>();
+            return new EvaluationReport(results, ruleStatistics, scan, rules, unlabeled) { Classifier = run.Verdicts.ClassifierHealth };
         }
 
         /// <summary>A recording's path relative to the corpus folder, with forward slashes (as labels name it).</summary>
@@ -375,7 +363,9 @@ namespace BehaviorBlocking.Evaluation
 
             public string Name => "event-counter";
 
-            public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, IDetectionSink sink)
+            public string? Version => null;
+
+            public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, ISignalSink sink)
             {
                 string file = behaviorEvent.SourceFile ?? string.Empty;
                 if (!ReferenceEquals(file, _current))
@@ -387,11 +377,15 @@ namespace BehaviorBlocking.Evaluation
                 _count++;
             }
 
-            public void OnTreeClosed(ProcessTree tree, IDetectionSink sink)
+            public void OnTreeClosed(ProcessTree tree)
             {
             }
 
-            public void OnRecordingEnd(IDetectionSink sink) => Flush();
+            public void OnTreesMerged(ProcessTree from, ProcessTree into)
+            {
+            }
+
+            public void OnRecordingEnd() => Flush();
 
             private void Flush()
             {

@@ -4,9 +4,9 @@ using System.Linq;
 using System.Text;
 using System.Text.RegularExpressions;
 using BehaviorBlocking.Detections;
-using BehaviorBlocking.Evaluation;
+using BehaviorBlocking.Features;
 
-namespace BehaviorBlocking.Features
+namespace BehaviorBlocking.Lab
 {
     /// <summary>A feature row with the label derived for it (or none).</summary>
     public sealed class LabeledTree

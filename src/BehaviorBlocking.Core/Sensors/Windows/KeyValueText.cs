@@ -1,6 +1,7 @@
 using System;
+using BehaviorBlocking.Events;
 
-namespace BehaviorBlocking.Events
+namespace BehaviorBlocking.Sensors.Windows
 {
     /// <summary>
     /// Reads <c>Key=value</c>, <c>Key = value</c> and <c>Key:&lt;tab&gt;value</c> lines out of the

@@ -1,7 +1,8 @@
 using System;
 using BehaviorBlocking.Internal;
+using BehaviorBlocking.Events;
 
-namespace BehaviorBlocking.Events
+namespace BehaviorBlocking.Sensors.Windows
 {
     /// <summary>
     /// Turns raw Windows event field strings into typed values. Every method is total:

@@ -1,7 +1,8 @@
 using System;
 using System.Collections.Generic;
+using BehaviorBlocking.Events;
 
-namespace BehaviorBlocking.Events
+namespace BehaviorBlocking.Sensors.Windows
 {
     /// <summary>
     /// Maps <c>Microsoft-Windows-PowerShell/Operational</c> and classic <c>Windows PowerShell</c>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using BehaviorBlocking.Sensors.Windows;
 using BehaviorBlocking.Events;
 
 namespace BehaviorBlocking.Tests.Events
