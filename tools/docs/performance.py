@@ -20,7 +20,7 @@ def main():
            "## Reproduce", "",
            "```sh",
            "bash tools/onnxruntime/fetch.sh",
-           "dotnet run --project src/BehaviorBlocking.Cli -c Release -- bench --json out/bench.json   # ~4 min, dev corpus at ../shared/datasets",
+           "dotnet run --project src/BehaviorBlocking.Cli -c Release -- bench --corpus ../shared/datasets --json out/bench.json   # ~4 min",
            "python3 tools/docs/performance.py out/bench.json                                        # rewrites this page",
            "```", "",
            "`--quick` runs a few seconds (the CI smoke run); `--only TEXT` runs the steps whose name contains TEXT.", "",
