@@ -15,6 +15,31 @@ namespace BehaviorBlocking.Tests
         }
 
         [Fact]
+        public void Core_DoesNotReferenceLabOrCommandLineCode()
+        {
+            string[] references = Core.GetReferencedAssemblies().Select(a => a.Name!).ToArray();
+            Assert.DoesNotContain("BehaviorBlocking.Lab", references);
+            Assert.DoesNotContain("behaviorblock", references);
+            Assert.DoesNotContain("BehaviorBlocking.Bench", references);
+        }
+
+        [Fact]
+        public void ModuleProject_DoesNotReferenceLabCode()
+        {
+            string project = System.IO.File.ReadAllText(System.IO.Path.Combine(TestPaths.RepositoryRoot, "src", "BehaviorBlocking", "BehaviorBlocking.csproj"));
+            Assert.DoesNotContain("BehaviorBlocking.Lab", project);
+            Assert.DoesNotContain("BehaviorBlocking.Bench", project);
+            Assert.DoesNotContain("BehaviorBlocking.Cli", project);
+        }
+
+        [Fact]
+        public void Core_WindowsEventMappingLivesBesideTheWindowsSensors()
+        {
+            Assert.All(Core.GetTypes().Where(t => t.Name.EndsWith("EventMapper", System.StringComparison.Ordinal) || t.Name == "WindowsEventNormalizer"),
+                t => Assert.Equal("BehaviorBlocking.Sensors.Windows", t.Namespace));
+        }
+
+        [Fact]
         public void Core_TargetsNetStandard20ForWindowsPowerShell()
         {
             var framework = Core.GetCustomAttribute<System.Runtime.Versioning.TargetFrameworkAttribute>();
