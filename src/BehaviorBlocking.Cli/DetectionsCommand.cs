@@ -1,8 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
-using System.IO;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Engine;
 using BehaviorBlocking.Store;
 
 namespace BehaviorBlocking.Cli
@@ -45,17 +45,10 @@ namespace BehaviorBlocking.Cli
 
         private static int Run(CliConsole console, string storePath, DetectionQuery query, OutputFormat format)
         {
-            if (!File.Exists(storePath))
-            {
-                console.Error.WriteLine($"behaviorblock: {Engine.ErrorIds.StoreNotFound}: no detection store at '{storePath}' (run a scan first, or name one with --store).");
-                return Program.ExitNoInput;
-            }
-
             IReadOnlyList<Detection> found;
             try
             {
-                using DetectionStore store = DetectionStore.Open(storePath);
-                found = store.Query(query);
+                found = DetectionQueries.Run(query, storePath);
             }
             catch (BehaviorBlockingException ex)
             {
