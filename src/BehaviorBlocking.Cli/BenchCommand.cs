@@ -18,7 +18,7 @@ namespace BehaviorBlocking.Cli
         {
             try
             {
-                return BehaviorBlocking.Classification.OnnxTreeClassifier.Load(ModelLocations.Default(), BehaviorBlocking.Classification.OnnxRuntime.Load());
+                return BehaviorBlocking.Classification.OnnxTreeClassifier.Load(ModelLocations.Default());
             }
             catch (BehaviorBlockingException ex)
             {

@@ -26,11 +26,9 @@ namespace BehaviorBlocking.Cli
             {
                 string path = parsed.GetValue(file) ?? ModelLocations.Default();
                 OnnxTreeClassifier classifier;
-                OnnxRuntime runtime;
                 try
                 {
-                    runtime = OnnxRuntime.Load();
-                    classifier = OnnxTreeClassifier.Load(path, runtime);
+                    classifier = OnnxTreeClassifier.Load(path);
                     var probabilities = new float[classifier.Classes.Count];
                     classifier.Predict(new float[FeatureSchema.Count], probabilities);
                 }
@@ -46,7 +44,7 @@ namespace BehaviorBlocking.Cli
                     console.Out.WriteLine($"version        {classifier.Version}");
                     console.Out.WriteLine($"features       schema {classifier.FeatureSchemaVersion}, {FeatureSchema.Count} (input '{classifier.Model.InputNames[0]}')");
                     console.Out.WriteLine($"classes        {string.Join(", ", classifier.Classes)}");
-                    console.Out.WriteLine($"runtime        ONNX Runtime {runtime.Version} ({runtime.LibraryPath})");
+                    console.Out.WriteLine($"runtime        ONNX Runtime {OnnxRuntime.Version} ({OnnxRuntime.LibraryPath ?? "found by the host's probing"})");
                     if (!install)
                     {
                         console.Out.WriteLine("valid");

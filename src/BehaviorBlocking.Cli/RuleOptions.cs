@@ -65,7 +65,7 @@ namespace BehaviorBlocking.Cli
 
             try
             {
-                return OnnxTreeClassifier.Load(path, OnnxRuntime.Load());
+                return OnnxTreeClassifier.Load(path);
             }
             catch (BehaviorBlockingException ex)
             {
