@@ -316,8 +316,14 @@ namespace BehaviorBlocking.Bench
             LatencyHistogram isolated = context.Latency("classifier.inference (isolated loop over the corpus's trees)");
             LatencyHistogram jitter = context.Latency("baseline.cpu-loop (fixed work, same-run jitter reference)");
             double sink = 1;
+            long allocatedBefore = 0;
             for (int round = 0; round < 3; round++)
             {
+                if (round == 1)
+                {
+                    allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+                }
+
                 foreach (float[] vector2 in vectors)
                 {
                     long start = Stopwatch.GetTimestamp();
@@ -337,6 +343,10 @@ namespace BehaviorBlocking.Bench
                 }
             }
 
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
+            long runs = 2L * vectors.Count;
+            context.Report.Notes.Add("classifier: " + (runs == 0 ? 0 : allocated / runs).ToString(System.Globalization.CultureInfo.InvariantCulture)
+                + " bytes allocated per isolated inference (" + runs.ToString(System.Globalization.CultureInfo.InvariantCulture) + " runs)");
             context.Report.Notes.Add("cpu-loop checksum " + sink.ToString("E3", System.Globalization.CultureInfo.InvariantCulture) + " (keeps the loop from being optimized away)");
         }
 

@@ -38,12 +38,11 @@ namespace BehaviorBlocking.Cli
 
                 using (classifier)
                 {
-                    OnnxRuntime runtime = OnnxRuntime.Load();
                     console.Out.WriteLine($"model          {path}");
                     console.Out.WriteLine($"version        {classifier.Version}");
                     console.Out.WriteLine($"features       schema {classifier.FeatureSchemaVersion}, {FeatureSchema.Count} (input '{classifier.Model.InputNames[0]}')");
                     console.Out.WriteLine($"classes        {string.Join(", ", classifier.Classes)}");
-                    console.Out.WriteLine($"runtime        ONNX Runtime {runtime.Version} ({runtime.LibraryPath})");
+                    console.Out.WriteLine($"runtime        ONNX Runtime {OnnxRuntime.Version} ({OnnxRuntime.LibraryPath ?? "found by the host's library search"})");
                     if (!install)
                     {
                         console.Out.WriteLine("valid");

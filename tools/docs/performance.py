@@ -19,7 +19,6 @@ def main():
            "what to compare over time. No test asserts a timing; `.ci/run` only smoke-runs the harness.", "",
            "## Reproduce", "",
            "```sh",
-           "bash tools/onnxruntime/fetch.sh",
            "dotnet run --project src/BehaviorBlocking.Cli -c Release -- bench --corpus ../shared/datasets --json out/bench.json   # ~4 min",
            "python3 tools/docs/performance.py out/bench.json                                        # rewrites this page",
            "```", "",

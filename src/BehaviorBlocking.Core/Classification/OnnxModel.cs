@@ -1,50 +1,78 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
-using System.Runtime.InteropServices;
+using System.Threading;
+using Microsoft.ML.OnnxRuntime;
+using Microsoft.ML.OnnxRuntime.Tensors;
 
 namespace BehaviorBlocking.Classification
 {
     /// <summary>
-    /// A classifier model loaded into one ONNX Runtime session, created once and reused. The model
-    /// takes one float tensor [rows, features] and returns a label tensor (int64 [rows]) and a
-    /// probability tensor (float [rows, classes]); a model whose probabilities pass through ZipMap (a
-    /// sequence of maps) is refused, so export classifiers without ZipMap.
+    /// A classifier model loaded into one ONNX Runtime <see cref="InferenceSession"/>, created once and
+    /// reused. The model takes one float tensor [rows, features] and returns a label tensor (int64
+    /// [rows]) and a probability tensor (float [rows, classes]); a model whose probabilities pass
+    /// through ZipMap (a sequence of maps) is refused, so export classifiers without ZipMap.
     /// </summary>
     /// <remarks>
-    /// Thread safety: <see cref="Run"/> may be called from any number of threads at once (ORT's Run
-    /// is thread-safe on one session). <see cref="Dispose"/> may race with Run: the session is
-    /// released once the runs in flight have finished, and later runs throw ObjectDisposedException.
+    /// Thread safety: <see cref="Run"/> and <see cref="RunOne"/> may be called from any number of
+    /// threads at once (ORT's Run is thread-safe on one session). <see cref="Dispose"/> may race with
+    /// them: the session is released once the runs in flight have finished, and later runs throw
+    /// ObjectDisposedException.
     /// </remarks>
     public sealed class OnnxModel : IDisposable
     {
         /// <summary>Error id when ONNX Runtime refuses a model or the model is not a supported classifier.</summary>
         public const string InvalidErrorId = Engine.ErrorIds.ModelInvalid;
 
-        private const int GraphOptimizationAll = 99;
+        // Bit of _state set by Dispose; the low bits count the runs in flight.
+        private const int DisposedFlag = 1 << 30;
 
-        private readonly OnnxRuntime _runtime;
-        private readonly OrtSessionHandle _session;
+        private readonly InferenceSession _session;
+        private readonly RunOptions _runOptions;
+        private readonly string[] _inputName;
+        private readonly string[] _outputNames;
+        private int _state;
 
-        internal OnnxModel(OnnxRuntime runtime, byte[] model, string name)
+        // One set of bound buffers for single-row runs, taken and given back without a lock; a second
+        // concurrent caller builds its own.
+        private SingleRowRun? _spare;
+
+        internal OnnxModel(byte[] model, string name)
         {
-            _runtime = runtime;
             Name = name;
-            _session = new OrtSessionHandle(runtime.Api);
+            using (var options = new SessionOptions())
+            {
+                // One thread per run, nothing in parallel: the engine runs models from its own threads.
+                options.IntraOpNumThreads = 1;
+                options.InterOpNumThreads = 1;
+                options.ExecutionMode = ExecutionMode.ORT_SEQUENTIAL;
+                options.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL;
+                options.LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR;
+                try
+                {
+                    _session = new InferenceSession(model, options);
+                }
+                catch (OnnxRuntimeException ex)
+                {
+                    throw OrtFailure("cannot use", ex);
+                }
+            }
+
             try
             {
-                CreateSession(model);
-                var inputs = DescribeInputs();
-                InputNames = inputs.Names;
-                InputShape = inputs.Shape;
-                FeatureCount = checked((int)inputs.Shape[inputs.Shape.Count - 1]);
+                var input = DescribeInput();
+                InputNames = new[] { input.Name };
+                InputShape = input.Shape;
+                FeatureCount = checked((int)input.Shape[input.Shape.Count - 1]);
                 var outputs = DescribeOutputs();
                 OutputNames = outputs.Names;
                 LabelOutputName = outputs.Label;
                 ProbabilityOutputName = outputs.Probability;
                 ClassCount = outputs.ClassCount;
-                _session.InputNames = new[] { Utf8.ToNative(InputNames[0]) };
-                _session.OutputNames = new[] { Utf8.ToNative(LabelOutputName), Utf8.ToNative(ProbabilityOutputName) };
+                _inputName = new[] { input.Name };
+                _outputNames = new[] { LabelOutputName, ProbabilityOutputName };
+                _runOptions = new RunOptions();
+                _spare = ClassCount > 0 ? CreateSingleRowRun() : null;
             }
             catch
             {
@@ -100,153 +128,209 @@ namespace BehaviorBlocking.Classification
                     $"{rows} rows of {FeatureCount} features need {(long)rows * FeatureCount} values; {features.Length} were given.");
             }
 
-            bool referenced = false;
-            GCHandle pinned = default;
-            IntPtr input = IntPtr.Zero;
-            var outputs = new IntPtr[2];
+            Enter();
             try
             {
-                _session.DangerousAddRef(ref referenced);
-                OrtApiTable api = _runtime.Api;
-                pinned = GCHandle.Alloc(features, GCHandleType.Pinned);
-                int count = rows * FeatureCount;
-                Check(api.CreateTensorWithDataAsOrtValue(
-                    _runtime.CpuMemory,
-                    pinned.AddrOfPinnedObject(),
-                    new UIntPtr((ulong)count * sizeof(float)),
-                    new long[] { rows, FeatureCount },
-                    (UIntPtr)2u,
-                    OrtApiTable.ElementFloat,
-                    out input));
-                Check(api.Run(
-                    _session.DangerousGetHandle(),
-                    IntPtr.Zero,
-                    _session.InputNames,
-                    new[] { input },
-                    (UIntPtr)1u,
-                    _session.OutputNames,
-                    (UIntPtr)2u,
-                    outputs));
-
-                IntPtr labelData = ReadTensor(outputs[0], OrtApiTable.ElementInt64, LabelOutputName, rows, out int labelColumns);
+                using OrtValue input = OrtValue.CreateTensorValueFromMemory(
+                    OrtMemoryInfo.DefaultInstance,
+                    new Memory<float>(features, 0, rows * FeatureCount),
+                    new long[] { rows, FeatureCount });
+                using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputName, new[] { input }, _outputNames);
+                ReadOnlySpan<long> labelData = ReadTensor<long>(outputs[0], TensorElementType.Int64, LabelOutputName, rows, out int labelColumns);
                 if (labelColumns != 1)
                 {
                     throw Invalid($"its label output '{LabelOutputName}' returned {labelColumns} values per row; expected 1");
                 }
 
-                long[] labels = new long[rows];
-                Marshal.Copy(labelData, labels, 0, rows);
-
-                IntPtr probabilityData = ReadTensor(outputs[1], OrtApiTable.ElementFloat, ProbabilityOutputName, rows, out int classes);
-                float[] probabilities = new float[rows * classes];
-                Marshal.Copy(probabilityData, probabilities, 0, probabilities.Length);
+                long[] labels = labelData.ToArray();
+                float[] probabilities = ReadTensor<float>(outputs[1], TensorElementType.Float, ProbabilityOutputName, rows, out int classes).ToArray();
                 return new ClassifierOutput(labels, probabilities, classes);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                throw OrtFailure("failed a run of", ex);
             }
             finally
             {
-                OrtApiTable api = _runtime.Api;
-                for (int i = 0; i < outputs.Length; i++)
+                Exit();
+            }
+        }
+
+        /// <summary>
+        /// Classifies one row without allocating: the row is copied into an input buffer bound to the
+        /// session once, and ORT writes the label and probabilities into bound output buffers.
+        /// </summary>
+        /// <param name="features">The row's features, at least <see cref="FeatureCount"/> values (a longer buffer's tail is ignored).</param>
+        /// <param name="probabilities">Receives one probability per class (at least the class count long).</param>
+        /// <returns>The label the model chose.</returns>
+        /// <exception cref="BehaviorBlockingException"><c>ModelInvalid</c> when ORT fails the run.</exception>
+        /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
+        public long RunOne(float[] features, float[] probabilities)
+        {
+            if (features is null)
+            {
+                throw new ArgumentNullException(nameof(features));
+            }
+
+            if (probabilities is null)
+            {
+                throw new ArgumentNullException(nameof(probabilities));
+            }
+
+            if (features.Length < FeatureCount)
+            {
+                throw new ArgumentException($"One row has {FeatureCount} features; {features.Length} were given.", nameof(features));
+            }
+
+            if (ClassCount < 0)
+            {
+                // Without a declared class count there is nothing to bind the output to ahead of time.
+                ClassifierOutput output = Run(features, 1);
+                output.CopyProbabilities(0, probabilities);
+                return output.Label(0);
+            }
+
+            if (probabilities.Length < ClassCount)
+            {
+                throw new ArgumentException("The destination is shorter than the class count.", nameof(probabilities));
+            }
+
+            Enter();
+            SingleRowRun? run = null;
+            try
+            {
+                run = Interlocked.Exchange(ref _spare, null) ?? CreateSingleRowRun();
+                Array.Copy(features, run.Input, FeatureCount);
+                _session.RunWithBinding(_runOptions, run.Binding);
+                Array.Copy(run.Probabilities, probabilities, ClassCount);
+                return run.Label[0];
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                throw OrtFailure("failed a run of", ex);
+            }
+            finally
+            {
+                if (run != null && Interlocked.CompareExchange(ref _spare, run, null) != null)
                 {
-                    api.ReleaseValue(outputs[i]);
+                    run.Dispose();
                 }
 
-                api.ReleaseValue(input);
-                if (pinned.IsAllocated)
-                {
-                    pinned.Free();
-                }
-
-                if (referenced)
-                {
-                    _session.DangerousRelease();
-                }
+                Exit();
             }
         }
 
         /// <summary>Releases the session (after any run still in flight).</summary>
         public void Dispose()
         {
+            int state;
+            do
+            {
+                state = Volatile.Read(ref _state);
+                if ((state & DisposedFlag) != 0)
+                {
+                    return;
+                }
+            }
+            while (Interlocked.CompareExchange(ref _state, state | DisposedFlag, state) != state);
+
+            if (state == 0)
+            {
+                Release();
+            }
+        }
+
+        private void Enter()
+        {
+            while (true)
+            {
+                int state = Volatile.Read(ref _state);
+                if ((state & DisposedFlag) != 0)
+                {
+                    throw new ObjectDisposedException(nameof(OnnxModel), $"The model '{Name}' was disposed.");
+                }
+
+                if (Interlocked.CompareExchange(ref _state, state + 1, state) == state)
+                {
+                    return;
+                }
+            }
+        }
+
+        private void Exit()
+        {
+            // The last run out of a disposed model releases it.
+            if (Interlocked.Decrement(ref _state) == DisposedFlag)
+            {
+                Release();
+            }
+        }
+
+        private void Release()
+        {
+            Interlocked.Exchange(ref _spare, null)?.Dispose();
+            _runOptions.Dispose();
             _session.Dispose();
         }
 
-        private void CreateSession(byte[] model)
+        private SingleRowRun CreateSingleRowRun()
         {
-            OrtApiTable api = _runtime.Api;
-            IntPtr options = IntPtr.Zero;
             try
             {
-                Check(api.CreateSessionOptions(out options));
-                Check(api.SetSessionGraphOptimizationLevel(options, GraphOptimizationAll));
-
-                // One thread per run: the engine runs models from several threads itself.
-                Check(api.SetIntraOpNumThreads(options, 1));
-                Check(api.CreateSessionFromArray(_runtime.Environment, model, (UIntPtr)(uint)model.Length, options, out IntPtr session));
-                _session.Attach(session);
+                return new SingleRowRun(_session, _inputName[0], LabelOutputName, ProbabilityOutputName, FeatureCount, ClassCount);
             }
-            finally
+            catch (OnnxRuntimeException ex)
             {
-                api.ReleaseSessionOptions(options);
+                throw OrtFailure("cannot bind buffers for", ex);
             }
         }
 
-        private (IReadOnlyList<string> Names, IReadOnlyList<long> Shape) DescribeInputs()
+        private (string Name, IReadOnlyList<long> Shape) DescribeInput()
         {
-            OrtApiTable api = _runtime.Api;
-            IntPtr session = _session.DangerousGetHandle();
-            Check(api.SessionGetInputCount(session, out UIntPtr count));
-            if (count.ToUInt64() != 1)
+            IReadOnlyList<string> names = _session.InputNames;
+            if (names.Count != 1)
             {
-                throw Invalid($"it has {count} inputs; a classifier takes one float tensor [rows, features]");
+                throw Invalid($"it has {names.Count} inputs; a classifier takes one float tensor [rows, features]");
             }
 
-            Check(api.SessionGetInputName(session, UIntPtr.Zero, _runtime.Allocator, out IntPtr nameText));
-            string name = api.TakeAllocatedString(_runtime.Allocator, nameText);
-            Check(api.SessionGetInputTypeInfo(session, UIntPtr.Zero, out IntPtr typeInfo));
-            TensorDescription input = Describe(typeInfo);
-            if (input.OnnxType != OrtApiTable.OnnxTypeTensor || input.ElementType != OrtApiTable.ElementFloat
-                || input.Shape.Length != 2 || input.Shape[1] < 1)
+            string name = names[0];
+            NodeMetadata input = _session.InputMetadata[name];
+            if (!input.IsTensor || input.ElementDataType != TensorElementType.Float || input.Dimensions.Length != 2 || input.Dimensions[1] < 1)
             {
-                throw Invalid($"its input '{name}' is {input}; a classifier takes one float tensor [rows, features]");
+                throw Invalid($"its input '{name}' is {Describe(input)}; a classifier takes one float tensor [rows, features]");
             }
 
-            return (new[] { name }, input.Shape);
+            return (name, Shape(input));
         }
 
         private (IReadOnlyList<string> Names, string Label, string Probability, int ClassCount) DescribeOutputs()
         {
-            OrtApiTable api = _runtime.Api;
-            IntPtr session = _session.DangerousGetHandle();
-            Check(api.SessionGetOutputCount(session, out UIntPtr countValue));
-            int count = checked((int)countValue.ToUInt64());
-            var names = new string[count];
+            IReadOnlyList<string> names = _session.OutputNames;
             string? label = null;
             string? probability = null;
             int classCount = -1;
-            for (int i = 0; i < count; i++)
+            foreach (string name in names)
             {
-                Check(api.SessionGetOutputName(session, (UIntPtr)(uint)i, _runtime.Allocator, out IntPtr nameText));
-                names[i] = api.TakeAllocatedString(_runtime.Allocator, nameText);
-                Check(api.SessionGetOutputTypeInfo(session, (UIntPtr)(uint)i, out IntPtr typeInfo));
-                TensorDescription output = Describe(typeInfo);
-                if (output.OnnxType == OrtApiTable.OnnxTypeSequence || output.OnnxType == OrtApiTable.OnnxTypeMap)
+                NodeMetadata output = _session.OutputMetadata[name];
+                if (output.OnnxValueType == OnnxValueType.ONNX_TYPE_SEQUENCE || output.OnnxValueType == OnnxValueType.ONNX_TYPE_MAP)
                 {
                     throw Invalid(
-                        $"its output '{names[i]}' is {output} (a ZipMap); export the classifier without ZipMap so probabilities are a float tensor [rows, classes]");
+                        $"its output '{name}' is {Describe(output)} (a ZipMap); export the classifier without ZipMap so probabilities are a float tensor [rows, classes]");
                 }
 
-                if (output.OnnxType != OrtApiTable.OnnxTypeTensor)
+                if (output.OnnxValueType != OnnxValueType.ONNX_TYPE_TENSOR)
                 {
-                    throw Invalid($"its output '{names[i]}' is {output}; expected tensors only");
+                    throw Invalid($"its output '{name}' is {Describe(output)}; expected tensors only");
                 }
 
-                if (label is null && output.ElementType == OrtApiTable.ElementInt64)
+                if (label is null && output.ElementDataType == TensorElementType.Int64)
                 {
-                    label = names[i];
+                    label = name;
                 }
-                else if (probability is null && output.ElementType == OrtApiTable.ElementFloat && output.Shape.Length == 2)
+                else if (probability is null && output.ElementDataType == TensorElementType.Float && output.Dimensions.Length == 2)
                 {
-                    probability = names[i];
-                    classCount = output.Shape[1] > 0 ? checked((int)output.Shape[1]) : -1;
+                    probability = name;
+                    classCount = output.Dimensions[1] > 0 ? output.Dimensions[1] : -1;
                 }
             }
 
@@ -259,94 +343,37 @@ namespace BehaviorBlocking.Classification
             return (names, label, probability, classCount);
         }
 
-        /// <summary>Reads and releases an OrtTypeInfo.</summary>
-        private TensorDescription Describe(IntPtr typeInfo)
-        {
-            OrtApiTable api = _runtime.Api;
-            try
-            {
-                Check(api.GetOnnxTypeFromTypeInfo(typeInfo, out int onnxType));
-                if (onnxType != OrtApiTable.OnnxTypeTensor)
-                {
-                    return new TensorDescription(onnxType, 0, Array.Empty<long>());
-                }
-
-                // The tensor info belongs to the type info; it is not released on its own.
-                Check(api.CastTypeInfoToTensorInfo(typeInfo, out IntPtr tensorInfo));
-                Check(api.GetTensorElementType(tensorInfo, out int elementType));
-                return new TensorDescription(onnxType, elementType, Dimensions(tensorInfo));
-            }
-            finally
-            {
-                api.ReleaseTypeInfo(typeInfo);
-            }
-        }
-
         /// <summary>Checks an output tensor's element type and row count; returns its data and values per row.</summary>
-        private IntPtr ReadTensor(IntPtr value, int elementType, string name, int rows, out int columns)
+        private ReadOnlySpan<T> ReadTensor<T>(OrtValue value, TensorElementType elementType, string name, int rows, out int columns)
+            where T : unmanaged
         {
-            OrtApiTable api = _runtime.Api;
-            Check(api.GetValueType(value, out int onnxType));
-            if (onnxType != OrtApiTable.OnnxTypeTensor)
+            if (!value.IsTensor)
             {
-                throw Invalid($"its output '{name}' returned a {OnnxTypeName(onnxType)}, not a tensor");
+                throw Invalid($"its output '{name}' returned a {value.OnnxType}, not a tensor");
             }
 
-            Check(api.GetTensorTypeAndShape(value, out IntPtr info));
-            long[] shape;
-            int actualType;
-            try
+            OrtTensorTypeAndShapeInfo info = value.GetTensorTypeAndShape();
+            long[] shape = info.Shape;
+            long elements = info.ElementCount;
+            if (info.ElementDataType != elementType || shape.Length == 0 || shape[0] != rows || elements % rows != 0)
             {
-                Check(api.GetTensorElementType(info, out actualType));
-                shape = Dimensions(info);
-            }
-            finally
-            {
-                api.ReleaseTensorTypeAndShapeInfo(info);
-            }
-
-            long elements = 1;
-            for (int i = 0; i < shape.Length; i++)
-            {
-                elements *= shape[i];
-            }
-
-            if (actualType != elementType || shape.Length == 0 || shape[0] != rows || elements % rows != 0)
-            {
-                throw Invalid($"its output '{name}' returned {new TensorDescription(onnxType, actualType, shape)} for {rows} rows");
+                throw Invalid($"its output '{name}' returned {TensorText(info.ElementDataType, shape)} for {rows} rows");
             }
 
             columns = checked((int)(elements / rows));
-            Check(api.GetTensorMutableData(value, out IntPtr data));
-            return data;
+            return value.GetTensorDataAsSpan<T>();
         }
 
-        private long[] Dimensions(IntPtr tensorInfo)
+        private BehaviorBlockingException OrtFailure(string what, OnnxRuntimeException ex)
         {
-            OrtApiTable api = _runtime.Api;
-            Check(api.GetDimensionsCount(tensorInfo, out UIntPtr rank));
-            var dimensions = new long[checked((int)rank.ToUInt64())];
-            if (dimensions.Length > 0)
+            return new BehaviorBlockingException(
+                InvalidErrorId,
+                FailureKind.InvalidData,
+                $"ONNX Runtime {what} the model '{Name}': {ex.Message}",
+                ex)
             {
-                Check(api.GetDimensions(tensorInfo, dimensions, rank));
-            }
-
-            return dimensions;
-        }
-
-        private void Check(IntPtr status)
-        {
-            string? error = _runtime.Api.TakeError(status);
-            if (error != null)
-            {
-                throw new BehaviorBlockingException(
-                    InvalidErrorId,
-                    FailureKind.InvalidData,
-                    $"ONNX Runtime cannot use the model '{Name}': {error}")
-                {
-                    Target = Name,
-                };
-            }
+                Target = Name,
+            };
         }
 
         private BehaviorBlockingException Invalid(string detail)
@@ -360,49 +387,81 @@ namespace BehaviorBlocking.Classification
             };
         }
 
-        private static string OnnxTypeName(int onnxType)
+        private static long[] Shape(NodeMetadata node)
         {
-            switch (onnxType)
+            var shape = new long[node.Dimensions.Length];
+            for (int i = 0; i < shape.Length; i++)
             {
-                case OrtApiTable.OnnxTypeTensor: return "tensor";
-                case OrtApiTable.OnnxTypeSequence: return "sequence";
-                case OrtApiTable.OnnxTypeMap: return "map";
-                default: return "value of ONNX type " + onnxType.ToString(CultureInfo.InvariantCulture);
+                shape[i] = node.Dimensions[i] < 0 ? -1 : node.Dimensions[i];
+            }
+
+            return shape;
+        }
+
+        private static string Describe(NodeMetadata node)
+        {
+            switch (node.OnnxValueType)
+            {
+                case OnnxValueType.ONNX_TYPE_TENSOR: return TensorText(node.ElementDataType, Shape(node));
+                case OnnxValueType.ONNX_TYPE_SEQUENCE: return "a sequence";
+                case OnnxValueType.ONNX_TYPE_MAP: return "a map";
+                default: return "a value of ONNX type " + node.OnnxValueType.ToString();
             }
         }
 
-        private readonly struct TensorDescription
+        private static string TensorText(TensorElementType elementType, long[] shape)
         {
-            public TensorDescription(int onnxType, int elementType, long[] shape)
+            string element = elementType == TensorElementType.Float ? "float"
+                : elementType == TensorElementType.Int64 ? "int64"
+                : elementType.ToString().ToLowerInvariant();
+            var dimensions = new string[shape.Length];
+            for (int i = 0; i < shape.Length; i++)
             {
-                OnnxType = onnxType;
-                ElementType = elementType;
-                Shape = shape;
+                dimensions[i] = shape[i] < 0 ? "?" : shape[i].ToString(CultureInfo.InvariantCulture);
             }
 
-            public int OnnxType { get; }
+            return $"a {element} tensor [{string.Join(", ", dimensions)}]";
+        }
 
-            public int ElementType { get; }
+        /// <summary>
+        /// Buffers of one single-row run, bound to the session once: ORT reads the input from
+        /// <see cref="Input"/> and writes into <see cref="Label"/> and <see cref="Probabilities"/>.
+        /// The arrays stay pinned while their tensors live.
+        /// </summary>
+        private sealed class SingleRowRun : IDisposable
+        {
+            private readonly OrtValue _input;
+            private readonly OrtValue _label;
+            private readonly OrtValue _probabilities;
 
-            public long[] Shape { get; }
-
-            public override string ToString()
+            public SingleRowRun(InferenceSession session, string inputName, string labelName, string probabilityName, int features, int classes)
             {
-                if (OnnxType != OrtApiTable.OnnxTypeTensor)
-                {
-                    return "a " + OnnxTypeName(OnnxType);
-                }
+                Input = new float[features];
+                Label = new long[1];
+                Probabilities = new float[classes];
+                _input = OrtValue.CreateTensorValueFromMemory(Input, new long[] { 1, features });
+                _label = OrtValue.CreateTensorValueFromMemory(Label, new long[] { 1 });
+                _probabilities = OrtValue.CreateTensorValueFromMemory(Probabilities, new long[] { 1, classes });
+                Binding = session.CreateIoBinding();
+                Binding.BindInput(inputName, _input);
+                Binding.BindOutput(labelName, _label);
+                Binding.BindOutput(probabilityName, _probabilities);
+            }
 
-                string element = ElementType == OrtApiTable.ElementFloat ? "float"
-                    : ElementType == OrtApiTable.ElementInt64 ? "int64"
-                    : "element type " + ElementType.ToString(CultureInfo.InvariantCulture);
-                var dimensions = new string[Shape.Length];
-                for (int i = 0; i < Shape.Length; i++)
-                {
-                    dimensions[i] = Shape[i] < 0 ? "?" : Shape[i].ToString(CultureInfo.InvariantCulture);
-                }
+            public float[] Input { get; }
 
-                return $"a {element} tensor [{string.Join(", ", dimensions)}]";
+            public long[] Label { get; }
+
+            public float[] Probabilities { get; }
+
+            public OrtIoBinding Binding { get; }
+
+            public void Dispose()
+            {
+                Binding.Dispose();
+                _input.Dispose();
+                _label.Dispose();
+                _probabilities.Dispose();
             }
         }
     }

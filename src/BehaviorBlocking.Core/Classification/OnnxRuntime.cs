@@ -1,99 +1,70 @@
 using System;
-using System.Collections.Generic;
-using System.IO;
-using System.Runtime.InteropServices;
-using System.Text;
+using System.Reflection;
+using Microsoft.ML.OnnxRuntime;
 
 namespace BehaviorBlocking.Classification
 {
     /// <summary>
-    /// ONNX Runtime's native library, loaded by full path, with the process-wide objects every model
-    /// session shares (environment, CPU memory description). Loaded once per library path and kept
-    /// for the life of the process; ORT does not support unloading.
+    /// ONNX Runtime (the <c>Microsoft.ML.OnnxRuntime</c> package) for this process: locates its native
+    /// library beside the Core assembly, creates the one ORT environment every model session shares, and
+    /// turns a runtime that cannot load into <see cref="UnavailableErrorId"/>. ORT cannot be unloaded;
+    /// what is loaded stays for the life of the process.
     /// </summary>
-    public sealed class OnnxRuntime
+    public static class OnnxRuntime
     {
         /// <summary>Error id when the native ONNX Runtime library cannot be found or loaded.</summary>
         public const string UnavailableErrorId = Engine.ErrorIds.ModelRuntimeUnavailable;
 
-        private const int LoggingLevelError = 3;
-        private const int OrtDeviceAllocator = 0;
-        private const int OrtMemTypeDefault = 0;
-
-        // The native library is process-wide by nature; this only avoids binding it twice.
         private static readonly object s_gate = new object();
-        private static readonly Dictionary<string, OnnxRuntime> s_loaded = new Dictionary<string, OnnxRuntime>(StringComparer.Ordinal);
+        private static string? s_version;
 
-        private OnnxRuntime(string libraryPath, string version, OrtApiTable api, IntPtr environment, IntPtr cpuMemory, IntPtr allocator)
-        {
-            LibraryPath = libraryPath;
-            Version = version;
-            Api = api;
-            Environment = environment;
-            CpuMemory = cpuMemory;
-            Allocator = allocator;
-        }
+        /// <summary>The folder the native library is loaded from: <c>runtimes/&lt;rid&gt;/native</c> beside the Core assembly.</summary>
+        public static string NativeDirectory => OnnxRuntimeLocator.NativeDirectory;
 
-        /// <summary>Full path of the native library that was loaded.</summary>
-        public string LibraryPath { get; }
-
-        /// <summary>ONNX Runtime's own version string, such as <c>1.30.0</c>.</summary>
-        public string Version { get; }
-
-        internal OrtApiTable Api { get; }
-
-        internal IntPtr Environment { get; }
-
-        internal IntPtr CpuMemory { get; }
-
-        internal IntPtr Allocator { get; }
+        /// <summary>ONNX Runtime's own version string, such as <c>1.31.1</c>; loads the runtime.</summary>
+        /// <exception cref="BehaviorBlockingException"><c>ModelRuntimeUnavailable</c> when the native library cannot be loaded.</exception>
+        public static string Version => EnsureAvailable();
 
         /// <summary>
-        /// Loads ONNX Runtime. With <paramref name="libraryPath"/> (a library file or a folder holding
-        /// it) only that place is tried; otherwise <c>runtimes/&lt;rid&gt;/native/</c> beside this
-        /// assembly, then the assembly's folder.
+        /// Full path of the native library in use, or null when the host's own probing found it (a
+        /// resolver of another component, or the program's deps.json); loads the runtime.
         /// </summary>
-        /// <param name="libraryPath">The native library or its folder; null for the default places.</param>
-        /// <returns>The loaded runtime; the same instance for the same library path.</returns>
-        /// <exception cref="BehaviorBlockingException"><c>ModelRuntimeUnavailable</c> naming every path tried and why each failed.</exception>
-        public static OnnxRuntime Load(string? libraryPath = null)
+        /// <exception cref="BehaviorBlockingException"><c>ModelRuntimeUnavailable</c> when the native library cannot be loaded.</exception>
+        public static string? LibraryPath
         {
-            IReadOnlyList<string> candidates = CandidatePaths(libraryPath, AssemblyDirectory());
-            var tried = new StringBuilder();
+            get
+            {
+                EnsureAvailable();
+                return OnnxRuntimeLocator.LoadedPath;
+            }
+        }
+
+        /// <summary>
+        /// Loads the runtime unless it is loaded: installs the native-library location, then creates the
+        /// ORT environment (errors only in ORT's log).
+        /// </summary>
+        /// <returns>ONNX Runtime's version string.</returns>
+        /// <exception cref="BehaviorBlockingException"><c>ModelRuntimeUnavailable</c> naming the folder probed and the loader's reason.</exception>
+        public static string EnsureAvailable()
+        {
             lock (s_gate)
             {
-                foreach (string candidate in candidates)
+                if (s_version != null)
                 {
-                    if (s_loaded.TryGetValue(candidate, out OnnxRuntime? loaded))
-                    {
-                        return loaded;
-                    }
+                    return s_version;
+                }
 
-                    if (!File.Exists(candidate))
-                    {
-                        tried.Append(System.Environment.NewLine).Append("  ").Append(candidate).Append(": not found");
-                        continue;
-                    }
-
-                    OnnxRuntime? runtime = TryLoad(candidate, out string error);
-                    if (runtime != null)
-                    {
-                        s_loaded[candidate] = runtime;
-                        return runtime;
-                    }
-
-                    tried.Append(System.Environment.NewLine).Append("  ").Append(candidate).Append(": ").Append(error);
+                OnnxRuntimeLocator.Install();
+                try
+                {
+                    s_version = CreateEnvironment().GetVersionString();
+                    return s_version;
+                }
+                catch (Exception ex) when (IsLoadFailure(ex))
+                {
+                    throw Unavailable(ex);
                 }
             }
-
-            string where = candidates.Count == 0 ? " (no candidate path for this platform)" : tried.ToString();
-            throw new BehaviorBlockingException(
-                UnavailableErrorId,
-                FailureKind.Unavailable,
-                "The ONNX Runtime native library could not be loaded. Paths tried:" + where)
-            {
-                Target = libraryPath,
-            };
         }
 
         /// <summary>
@@ -102,8 +73,8 @@ namespace BehaviorBlocking.Classification
         /// <param name="model">The ONNX model file's content.</param>
         /// <param name="name">How errors name the model (usually its file name).</param>
         /// <returns>A model ready to <see cref="OnnxModel.Run"/>; dispose it when done.</returns>
-        /// <exception cref="BehaviorBlockingException"><c>ModelInvalid</c> when ORT refuses the model or it is not a supported classifier.</exception>
-        public OnnxModel LoadModel(byte[] model, string name)
+        /// <exception cref="BehaviorBlockingException"><c>ModelInvalid</c> when ORT refuses the model or it is not a supported classifier; <c>ModelRuntimeUnavailable</c> when ORT cannot load.</exception>
+        public static OnnxModel LoadModel(byte[] model, string name)
         {
             if (model is null)
             {
@@ -115,124 +86,50 @@ namespace BehaviorBlocking.Classification
                 throw new ArgumentNullException(nameof(name));
             }
 
-            return new OnnxModel(this, model, name);
+            EnsureAvailable();
+            return new OnnxModel(model, name);
         }
 
-        /// <summary>The platform's runtime identifier as the native folders are named (<c>linux-x64</c>, <c>win-arm64</c>, <c>osx-arm64</c>), or null.</summary>
-        internal static string? CurrentRid()
+        /// <summary>Whether an exception means the native runtime is missing, unloadable or incompatible.</summary>
+        internal static bool IsLoadFailure(Exception ex) =>
+            ex is DllNotFoundException || ex is EntryPointNotFoundException || ex is BadImageFormatException
+            || ex is TypeInitializationException || ex is OnnxRuntimeException;
+
+        /// <summary>The <c>ModelRuntimeUnavailable</c> error for a load failure: the folder probed and the innermost reason.</summary>
+        internal static BehaviorBlockingException Unavailable(Exception ex)
         {
-            string? os = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "win"
-                : RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? "linux"
-                : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "osx"
-                : null;
-            string? architecture = RuntimeInformation.ProcessArchitecture switch
+            Exception reason = ex;
+            while ((reason is TypeInitializationException || reason is TargetInvocationException) && reason.InnerException != null)
             {
-                Architecture.X64 => "x64",
-                Architecture.Arm64 => "arm64",
-                Architecture.X86 => "x86",
-                Architecture.Arm => "arm",
-                _ => null,
+                reason = reason.InnerException;
+            }
+
+            string folder = OnnxRuntimeLocator.NativeDirectory;
+            string preload = OnnxRuntimeLocator.PreloadError is string error ? " Loading it by full path failed: " + error + "." : string.Empty;
+            return new BehaviorBlockingException(
+                UnavailableErrorId,
+                FailureKind.Unavailable,
+                $"The ONNX Runtime native library could not be loaded (looked for {OnnxRuntimeLocator.LibraryFileName} in '{folder}', "
+                + $"then where the host probes).{preload} {reason.GetType().Name}: {reason.Message}",
+                ex)
+            {
+                Target = folder,
             };
-            return os is null || architecture is null ? null : os + "-" + architecture;
         }
 
-        /// <summary>Every full path <see cref="Load"/> tries, in order.</summary>
-        internal static IReadOnlyList<string> CandidatePaths(string? libraryPath, string assemblyDirectory)
+        private static OrtEnv CreateEnvironment()
         {
-            var paths = new List<string>();
-            if (!string.IsNullOrEmpty(libraryPath))
+            if (OrtEnv.IsCreated)
             {
-                string full = Path.GetFullPath(libraryPath);
-                if (Directory.Exists(full))
-                {
-                    AddLibraryFiles(paths, full);
-                }
-                else
-                {
-                    paths.Add(full);
-                }
-
-                return paths;
+                return OrtEnv.Instance();
             }
 
-            string? rid = CurrentRid();
-            if (rid != null)
+            var options = new EnvironmentCreationOptions
             {
-                AddLibraryFiles(paths, Path.Combine(assemblyDirectory, "runtimes", rid, "native"));
-            }
-
-            AddLibraryFiles(paths, assemblyDirectory);
-            return paths;
-        }
-
-        private static void AddLibraryFiles(List<string> paths, string folder)
-        {
-            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
-            {
-                paths.Add(Path.Combine(folder, "onnxruntime.dll"));
-            }
-            else if (RuntimeInformation.IsOSPlatform(OSPlatform.OSX))
-            {
-                // The npm package names the macOS library after its full version (libonnxruntime.1.30.0.dylib).
-                paths.Add(Path.Combine(folder, "libonnxruntime.dylib"));
-                if (Directory.Exists(folder))
-                {
-                    string[] versioned = Directory.GetFiles(folder, "libonnxruntime.*.dylib");
-                    Array.Sort(versioned, StringComparer.Ordinal);
-                    paths.AddRange(versioned);
-                }
-            }
-            else
-            {
-                paths.Add(Path.Combine(folder, "libonnxruntime.so.1"));
-                paths.Add(Path.Combine(folder, "libonnxruntime.so"));
-            }
-        }
-
-        private static string AssemblyDirectory()
-        {
-            string location = typeof(OnnxRuntime).Assembly.Location;
-            string? directory = string.IsNullOrEmpty(location) ? null : Path.GetDirectoryName(location);
-            return string.IsNullOrEmpty(directory) ? AppContext.BaseDirectory : directory!;
-        }
-
-        private static OnnxRuntime? TryLoad(string path, out string error)
-        {
-            IntPtr library = NativeLibraryLoader.Load(path, out error);
-            if (library == IntPtr.Zero)
-            {
-                return null;
-            }
-
-            OrtApiTable? api = OrtApiTable.Bind(library, out string version, out error);
-            if (api is null)
-            {
-                return null;
-            }
-
-            // Environment, CPU memory description and default allocator live as long as the process.
-            error = api.TakeError(api.CreateEnv(LoggingLevelError, Utf8.NulTerminated("BehaviorBlocking"), out IntPtr environment)) ?? string.Empty;
-            if (error.Length > 0)
-            {
-                return null;
-            }
-
-            error = api.TakeError(api.CreateCpuMemoryInfo(OrtDeviceAllocator, OrtMemTypeDefault, out IntPtr cpuMemory)) ?? string.Empty;
-            if (error.Length > 0)
-            {
-                api.ReleaseEnv(environment);
-                return null;
-            }
-
-            error = api.TakeError(api.GetAllocatorWithDefaultOptions(out IntPtr allocator)) ?? string.Empty;
-            if (error.Length > 0)
-            {
-                api.ReleaseMemoryInfo(cpuMemory);
-                api.ReleaseEnv(environment);
-                return null;
-            }
-
-            return new OnnxRuntime(path, version, api, environment, cpuMemory, allocator);
+                logId = "BehaviorBlocking",
+                logLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+            };
+            return OrtEnv.CreateInstanceWithOptions(ref options);
         }
     }
 }

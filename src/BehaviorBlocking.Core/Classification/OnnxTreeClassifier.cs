@@ -92,6 +92,9 @@ namespace BehaviorBlocking.Classification
     /// <summary>The process-tree classifier: an ONNX model run by ONNX Runtime, checked against its manifest.</summary>
     public sealed class OnnxTreeClassifier : ITreeClassifier, IDisposable
     {
+        /// <summary>Error id when there is no model file at the path given.</summary>
+        public const string NotFoundErrorId = Engine.ErrorIds.ModelNotFound;
+
         private readonly OnnxModel _model;
         private readonly ModelManifest _manifest;
 
@@ -121,14 +124,26 @@ namespace BehaviorBlocking.Classification
         public OnnxModel Model => _model;
 
         /// <summary>
-        /// Loads <paramref name="modelPath"/> with its manifest through <paramref name="runtime"/>, refusing a
-        /// model whose hash, feature schema, features or shape do not match (error id <c>ModelInvalid</c>).
+        /// Loads <paramref name="modelPath"/> with its manifest (<c>&lt;model&gt;.json</c> beside it) into ONNX
+        /// Runtime, refusing a model whose hash, feature schema, features or shape do not match.
         /// </summary>
-        public static OnnxTreeClassifier Load(string modelPath, OnnxRuntime runtime)
+        /// <param name="modelPath">The <c>.onnx</c> model file.</param>
+        /// <returns>The classifier; dispose it to release its session.</returns>
+        /// <exception cref="BehaviorBlockingException">
+        /// <c>ModelNotFound</c> (NotFound) when the model file does not exist; <c>ModelInvalid</c> (InvalidData)
+        /// when it, or its manifest, is refused; <c>ModelRuntimeUnavailable</c> (Unavailable) when ONNX
+        /// Runtime's native library cannot be loaded.
+        /// </exception>
+        public static OnnxTreeClassifier Load(string modelPath)
         {
-            if (runtime is null)
+            if (modelPath is null)
             {
-                throw new ArgumentNullException(nameof(runtime));
+                throw new ArgumentNullException(nameof(modelPath));
+            }
+
+            if (!File.Exists(modelPath))
+            {
+                throw new BehaviorBlockingException(NotFoundErrorId, FailureKind.NotFound, $"no model at '{modelPath}'") { Target = modelPath };
             }
 
             ModelManifest manifest = ModelManifest.Read(ModelManifest.PathFor(modelPath));
@@ -168,7 +183,7 @@ namespace BehaviorBlocking.Classification
                 throw Invalid(modelPath, "its manifest has a benign median count that does not match its features", null);
             }
 
-            OnnxModel model = runtime.LoadModel(bytes, System.IO.Path.GetFileName(modelPath));
+            OnnxModel model = OnnxRuntime.LoadModel(bytes, System.IO.Path.GetFileName(modelPath));
             if (model.FeatureCount != manifest.Features.Count || (model.ClassCount >= 0 && model.ClassCount != manifest.Classes.Count))
             {
                 model.Dispose();
@@ -179,11 +194,7 @@ namespace BehaviorBlocking.Classification
         }
 
         /// <inheritdoc />
-        public void Predict(float[] features, float[] probabilities)
-        {
-            ClassifierOutput output = _model.Run(features, 1);
-            output.CopyProbabilities(0, probabilities);
-        }
+        public void Predict(float[] features, float[] probabilities) => _model.RunOne(features, probabilities);
 
         /// <inheritdoc />
         public void Dispose() => _model.Dispose();

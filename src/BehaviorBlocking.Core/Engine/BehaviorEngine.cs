@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.IO;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Features;
@@ -87,12 +86,7 @@ namespace BehaviorBlocking.Engine
         /// <summary>Loads and checks a classifier (manifest, hash, schema, one inference); throws <see cref="BehaviorBlockingException"/> when it cannot be used.</summary>
         public static OnnxTreeClassifier LoadModel(string path)
         {
-            if (!File.Exists(path))
-            {
-                throw new BehaviorBlockingException(ErrorIds.ModelNotFound, FailureKind.NotFound, $"no model at '{path}'") { Target = path };
-            }
-
-            OnnxTreeClassifier classifier = OnnxTreeClassifier.Load(path, OnnxRuntime.Load());
+            OnnxTreeClassifier classifier = OnnxTreeClassifier.Load(path);
             try
             {
                 classifier.Predict(new float[FeatureSchema.Count], new float[classifier.Classes.Count]);

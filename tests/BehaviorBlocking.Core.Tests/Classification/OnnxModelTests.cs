@@ -98,9 +98,78 @@ namespace BehaviorBlocking.Tests.Classification
         }
 
         [Fact]
+        public void RunOne_EachExpectedRow_MatchesHandComputedLabelAndProbabilities()
+        {
+            using OnnxModel model = OrtTestRuntime.LoadTinyClassifier();
+            ExpectedRows expected = OrtTestRuntime.LoadExpected();
+            var probabilities = new float[expected.ClassCount];
+
+            for (int row = 0; row < expected.Rows; row++)
+            {
+                long label = model.RunOne(expected.Row(row), probabilities);
+
+                Assert.Equal(expected.Labels[row], label);
+                for (int c = 0; c < expected.ClassCount; c++)
+                {
+                    Assert.Equal(expected.Probabilities[(row * expected.ClassCount) + c], probabilities[c], Tolerance);
+                }
+            }
+        }
+
+        [Fact]
+        public async Task RunOne_ConcurrentThreads_GiveEachThreadItsOwnRowsResult()
+        {
+            using OnnxModel model = OrtTestRuntime.LoadTinyClassifier();
+            ExpectedRows expected = OrtTestRuntime.LoadExpected();
+            const int Threads = 4;
+            const int RunsPerThread = 300;
+            using var start = new Barrier(Threads);
+            var workers = new Task[Threads];
+            for (int t = 0; t < Threads; t++)
+            {
+                int row = t % expected.Rows;
+                workers[t] = Task.Factory.StartNew(
+                    () =>
+                    {
+                        float[] features = expected.Row(row);
+                        var probabilities = new float[expected.ClassCount];
+                        start.SignalAndWait();
+                        for (int i = 0; i < RunsPerThread; i++)
+                        {
+                            Assert.Equal(expected.Labels[row], model.RunOne(features, probabilities));
+                            Assert.Equal(expected.Probabilities[row * expected.ClassCount], probabilities[0], Tolerance);
+                        }
+                    },
+                    CancellationToken.None,
+                    TaskCreationOptions.LongRunning,
+                    TaskScheduler.Default);
+            }
+
+            await Task.WhenAll(workers);
+        }
+
+        [Fact]
+        public void RunOne_ShortBuffers_ThrowArgumentException()
+        {
+            using OnnxModel model = OrtTestRuntime.LoadTinyClassifier();
+
+            Assert.Throws<ArgumentException>(() => model.RunOne(new float[3], new float[3]));
+            Assert.Throws<ArgumentException>(() => model.RunOne(new float[4], new float[2]));
+        }
+
+        [Fact]
+        public void RunOne_AfterDispose_ThrowsObjectDisposed()
+        {
+            OnnxModel model = OrtTestRuntime.LoadTinyClassifier();
+            model.Dispose();
+            model.Dispose();
+
+            Assert.Throws<ObjectDisposedException>(() => model.RunOne(new float[4], new float[3]));
+        }
+
+        [Fact]
         public void LoadModel_CorruptFile_ThrowsModelInvalidNamingIt()
         {
-            OnnxRuntime runtime = OrtTestRuntime.Load();
             byte[] corrupt = File.ReadAllBytes(Path.Combine(OrtTestRuntime.ModelsFolder, "tiny-classifier.onnx"));
             Array.Resize(ref corrupt, corrupt.Length / 3);
             for (int i = 0; i < corrupt.Length; i += 7)
@@ -108,22 +177,21 @@ namespace BehaviorBlocking.Tests.Classification
                 corrupt[i] = 0xFF;
             }
 
-            var error = Assert.Throws<BehaviorBlockingException>(() => runtime.LoadModel(corrupt, "corrupt-model.onnx"));
+            var error = Assert.Throws<BehaviorBlockingException>(() => OnnxRuntime.LoadModel(corrupt, "corrupt-model.onnx"));
 
             Assert.Equal(OnnxModel.InvalidErrorId, error.ErrorId);
             Assert.Equal(FailureKind.InvalidData, error.Kind);
             Assert.Contains("corrupt-model.onnx", error.Message, StringComparison.Ordinal);
-            Assert.Contains("ORT_", error.Message, StringComparison.Ordinal);
+            Assert.Contains("ErrorCode", error.Message, StringComparison.Ordinal);
             Assert.Equal("corrupt-model.onnx", error.Target);
         }
 
         [Fact]
         public void LoadModel_ProbabilitiesThroughZipMap_ThrowsModelInvalidNamingZipMap()
         {
-            OnnxRuntime runtime = OrtTestRuntime.Load();
             byte[] model = File.ReadAllBytes(Path.Combine(OrtTestRuntime.ModelsFolder, "tiny-classifier-zipmap.onnx"));
 
-            var error = Assert.Throws<BehaviorBlockingException>(() => runtime.LoadModel(model, "tiny-classifier-zipmap.onnx"));
+            var error = Assert.Throws<BehaviorBlockingException>(() => OnnxRuntime.LoadModel(model, "tiny-classifier-zipmap.onnx"));
 
             Assert.Equal(OnnxModel.InvalidErrorId, error.ErrorId);
             Assert.Contains("ZipMap", error.Message, StringComparison.Ordinal);

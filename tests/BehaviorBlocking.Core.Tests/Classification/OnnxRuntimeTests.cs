@@ -1,74 +1,105 @@
 using System;
 using System.IO;
+using System.Reflection;
+using System.Runtime.InteropServices;
 using BehaviorBlocking.Classification;
-using BehaviorBlocking.Tests.TestSupport;
+using BehaviorBlocking.Engine;
+using Microsoft.ML.OnnxRuntime;
 
 namespace BehaviorBlocking.Tests.Classification
 {
+    /// <summary>The runtime of the Microsoft.ML.OnnxRuntime package, found beside the Core assembly.</summary>
     public class OnnxRuntimeTests
     {
         [Fact]
-        public void Load_MissingLibraryPath_ThrowsModelRuntimeUnavailableNamingPath()
+        public void LibraryPath_TestOutput_IsTheLibraryUnderTheCoreFoldersRuntimes()
         {
-            using var temp = new TempDirectory();
-            string missing = temp.Combine("nowhere", "libonnxruntime.so.1");
+            string expected = Path.Combine(EngineLocations.NativeDirectory(OnnxRuntimeLocator.CurrentRid()!), OnnxRuntimeLocator.LibraryFileName);
 
-            var error = Assert.Throws<BehaviorBlockingException>(() => OnnxRuntime.Load(missing));
+            string? loaded = OnnxRuntime.LibraryPath;
 
-            Assert.Equal(OnnxRuntime.UnavailableErrorId, error.ErrorId);
-            Assert.Equal(FailureKind.Unavailable, error.Kind);
-            Assert.Contains(missing, error.Message, StringComparison.Ordinal);
-        }
-
-        [Fact]
-        public void Load_FolderWithoutLibrary_NamesEveryPathTried()
-        {
-            using var temp = new TempDirectory();
-
-            var error = Assert.Throws<BehaviorBlockingException>(() => OnnxRuntime.Load(temp.FullPath));
-
-            Assert.Equal(OnnxRuntime.UnavailableErrorId, error.ErrorId);
-            foreach (string candidate in OnnxRuntime.CandidatePaths(temp.FullPath, AppContext.BaseDirectory))
+            Assert.Equal(OnnxRuntimeLocation.Resolver, OnnxRuntimeLocator.Mechanism);
+            Assert.Equal(expected, loaded);
+            Assert.Equal(OnnxRuntime.NativeDirectory, Path.GetDirectoryName(loaded));
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
             {
-                Assert.Contains(candidate, error.Message, StringComparison.Ordinal);
+                Assert.Contains(expected, File.ReadAllText("/proc/self/maps"), StringComparison.Ordinal);
             }
         }
 
         [Fact]
-        public void Load_FileThatIsNotALibrary_ThrowsModelRuntimeUnavailableWithLoaderReason()
+        public void Version_Loaded_IsThePackagesRuntime()
         {
-            using var temp = new TempDirectory();
-            string fake = temp.Combine("libonnxruntime.so.1");
-            File.WriteAllText(fake, "not a shared library");
+            Assert.StartsWith("1.31.", OnnxRuntime.Version, StringComparison.Ordinal);
+            Assert.Equal(OnnxRuntime.Version, OnnxRuntime.EnsureAvailable());
+        }
 
-            var error = Assert.Throws<BehaviorBlockingException>(() => OnnxRuntime.Load(fake));
+        [Fact]
+        public void ImportName_IsTheNameTheOrtAssemblyImports()
+        {
+            Type nativeMethods = typeof(OrtEnv).Assembly.GetType("Microsoft.ML.OnnxRuntime.NativeMethods", throwOnError: true)!;
+            MethodInfo apiBase = nativeMethods.GetMethod("OrtGetApiBase", BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic)!;
+
+            DllImportAttribute import = apiBase.GetCustomAttribute<DllImportAttribute>()!;
+
+            Assert.Equal(OnnxRuntimeLocator.ImportName, import.Value);
+        }
+
+        [Fact]
+        public void LibraryFileName_ThisPlatform_IsTheFileThePackageShips()
+        {
+            string expected = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "onnxruntime.dll"
+                : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "libonnxruntime.dylib"
+                : "libonnxruntime.so";
+
+            Assert.Equal(expected, OnnxRuntimeLocator.LibraryFileName);
+            Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", OnnxRuntimeLocator.CurrentRid()!, "native", expected)));
+        }
+
+        [Fact]
+        public void Unavailable_StaticConstructorFailedOnMissingLibrary_NamesTheFolderAndTheReason()
+        {
+            var failure = new TypeInitializationException(
+                "Microsoft.ML.OnnxRuntime.NativeMethods",
+                new DllNotFoundException("Unable to load shared library 'onnxruntime'"));
+
+            BehaviorBlockingException error = OnnxRuntime.Unavailable(failure);
 
             Assert.Equal(OnnxRuntime.UnavailableErrorId, error.ErrorId);
-            Assert.Contains(fake + ": ", error.Message, StringComparison.Ordinal);
-            Assert.DoesNotContain(fake + ": not found", error.Message, StringComparison.Ordinal);
+            Assert.Equal(FailureKind.Unavailable, error.Kind);
+            Assert.Contains(OnnxRuntime.NativeDirectory, error.Message, StringComparison.Ordinal);
+            Assert.Contains("DllNotFoundException: Unable to load shared library 'onnxruntime'", error.Message, StringComparison.Ordinal);
+            Assert.Equal(OnnxRuntime.NativeDirectory, error.Target);
+            Assert.Same(failure, error.InnerException);
         }
 
         [Fact]
-        public void CandidatePaths_NoExplicitPath_RuntimesFolderComesBeforeAssemblyFolder()
+        public void IsLoadFailure_LoaderAndOrtErrors_AreLoadFailuresAndOthersAreNot()
         {
-            string baseDirectory = Path.GetFullPath("app");
+            Exception[] loadFailures =
+            {
+                new DllNotFoundException(),
+                new EntryPointNotFoundException(),
+                new BadImageFormatException(),
+                new TypeInitializationException("T", null),
+            };
 
-            var paths = OnnxRuntime.CandidatePaths(null, baseDirectory);
-
-            string runtimes = Path.Combine(baseDirectory, "runtimes", OnnxRuntime.CurrentRid()!, "native");
-            Assert.StartsWith(runtimes, paths[0], StringComparison.Ordinal);
-            Assert.Equal(baseDirectory, Path.GetDirectoryName(paths[paths.Count - 1]));
+            Assert.All(loadFailures, e => Assert.True(OnnxRuntime.IsLoadFailure(e), e.GetType().Name));
+            Assert.False(OnnxRuntime.IsLoadFailure(new InvalidOperationException()));
+            Assert.False(OnnxRuntime.IsLoadFailure(new IOException()));
         }
 
         [Fact]
-        public void Load_DefaultPlaces_FindsTheFetchedLibraryUnderRuntimes()
+        public void ErrorIds_AreListedInTheErrorsHelp()
         {
-            OnnxRuntime runtime = OrtTestRuntime.Load();
+            string help = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "docs", "about", "about_BehaviorBlocking_Errors.md"));
 
-            string expectedFolder = Path.Combine(AppContext.BaseDirectory, "runtimes", OnnxRuntime.CurrentRid()!, "native");
-            Assert.Equal(expectedFolder, Path.GetDirectoryName(runtime.LibraryPath));
-            Assert.StartsWith("1.", runtime.Version, StringComparison.Ordinal);
-            Assert.Same(runtime, OnnxRuntime.Load());
+            foreach (string id in new[] { OnnxRuntime.UnavailableErrorId, OnnxModel.InvalidErrorId, OnnxTreeClassifier.NotFoundErrorId })
+            {
+                Assert.Contains("`" + id + "`", help, StringComparison.Ordinal);
+            }
+
+            Assert.DoesNotContain("fetch.sh", help, StringComparison.Ordinal);
         }
     }
 }

@@ -5,32 +5,14 @@ using BehaviorBlocking.Classification;
 
 namespace BehaviorBlocking.Tests.Classification
 {
-    /// <summary>
-    /// The real ONNX Runtime the build copied under runtimes/&lt;rid&gt;/native/, and the tiny test
-    /// model. A missing library fails the test with what to do; it never skips.
-    /// </summary>
+    /// <summary>The tiny test model through the real ONNX Runtime of the Microsoft.ML.OnnxRuntime package.</summary>
     internal static class OrtTestRuntime
     {
         public static string ModelsFolder => Path.Combine(AppContext.BaseDirectory, "data", "models");
 
-        public static OnnxRuntime Load()
-        {
-            try
-            {
-                return OnnxRuntime.Load();
-            }
-            catch (BehaviorBlockingException e) when (e.ErrorId == OnnxRuntime.UnavailableErrorId)
-            {
-                Assert.Fail(
-                    "The ONNX Runtime native library is not in the test output. Run tools/onnxruntime/fetch.sh, "
-                    + "then rebuild (CI runs the fetch before building). " + e.Message);
-                throw;
-            }
-        }
-
         public static OnnxModel LoadTinyClassifier()
         {
-            return Load().LoadModel(File.ReadAllBytes(Path.Combine(ModelsFolder, "tiny-classifier.onnx")), "tiny-classifier.onnx");
+            return OnnxRuntime.LoadModel(File.ReadAllBytes(Path.Combine(ModelsFolder, "tiny-classifier.onnx")), "tiny-classifier.onnx");
         }
 
         public static ExpectedRows LoadExpected()

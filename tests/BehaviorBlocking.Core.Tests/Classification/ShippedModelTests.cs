@@ -20,7 +20,7 @@ namespace BehaviorBlocking.Tests.Classification
         [Fact]
         public void Load_ShippedModel_MatchesTheEngineSchema()
         {
-            using OnnxTreeClassifier classifier = OnnxTreeClassifier.Load(ModelPath, OrtTestRuntime.Load());
+            using OnnxTreeClassifier classifier = OnnxTreeClassifier.Load(ModelPath);
 
             Assert.Equal(FeatureSchema.Version, classifier.FeatureSchemaVersion);
             Assert.Equal(FeatureSchema.Count, classifier.Model.FeatureCount);
@@ -32,7 +32,7 @@ namespace BehaviorBlocking.Tests.Classification
         [Fact]
         public void Predict_ReferenceRows_GiveTheProbabilitiesRecordedAtTraining()
         {
-            using OnnxTreeClassifier classifier = OnnxTreeClassifier.Load(ModelPath, OrtTestRuntime.Load());
+            using OnnxTreeClassifier classifier = OnnxTreeClassifier.Load(ModelPath);
             using JsonDocument reference = JsonDocument.Parse(File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "tests", "data", "models", "behavior.reference.json")));
             Assert.Equal(classifier.Classes, reference.RootElement.GetProperty("classes").EnumerateArray().Select(c => c.GetString()));
             int rows = 0;
@@ -64,7 +64,7 @@ namespace BehaviorBlocking.Tests.Classification
             File.WriteAllBytes(copy, bytes);
             File.Copy(ModelManifest.PathFor(ModelPath), ModelManifest.PathFor(copy));
 
-            var ex = Assert.Throws<BehaviorBlockingException>(() => OnnxTreeClassifier.Load(copy, OrtTestRuntime.Load()));
+            var ex = Assert.Throws<BehaviorBlockingException>(() => OnnxTreeClassifier.Load(copy));
 
             Assert.Equal("ModelInvalid", ex.ErrorId);
             Assert.Contains("SHA-256", ex.Message);
@@ -83,7 +83,7 @@ namespace BehaviorBlocking.Tests.Classification
             Assert.Contains(find, manifest);
             File.WriteAllText(ModelManifest.PathFor(copy), ReplaceFirst(manifest, find, replace));
 
-            var ex = Assert.Throws<BehaviorBlockingException>(() => OnnxTreeClassifier.Load(copy, OrtTestRuntime.Load()));
+            var ex = Assert.Throws<BehaviorBlockingException>(() => OnnxTreeClassifier.Load(copy));
 
             Assert.Equal("ModelInvalid", ex.ErrorId);
             Assert.Contains(message, ex.Message);
@@ -95,10 +95,22 @@ namespace BehaviorBlocking.Tests.Classification
             string copy = Path.Combine(_dir, "behavior.onnx");
             File.Copy(ModelPath, copy);
 
-            var ex = Assert.Throws<BehaviorBlockingException>(() => OnnxTreeClassifier.Load(copy, OrtTestRuntime.Load()));
+            var ex = Assert.Throws<BehaviorBlockingException>(() => OnnxTreeClassifier.Load(copy));
 
             Assert.Equal("ModelInvalid", ex.ErrorId);
             Assert.Contains("behavior.json", ex.Message);
+        }
+
+        [Fact]
+        public void Load_NoModelFile_ThrowsModelNotFound()
+        {
+            string missing = Path.Combine(_dir, "behavior.onnx");
+
+            var ex = Assert.Throws<BehaviorBlockingException>(() => OnnxTreeClassifier.Load(missing));
+
+            Assert.Equal(OnnxTreeClassifier.NotFoundErrorId, ex.ErrorId);
+            Assert.Equal(FailureKind.NotFound, ex.Kind);
+            Assert.Contains(missing, ex.Message);
         }
 
         private static string ReplaceFirst(string text, string find, string replace)
