@@ -14,7 +14,8 @@ BeforeAll {
     $script:RuleCount = @(Get-ChildItem (Join-Path $repoRoot 'module/rules') -Filter '*.yml').Count
     $script:Repository = Join-Path $TestDrive 'repository'
     $script:UserHome = Join-Path $TestDrive 'home'
-    New-Item $Repository, $UserHome -ItemType Directory | Out-Null
+    # .NET reports a special folder that does not exist as '' (NuGet would then write ./NuGet/NuGet.Config).
+    New-Item $Repository, (Join-Path $UserHome '.config'), (Join-Path $UserHome '.local/share') -ItemType Directory | Out-Null
 }
 
 Describe 'Gallery package' -Skip:$IsWindows {
