@@ -18,7 +18,7 @@ namespace BehaviorBlocking.Detections
         /// <summary>Error id raised when a detection record cannot be read.</summary>
         public const string InvalidRecordErrorId = Engine.ErrorIds.DetectionRecordInvalid;
 
-        // Fixed width, so the text sorts in time order (the store relies on that too).
+        // Fixed width, so the text sorts in time order.
         internal const string TimeFormat = "yyyy'-'MM'-'dd'T'HH':'mm':'ss'.'fffffff'Z'";
 
         // Relaxed escaping keeps paths and non-ASCII names readable (C:\\Windows, not \u005C).
@@ -210,46 +210,6 @@ namespace BehaviorBlocking.Detections
             return text.Length >= 20
                 && text[4] == '-' && text[7] == '-' && text[10] == 'T'
                 && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, Styles, out time);
-        }
-
-        internal static string WriteStringArray(IReadOnlyList<string> values)
-        {
-            using (var stream = new MemoryStream())
-            {
-                using (var writer = new Utf8JsonWriter(stream, s_writerOptions))
-                {
-                    writer.WriteStartArray();
-                    foreach (string value in values)
-                    {
-                        writer.WriteStringValue(value);
-                    }
-
-                    writer.WriteEndArray();
-                }
-
-                return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
-            }
-        }
-
-        internal static string[] ReadStringArray(string json)
-        {
-            using (JsonDocument document = JsonDocument.Parse(json, s_documentOptions))
-            {
-                JsonElement root = document.RootElement;
-                if (root.ValueKind != JsonValueKind.Array)
-                {
-                    throw new FormatException("Expected a JSON array of strings.");
-                }
-
-                var values = new string[root.GetArrayLength()];
-                int index = 0;
-                foreach (JsonElement item in root.EnumerateArray())
-                {
-                    values[index++] = item.GetString() ?? string.Empty;
-                }
-
-                return values;
-            }
         }
 
         private static void WriteOptional(Utf8JsonWriter writer, string key, string? value)

@@ -8,6 +8,9 @@ namespace BehaviorBlocking.Store
     {
         private static readonly string[] s_none = new string[0];
 
+        /// <summary>The scan's id in the store; zero for a scan not read from the store.</summary>
+        public long Id { get; init; }
+
         /// <summary>When the scan started, UTC.</summary>
         public DateTimeOffset Started { get; init; }
 

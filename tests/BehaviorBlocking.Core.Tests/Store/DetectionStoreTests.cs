@@ -7,6 +7,7 @@ using BehaviorBlocking.Detections;
 using BehaviorBlocking.Store;
 using BehaviorBlocking.Tests.TestSupport;
 using Microsoft.Data.Sqlite;
+using static BehaviorBlocking.Tests.TestSupport.SqliteFile;
 
 namespace BehaviorBlocking.Tests.Store
 {
@@ -51,13 +52,23 @@ namespace BehaviorBlocking.Tests.Store
         [Fact]
         public void Open_Version1DatabaseWithDetections_MigratesAndKeepsData()
         {
+            // Version 1 wrote detections and evidence exactly as version 2 did, so the rows of the
+            // version-2 dump are version-1 rows too.
             string path = _temp.Combine("v1.db");
-            Detection full = DetectionFixtures.Full();
-            Detection other = DetectionFixtures.At(s_t0, evidence: new[] { new Evidence("event", "e1", "exec", s_t0) });
             using (DetectionStore old = DetectionStore.Open(path, 1))
             {
                 Assert.Equal(1, old.SchemaVersion);
-                old.Upsert(new[] { full, other });
+            }
+
+            using (SqliteConnection connection = Connect(path))
+            {
+                foreach (string line in Version2Dump.Split('\n'))
+                {
+                    if (line.StartsWith("INSERT INTO detections ", StringComparison.Ordinal) || line.StartsWith("INSERT INTO evidence ", StringComparison.Ordinal))
+                    {
+                        Execute(connection, line);
+                    }
+                }
             }
 
             Assert.DoesNotContain("ix_detections_last_seen", Objects(path, "index"));
@@ -66,10 +77,13 @@ namespace BehaviorBlocking.Tests.Store
             using DetectionStore store = DetectionStore.Open(path);
 
             Assert.Equal(DetectionStore.CurrentSchemaVersion, store.SchemaVersion);
-            IReadOnlyList<Detection> all = store.Query(new DetectionQuery());
-            Assert.Equal(2, all.Count);
-            DetectionFixtures.AssertSame(other, all[0]);
-            DetectionFixtures.AssertSame(full, all[1]);
+            Detection[] expected = DetectionFixtures.StoredInVersion2();
+            Assert.Equal(expected.Length, store.Count());
+            foreach (Detection detection in expected)
+            {
+                DetectionFixtures.AssertSame(detection, store.Get(detection.Id)!);
+            }
+
             Assert.Subset(
                 Objects(path, "index"),
                 new HashSet<string>
@@ -81,7 +95,7 @@ namespace BehaviorBlocking.Tests.Store
                     "ix_detections_host_process_id",
                     "ix_detections_process_guid",
                 });
-            Assert.Contains("scans", Objects(path, "table"));
+            Assert.Empty(store.ListScans());
         }
 
         [Fact]
@@ -208,6 +222,112 @@ namespace BehaviorBlocking.Tests.Store
             Assert.Equal(1, store.Count());
             DetectionFixtures.AssertSame(grown, store.Get(id)!);
             Assert.Equal(2L, Scalar(store.FilePath, "SELECT COUNT(*) FROM evidence;"));
+        }
+
+        [Fact]
+        public void Upsert_SameDetectionsTwiceWithMoreEvidence_CountUnchangedRowsUpdatedEvidenceReplaced()
+        {
+            // A rescan of the same recording: the verdict stage produces the same ids again.
+            using DetectionStore store = OpenStore();
+            var ids = new[] { new Guid("10000000-0000-0000-0000-000000000001"), new Guid("00000000-0000-0000-0000-000000000002"), Guid.NewGuid() };
+            Detection[] first = ids.Select((id, i) => DetectionFixtures.At(s_t0.AddMinutes(i), id: id, evidence: new[] { Ev("a" + i) })).ToArray();
+            store.Upsert(first);
+            store.Upsert(new[] { DetectionFixtures.At(s_t0.AddHours(1), id: Guid.NewGuid(), evidence: new[] { Ev("other") }) });
+            List<object?[]> orderBefore = Rows(store.FilePath, "SELECT seq, id FROM detections ORDER BY seq;");
+
+            Detection[] second = ids.Reverse().Select((id, i) => new Detection
+            {
+                Id = id,
+                Name = "Behavior:Linux/Execution.Shell!ml",
+                Platform = DetectionPlatform.Linux,
+                Tactic = Tactic.Execution,
+                Techniques = new[] { "T1059.004", "T1105" },
+                Score = 0.9,
+                Severity = Severity.High,
+                Action = DetectionAction.Blocked,
+                Host = "host-a",
+                ProcessId = 100,
+                FirstSeen = s_t0,
+                LastSeen = s_t0.AddHours(2).AddMinutes(i),
+                Evidence = new[] { Ev("b" + i), Ev("c" + i), Ev("d" + i) },
+                ModelVersion = "2",
+            }).ToArray();
+            store.Upsert(second);
+
+            Assert.Equal(4, store.Count());
+            foreach (Detection detection in second)
+            {
+                DetectionFixtures.AssertSame(detection, store.Get(detection.Id)!);
+            }
+
+            Assert.Equal(3L + 1L, Scalar(store.FilePath, "SELECT COUNT(*) FROM evidence WHERE ordinal = 0;"));
+            Assert.Equal(9L + 1L, Scalar(store.FilePath, "SELECT COUNT(*) FROM evidence;"));
+            Assert.Equal(6L + 1L, Scalar(store.FilePath, "SELECT COUNT(*) FROM techniques;"));
+            Assert.Equal(orderBefore, Rows(store.FilePath, "SELECT seq, id FROM detections ORDER BY seq;"));
+        }
+
+        [Fact]
+        public void Upsert_SameIdTwiceInOneBatch_StoresTheLastOnce()
+        {
+            using DetectionStore store = OpenStore();
+            var id = Guid.NewGuid();
+            Detection last = DetectionFixtures.At(s_t0.AddMinutes(1), id: id, evidence: new[] { Ev("z") });
+
+            store.Upsert(new[] { DetectionFixtures.At(s_t0, id: id, evidence: new[] { Ev("a"), Ev("b") }), last });
+
+            Assert.Equal(1, store.Count());
+            DetectionFixtures.AssertSame(last, store.Get(id)!);
+            Assert.Equal(1L, Scalar(store.FilePath, "SELECT COUNT(*) FROM evidence;"));
+            Assert.Equal(1L, Scalar(store.FilePath, "SELECT COUNT(*) FROM techniques;"));
+        }
+
+        [Fact]
+        public void Upsert_EnumValueWithoutStoreCode_ThrowsAndStoresNothing()
+        {
+            using DetectionStore store = OpenStore();
+
+            Assert.Throws<ArgumentException>(() => store.Upsert(new[] { DetectionFixtures.At(s_t0), DetectionFixtures.At(s_t0, tactic: (Tactic)99) }));
+
+            Assert.Equal(0, store.Count());
+        }
+
+        [Fact]
+        public void Upsert_FullDetection_WritesTheStoreEncodingNotJson()
+        {
+            using DetectionStore store = OpenStore();
+
+            store.Upsert(new[] { DetectionFixtures.Full() });
+
+            object?[] row = Assert.Single(Rows(
+                store.FilePath,
+                "SELECT id, platform, tactic, severity, action, score, process_id, first_seen, last_seen FROM detections;"));
+            Assert.Equal(
+                new object?[] { "3f2c1b7e-9a4d-4c1e-8f00-5b6a7c8d9e01", 0L, 3L, 3L, 1L, 0.93, 4242L, "2024-05-01T10:00:00.1234567Z", "2024-05-01T10:00:05.0000000Z" },
+                row);
+            Assert.Equal(
+                new[] { new object?[] { 0L, "T1547.001" }, new object?[] { 1L, "T1112" } },
+                Rows(store.FilePath, "SELECT ordinal, technique FROM techniques ORDER BY ordinal;"));
+            Assert.Equal(
+                new[]
+                {
+                    new object?[] { 0L, "rule", "persistence_run_key", "Run key written", "2024-05-01T10:00:01.0000000Z" },
+                    new object?[] { 1L, "feature", "reg_run_writes", "1 Run-key write", null },
+                },
+                Rows(store.FilePath, "SELECT ordinal, kind, evidence_id, description, time FROM evidence ORDER BY ordinal;"));
+        }
+
+        [Fact]
+        public void Get_RowWithUnknownCode_ThrowsStoreCorruptNamingTheDetection()
+        {
+            using DetectionStore store = OpenStore();
+            store.Upsert(new[] { DetectionFixtures.Full() });
+            Execute(store.FilePath, "UPDATE detections SET tactic = 12;");
+
+            var error = Assert.Throws<BehaviorBlockingException>(() => store.Get(DetectionFixtures.FullId));
+
+            Assert.Equal("StoreCorrupt", error.ErrorId);
+            Assert.Contains(DetectionFixtures.FullId.ToString("D"), error.Message, StringComparison.Ordinal);
+            Assert.Contains("tactic code 12", error.Message, StringComparison.Ordinal);
         }
 
         [Fact]
@@ -396,14 +516,15 @@ namespace BehaviorBlocking.Tests.Store
         }
 
         [Fact]
-        public void RecordScan_TwoScans_StoresRowsAndReturnsIncreasingIds()
+        public void RecordScan_TwoScans_ReturnsIncreasingIdsAndListScansReadsThemBack()
         {
             using DetectionStore store = OpenStore();
             var scan = new ScanRecord
             {
+                Id = 99,
                 Started = s_t0,
                 Finished = s_t0.AddSeconds(12.5),
-                Inputs = new[] { @"C:\logs\ws01.jsonl", "logs/dir" },
+                Inputs = new[] { @"C:\logs\ws01.jsonl", "logs/dir", string.Empty },
                 Files = 3,
                 Events = 12000,
                 Malformed = 2,
@@ -414,19 +535,35 @@ namespace BehaviorBlocking.Tests.Store
             long second = store.RecordScan(new ScanRecord { Started = s_t0, Finished = s_t0 });
 
             Assert.True(second > first);
-            using SqliteConnection connection = Connect(store.FilePath);
-            using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = "SELECT started, finished, inputs, files, events, malformed, detections FROM scans WHERE id = $id;";
-            command.Parameters.AddWithValue("$id", first);
-            using SqliteDataReader reader = command.ExecuteReader();
-            Assert.True(reader.Read());
-            Assert.Equal("2024-05-01T00:00:00.0000000Z", reader.GetString(0));
-            Assert.Equal("2024-05-01T00:00:12.5000000Z", reader.GetString(1));
-            Assert.Equal("[\"C:\\\\logs\\\\ws01.jsonl\",\"logs/dir\"]", reader.GetString(2));
-            Assert.Equal(3L, reader.GetInt64(3));
-            Assert.Equal(12000L, reader.GetInt64(4));
-            Assert.Equal(2L, reader.GetInt64(5));
-            Assert.Equal(4L, reader.GetInt64(6));
+            IReadOnlyList<ScanRecord> scans = store.ListScans();
+            Assert.Equal(new[] { first, second }, scans.Select(s => s.Id));
+            AssertSameScan(scan, scans[0]);
+            AssertSameScan(new ScanRecord { Started = s_t0, Finished = s_t0 }, scans[1]);
+            Assert.Equal(new[] { second }, store.ListScans(1).Select(s => s.Id));
+            Assert.Empty(store.ListScans(0));
+        }
+
+        [Fact]
+        public void RecordScan_Columns_UseTheStoreEncoding()
+        {
+            using DetectionStore store = OpenStore();
+
+            long id = store.RecordScan(new ScanRecord
+            {
+                Started = s_t0,
+                Finished = s_t0.AddSeconds(12.5),
+                Inputs = new[] { @"C:\logs\ws01.jsonl", "logs/dir" },
+                Files = 3,
+                Events = 12000,
+                Malformed = 2,
+                Detections = 4,
+            });
+
+            object?[] row = Assert.Single(Rows(store.FilePath, "SELECT started, finished, files, events, malformed, detections FROM scans;"));
+            Assert.Equal(new object?[] { "2024-05-01T00:00:00.0000000Z", "2024-05-01T00:00:12.5000000Z", 3L, 12000L, 2L, 4L }, row);
+            Assert.Equal(
+                new[] { new object?[] { id, 0L, @"C:\logs\ws01.jsonl" }, new object?[] { id, 1L, "logs/dir" } },
+                Rows(store.FilePath, "SELECT scan_id, ordinal, input FROM scan_inputs ORDER BY ordinal;"));
         }
 
         [Fact]
@@ -452,53 +589,21 @@ namespace BehaviorBlocking.Tests.Store
 
         private static Evidence Ev(string id) => new Evidence("rule", id, "evidence " + id, s_t0);
 
+        private static void AssertSameScan(ScanRecord expected, ScanRecord actual)
+        {
+            Assert.Equal(expected.Started.UtcTicks, actual.Started.UtcTicks);
+            Assert.Equal(TimeSpan.Zero, actual.Started.Offset);
+            Assert.Equal(expected.Finished.UtcTicks, actual.Finished.UtcTicks);
+            Assert.Equal(expected.Inputs, actual.Inputs);
+            Assert.Equal(expected.Files, actual.Files);
+            Assert.Equal(expected.Events, actual.Events);
+            Assert.Equal(expected.Malformed, actual.Malformed);
+            Assert.Equal(expected.Detections, actual.Detections);
+        }
+
         private static int[] Hours(IReadOnlyList<Detection> detections)
         {
             return detections.Select(d => (int)(d.LastSeen - s_t0).TotalHours).ToArray();
-        }
-
-        private static SqliteConnection Connect(string path)
-        {
-            SQLitePCL.Batteries_V2.Init();
-            var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-            connection.Open();
-            return connection;
-        }
-
-        private static void Execute(SqliteConnection connection, string sql)
-        {
-            using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = sql;
-            command.ExecuteNonQuery();
-        }
-
-        private static object? Scalar(SqliteConnection connection, string sql)
-        {
-            using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = sql;
-            return command.ExecuteScalar();
-        }
-
-        private static object? Scalar(string path, string sql)
-        {
-            using SqliteConnection connection = Connect(path);
-            return Scalar(connection, sql);
-        }
-
-        private static HashSet<string> Objects(string path, string type)
-        {
-            var names = new HashSet<string>(StringComparer.Ordinal);
-            using SqliteConnection connection = Connect(path);
-            using SqliteCommand command = connection.CreateCommand();
-            command.CommandText = "SELECT name FROM sqlite_master WHERE type = $type;";
-            command.Parameters.AddWithValue("$type", type);
-            using SqliteDataReader reader = command.ExecuteReader();
-            while (reader.Read())
-            {
-                names.Add(reader.GetString(0));
-            }
-
-            return names;
         }
 
         private DetectionStore OpenStore() => DetectionStore.Open(_temp.Combine("store.db"));

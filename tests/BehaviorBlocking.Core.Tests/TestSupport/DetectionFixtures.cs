@@ -1,5 +1,9 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Store;
 
 namespace BehaviorBlocking.Tests.TestSupport
 {
@@ -47,6 +51,111 @@ namespace BehaviorBlocking.Tests.TestSupport
                 Id = id,
                 Name = "Behavior:Linux/Generic.A1!rule",
             };
+        }
+
+        /// <summary>
+        /// The detections recorded in <c>tests/data/store/v2.sql</c> (written by the version-2
+        /// store), in the order they were stored: every field set, every optional field null,
+        /// empty strings where null is allowed, odd characters, and one id stored twice.
+        /// </summary>
+        public static Detection[] StoredInVersion2()
+        {
+            var t = new DateTimeOffset(2024, 6, 2, 9, 30, 0, TimeSpan.Zero);
+            var edge = new[]
+            {
+                Full(),
+                Minimal(new Guid("00000000-0000-0000-0000-00000000000a")),
+                new Detection
+                {
+                    Id = new Guid("00000000-0000-0000-0000-00000000000b"),
+                    Name = "Behavior:Linux/Impact.Wipe!ml",
+                    Platform = DetectionPlatform.Linux,
+                    Tactic = Tactic.Impact,
+                    Techniques = new[] { string.Empty, "T1485", "quote \" back\\slash \u00e9 \u2603" },
+                    Score = 1.0 / 3.0,
+                    Severity = Severity.Critical,
+                    Action = DetectionAction.BlockFailed,
+                    Host = string.Empty,
+                    ProcessGuid = string.Empty,
+                    ProcessId = 0,
+                    Image = string.Empty,
+                    CommandLine = "rm -rf / --no-preserve-root\n\t'\"",
+                    ParentImage = string.Empty,
+                    User = string.Empty,
+                    FirstSeen = DateTimeOffset.MinValue,
+                    LastSeen = t.AddTicks(9_999_999),
+                    SourceFile = string.Empty,
+                    Evidence = new[]
+                    {
+                        new Evidence("response", "kill", string.Empty, null),
+                        new Evidence("event", "Sysmon/1#7", "exec \u2603 [\"x\"]", t),
+                    },
+                    ModelVersion = string.Empty,
+                    RuleSetVersion = string.Empty,
+                },
+                new Detection
+                {
+                    Id = new Guid("ffffffff-ffff-ffff-ffff-ffffffffffff"),
+                    Name = "Behavior:Win32/CommandAndControl.Beacon!rule",
+                    Platform = DetectionPlatform.Win32,
+                    Tactic = Tactic.CommandAndControl,
+                    Techniques = new[] { "T1071.001" },
+                    Score = 0.0,
+                    Severity = Severity.Informational,
+                    Action = DetectionAction.Excluded,
+                    Host = "ws-02.example.local",
+                    ProcessId = -1,
+                    FirstSeen = t.AddHours(-1),
+                    LastSeen = t,
+                    Evidence = new[] { new Evidence("indicator", "sha256:ab", "known beacon", t.AddMinutes(-5)) },
+                },
+            };
+            return edge.Concat(EveryCode(t)).ToArray();
+        }
+
+        /// <summary>The version-2 scan records of <c>tests/data/store/v2.sql</c>, in the order they were stored.</summary>
+        public static ScanRecord[] ScansInVersion2()
+        {
+            var t = new DateTimeOffset(2024, 6, 2, 9, 30, 0, TimeSpan.Zero);
+            return new[]
+            {
+                new ScanRecord
+                {
+                    Started = t,
+                    Finished = t.AddSeconds(12.5).AddTicks(1),
+                    Inputs = new[] { @"C:\logs\ws01.jsonl", "logs/dir", "jürgen \"x\".jsonl" },
+                    Files = 3,
+                    Events = 12000,
+                    Malformed = 2,
+                    Detections = 4,
+                },
+                new ScanRecord { Started = t.AddDays(1), Finished = t.AddDays(1) },
+            };
+        }
+
+        // One detection per tactic, cycling through platforms, severities and actions, so each
+        // stored name of every enum appears at least once.
+        private static IEnumerable<Detection> EveryCode(DateTimeOffset t)
+        {
+            Tactic[] tactics = (Tactic[])Enum.GetValues(typeof(Tactic));
+            for (int i = 0; i < tactics.Length; i++)
+            {
+                yield return new Detection
+                {
+                    Id = new Guid("00000000-0000-0000-0001-" + i.ToString("x12", CultureInfo.InvariantCulture)),
+                    Name = "Behavior:Win32/" + tactics[i] + ".Code!rule",
+                    Platform = (DetectionPlatform)(i % 2),
+                    Tactic = tactics[i],
+                    Techniques = new[] { "T" + (1000 + i).ToString(CultureInfo.InvariantCulture) },
+                    Score = i / 13.0,
+                    Severity = (Severity)(i % 5),
+                    Action = (DetectionAction)(i % 4),
+                    Host = "host-" + i.ToString(CultureInfo.InvariantCulture),
+                    ProcessId = i,
+                    FirstSeen = t.AddMinutes(i),
+                    LastSeen = t.AddMinutes(i + 1),
+                };
+            }
         }
 
         public static Detection At(
