@@ -165,6 +165,10 @@ namespace BehaviorBlocking.Verdicts
             }
 
             _tacticsByTree.Remove(from);
+
+            // Move or absorb every verdict first, so the verdict events below see all the tree's tactics.
+            var strengthened = new List<OpenVerdict>();
+            var wasRaised = new List<bool>();
             foreach (Tactic tactic in tactics)
             {
                 var oldKey = new VerdictKey(from, null, tactic);
@@ -180,13 +184,14 @@ namespace BehaviorBlocking.Verdicts
                     // One verdict per tree and tactic: the joined tree's evidence strengthens the existing one.
                     _openIds.Remove(moved.Id);
                     _sink!.Retract(moved.Id);
-                    bool wasRaised = existing.Raised;
+                    bool raisedBefore = existing.Raised;
                     double before = existing.Score;
                     existing.Absorb(moved, _options.MaxEventEvidence);
                     existing.Raised |= existing.Score >= _options.RaiseThreshold;
-                    if (existing.Raised && (!wasRaised || existing.Score > before))
+                    if (existing.Raised && (!raisedBefore || existing.Score > before))
                     {
-                        Report(existing, wasRaised ? VerdictChange.Merged : VerdictChange.Raised);
+                        strengthened.Add(existing);
+                        wasRaised.Add(raisedBefore);
                     }
                     else
                     {
@@ -200,6 +205,11 @@ namespace BehaviorBlocking.Verdicts
                     TacticsOf(into).Add(tactic);
                     moved.Dirty |= moved.Raised;
                 }
+            }
+
+            for (int i = 0; i < strengthened.Count; i++)
+            {
+                Report(strengthened[i], wasRaised[i] ? VerdictChange.Merged : VerdictChange.Raised);
             }
         }
 
