@@ -141,6 +141,7 @@ CREATE TABLE scans (
             }
 
             string fullPath = Path.GetFullPath(path);
+            SqliteNativeLocator.EnsureLoaded();
             EnsureNativeLibrary();
             CreateFolder(fullPath);
 
