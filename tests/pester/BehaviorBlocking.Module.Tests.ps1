@@ -135,16 +135,51 @@ $resolved = try { [System.Reflection.Assembly]::Load('YamlDotNet').Location } ca
     }
 
     It 'opens the SQLite store with the native library from the module''s runtimes folder' {
-        Set-ItResult -Skipped -Because 'Core loads e_sqlite3 through the default probing, which inside pwsh looks in the module root and PowerShell''s folder only; the store must load it by full path from runtimes/<rid>/native'
+        # A detection written and read back, in a store in a temp folder; the native must be the
+        # module's own copy under runtimes/<rid>/native (PowerShell's probing never looks there).
         $result = Invoke-FreshPwsh @'
 Import-Module (Join-Path $module 'BehaviorBlocking.psd1')
 $core = [System.Reflection.Assembly]::Load('BehaviorBlocking.Core')
-$path = Join-Path ([System.IO.Path]::GetTempPath()) ("bb-{0}.db" -f [guid]::NewGuid())
-$store = $core.GetType('BehaviorBlocking.Store.DetectionStore', $true).GetMethod('Open', [type[]] @([string])).Invoke($null, @($path))
-$store.Dispose()
-[pscustomobject]@{ Created = (Test-Path $path) } | ConvertTo-Json
-Remove-Item "$path*" -ErrorAction SilentlyContinue
+$folder = Join-Path ([System.IO.Path]::GetTempPath()) ("bb-store-{0}" -f [guid]::NewGuid())
+[string] $path = Join-Path $folder 'store.db'
+try {
+    $storeType = $core.GetType('BehaviorBlocking.Store.DetectionStore', $true)
+    $detectionType = $core.GetType('BehaviorBlocking.Detections.Detection', $true)
+    $id = [guid]::NewGuid()
+    $detection = [System.Activator]::CreateInstance($detectionType)
+    $detectionType.GetProperty('Id').SetValue($detection, $id)
+    $detectionType.GetProperty('Name').SetValue($detection, 'Behavior:Linux/Generic.A1!rule')
+    $batch = [System.Array]::CreateInstance($detectionType, 1)
+    $batch.SetValue($detection, 0)
+    $store = $storeType.GetMethod('Open', [type[]] @([string])).Invoke($null, @($path))
+    try {
+        $store.Upsert($batch)
+        $read = $store.Get($id)
+        $count = $store.Count()
+        $schema = $store.SchemaVersion
+    } finally {
+        $store.Dispose()
+    }
+    $locator = $core.GetType('BehaviorBlocking.Store.SqliteNativeLocator', $true)
+    $loaded = $locator.GetProperty('LoadedPath').GetValue($null)
+    $maps = if ($IsLinux) { Get-Content -Raw '/proc/self/maps' } else { $null }
+    [pscustomobject]@{
+        Created = (Test-Path $path -PathType Leaf); Schema = $schema; Current = $storeType.GetProperty('CurrentSchemaVersion').GetValue($null)
+        Count = $count; Name = $read.Name; LoadedPath = $loaded
+        Mapped = if ($IsLinux) { $maps.Contains($loaded) } else { $null }
+    } | ConvertTo-Json
+} finally {
+    Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue
+}
 '@
+        $os = if ($IsWindows) { 'win' } elseif ($IsMacOS) { 'osx' } else { 'linux' }
+        $rid = '{0}-{1}' -f $os, [System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture.ToString().ToLowerInvariant()
+        $file = if ($IsWindows) { 'e_sqlite3.dll' } elseif ($IsMacOS) { 'libe_sqlite3.dylib' } else { 'libe_sqlite3.so' }
         $result.Created | Should -BeTrue
+        $result.Schema | Should -Be $result.Current
+        $result.Count | Should -Be 1
+        $result.Name | Should -Be 'Behavior:Linux/Generic.A1!rule'
+        $result.LoadedPath | Should -Be (Join-Path $ModuleDir "runtimes/$rid/native/$file")
+        if ($IsLinux) { $result.Mapped | Should -BeTrue }
     }
 }

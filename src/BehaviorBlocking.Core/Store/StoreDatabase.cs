@@ -15,9 +15,6 @@ namespace BehaviorBlocking.Store
     {
         private const int BusyTimeoutMilliseconds = 5000;
 
-        private static readonly object s_nativeLock = new object();
-        private static volatile bool s_nativeReady;
-
         private bool _disposed;
 
         private StoreDatabase(SqliteConnection connection, string filePath, int schemaVersion)
@@ -48,7 +45,9 @@ namespace BehaviorBlocking.Store
             }
 
             string fullPath = Path.GetFullPath(path);
-            EnsureNativeLibrary();
+
+            // Loads e_sqlite3 from runtimes/<rid>/native beside the Core assembly (the module's folder inside pwsh).
+            SqliteNativeLocator.EnsureLoaded();
             CreateFolder(fullPath);
 
             var builder = new SqliteConnectionStringBuilder
@@ -253,37 +252,6 @@ namespace BehaviorBlocking.Store
             // without a store code, a duplicate), SQLITE_MISMATCH.
             int primary = ex.SqliteErrorCode & 0xFF;
             return primary == 1 || primary == 19 || primary == 20;
-        }
-
-        private static void EnsureNativeLibrary()
-        {
-            if (s_nativeReady)
-            {
-                return;
-            }
-
-            lock (s_nativeLock)
-            {
-                if (s_nativeReady)
-                {
-                    return;
-                }
-
-                try
-                {
-                    SQLitePCL.Batteries_V2.Init();
-                }
-                catch (Exception ex) when (ex is DllNotFoundException || ex is BadImageFormatException || ex is EntryPointNotFoundException || ex is TypeInitializationException)
-                {
-                    throw new BehaviorBlockingException(
-                        DetectionStore.UnavailableErrorId,
-                        FailureKind.Unavailable,
-                        "The SQLite native library (e_sqlite3) could not be loaded: " + ex.Message,
-                        ex);
-                }
-
-                s_nativeReady = true;
-            }
         }
 
         private static void CreateFolder(string fullPath)
