@@ -96,26 +96,7 @@ namespace BehaviorBlocking.Classification
             || ex is TypeInitializationException || ex is OnnxRuntimeException;
 
         /// <summary>The <c>ModelRuntimeUnavailable</c> error for a load failure: the folder probed and the innermost reason.</summary>
-        internal static BehaviorBlockingException Unavailable(Exception ex)
-        {
-            Exception reason = ex;
-            while ((reason is TypeInitializationException || reason is TargetInvocationException) && reason.InnerException != null)
-            {
-                reason = reason.InnerException;
-            }
-
-            string folder = OnnxRuntimeLocator.NativeDirectory;
-            string preload = OnnxRuntimeLocator.PreloadError is string error ? " Loading it by full path failed: " + error + "." : string.Empty;
-            return new BehaviorBlockingException(
-                UnavailableErrorId,
-                FailureKind.Unavailable,
-                $"The ONNX Runtime native library could not be loaded (looked for {OnnxRuntimeLocator.LibraryFileName} in '{folder}', "
-                + $"then where the host probes).{preload} {reason.GetType().Name}: {reason.Message}",
-                ex)
-            {
-                Target = folder,
-            };
-        }
+        internal static BehaviorBlockingException Unavailable(Exception ex) => OnnxRuntimeLocator.Library.LoadFailure(UnavailableErrorId, ex);
 
         private static OrtEnv CreateEnvironment()
         {

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Reflection;
+using System.Runtime.InteropServices;
 using BehaviorBlocking.Store;
 
 namespace BehaviorBlocking.Engine
@@ -33,6 +34,24 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>Folder of native libraries for <paramref name="rid"/>: <c>runtimes/&lt;rid&gt;/native</c> beside the Core assembly.</summary>
         public static string NativeDirectory(string rid) => Path.Combine(CoreDirectory, "runtimes", rid, "native");
+
+        /// <summary>The platform's runtime identifier as the native folders are named (<c>linux-x64</c>, <c>win-arm64</c>, <c>osx-arm64</c>), or null.</summary>
+        public static string? CurrentRid()
+        {
+            string? os = RuntimeInformation.IsOSPlatform(OSPlatform.Windows) ? "win"
+                : RuntimeInformation.IsOSPlatform(OSPlatform.Linux) ? "linux"
+                : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "osx"
+                : null;
+            string? architecture = RuntimeInformation.ProcessArchitecture switch
+            {
+                Architecture.X64 => "x64",
+                Architecture.Arm64 => "arm64",
+                Architecture.X86 => "x86",
+                Architecture.Arm => "arm",
+                _ => null,
+            };
+            return os is null || architecture is null ? null : os + "-" + architecture;
+        }
 
         /// <summary>The folder an assembly was loaded from; the process's base directory when it has no file (loaded from bytes).</summary>
         internal static string DirectoryOf(Assembly assembly)

@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using BehaviorBlocking.Classification;
+using BehaviorBlocking.Engine;
 using BehaviorBlocking.Features;
 using BehaviorBlocking.Tests.TestSupport;
 
@@ -64,7 +65,7 @@ namespace BehaviorBlocking.Tests.Classification
         /// <summary>Lays out the module folder; returns the full path of its native library.</summary>
         private string LayOutModule(bool corruptNative)
         {
-            string rid = OnnxRuntimeLocator.CurrentRid()!;
+            string rid = EngineLocations.CurrentRid()!;
             string output = AppContext.BaseDirectory;
             File.Copy(Path.Combine(output, "BehaviorBlocking.Core.dll"), _module.Combine("BehaviorBlocking.Core.dll"));
             File.Copy(Path.Combine(output, "ort-netstandard2.0", "Microsoft.ML.OnnxRuntime.dll"), _module.Combine("Microsoft.ML.OnnxRuntime.dll"));

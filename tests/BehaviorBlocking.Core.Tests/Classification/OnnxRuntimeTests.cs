@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Engine;
+using BehaviorBlocking.Internal;
 using Microsoft.ML.OnnxRuntime;
 
 namespace BehaviorBlocking.Tests.Classification
@@ -14,11 +15,11 @@ namespace BehaviorBlocking.Tests.Classification
         [Fact]
         public void LibraryPath_TestOutput_IsTheLibraryUnderTheCoreFoldersRuntimes()
         {
-            string expected = Path.Combine(EngineLocations.NativeDirectory(OnnxRuntimeLocator.CurrentRid()!), OnnxRuntimeLocator.LibraryFileName);
+            string expected = Path.Combine(EngineLocations.NativeDirectory(EngineLocations.CurrentRid()!), OnnxRuntimeLocator.LibraryFileName);
 
             string? loaded = OnnxRuntime.LibraryPath;
 
-            Assert.Equal(OnnxRuntimeLocation.Resolver, OnnxRuntimeLocator.Mechanism);
+            Assert.Equal(NativeLibraryMechanism.Resolver, OnnxRuntimeLocator.Mechanism);
             Assert.Equal(expected, loaded);
             Assert.Equal(OnnxRuntime.NativeDirectory, Path.GetDirectoryName(loaded));
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
@@ -53,7 +54,7 @@ namespace BehaviorBlocking.Tests.Classification
                 : "libonnxruntime.so";
 
             Assert.Equal(expected, OnnxRuntimeLocator.LibraryFileName);
-            Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", OnnxRuntimeLocator.CurrentRid()!, "native", expected)));
+            Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", EngineLocations.CurrentRid()!, "native", expected)));
         }
 
         [Fact]

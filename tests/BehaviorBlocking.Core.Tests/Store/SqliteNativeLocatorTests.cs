@@ -4,6 +4,7 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using System.Runtime.Loader;
 using BehaviorBlocking.Classification;
+using BehaviorBlocking.Engine;
 using BehaviorBlocking.Store;
 using BehaviorBlocking.Tests.TestSupport;
 
@@ -92,7 +93,7 @@ namespace BehaviorBlocking.Tests.Store
         /// <summary>Lays out the module folder; returns the full path of its native library.</summary>
         private string LayOutModule(bool corruptNative)
         {
-            string rid = OnnxRuntimeLocator.CurrentRid()!;
+            string rid = EngineLocations.CurrentRid()!;
             string output = AppContext.BaseDirectory;
             File.Copy(Path.Combine(output, "BehaviorBlocking.Core.dll"), _module.Combine("BehaviorBlocking.Core.dll"));
             foreach (string assembly in s_sqliteAssemblies)

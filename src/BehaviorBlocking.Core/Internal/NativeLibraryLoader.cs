@@ -2,7 +2,7 @@ using System;
 using System.ComponentModel;
 using System.Runtime.InteropServices;
 
-namespace BehaviorBlocking.Classification
+namespace BehaviorBlocking.Internal
 {
     /// <summary>
     /// Loads a native library by full path where the runtime has no NativeLibrary (.NET Framework, that
