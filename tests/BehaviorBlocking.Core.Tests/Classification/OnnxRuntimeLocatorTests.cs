@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Runtime.Loader;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Engine;
 using BehaviorBlocking.Features;
@@ -63,32 +62,10 @@ namespace BehaviorBlocking.Tests.Classification
         }
 
         /// <summary>Lays out the module folder; returns the full path of its native library.</summary>
-        private string LayOutModule(bool corruptNative)
-        {
-            string rid = EngineLocations.CurrentRid()!;
-            string output = AppContext.BaseDirectory;
-            File.Copy(Path.Combine(output, "BehaviorBlocking.Core.dll"), _module.Combine("BehaviorBlocking.Core.dll"));
-            File.Copy(Path.Combine(output, "ort-netstandard2.0", "Microsoft.ML.OnnxRuntime.dll"), _module.Combine("Microsoft.ML.OnnxRuntime.dll"));
-            string nativeDirectory = _module.Combine("runtimes", rid, "native");
-            Directory.CreateDirectory(nativeDirectory);
-            string native = Path.Combine(nativeDirectory, OnnxRuntimeLocator.LibraryFileName);
-            if (corruptNative)
-            {
-                File.WriteAllText(native, "not a shared library");
-            }
-            else
-            {
-                File.Copy(Path.Combine(output, "runtimes", rid, "native", OnnxRuntimeLocator.LibraryFileName), native);
-            }
+        private string LayOutModule(bool corruptNative) =>
+            ModuleLayout.LayOut(_module, "ort-netstandard2.0", new[] { "Microsoft.ML.OnnxRuntime.dll" }, OnnxRuntimeLocator.LibraryFileName, corruptNative);
 
-            return native;
-        }
-
-        private Assembly LoadIsolated()
-        {
-            var context = new ModuleLoadContext(_module.FullPath);
-            return context.LoadFromAssemblyPath(_module.Combine("BehaviorBlocking.Core.dll"));
-        }
+        private Assembly LoadIsolated() => new FolderLoadContext(_module.FullPath).LoadCore();
 
         private static object Invoke(Assembly core, string typeName, string method, params object[] arguments)
         {
@@ -105,24 +82,6 @@ namespace BehaviorBlocking.Tests.Classification
             }
 
             return sum;
-        }
-
-        /// <summary>Loads the assemblies of the module folder from there; everything else comes from the test host.</summary>
-        private sealed class ModuleLoadContext : AssemblyLoadContext
-        {
-            private readonly string _folder;
-
-            public ModuleLoadContext(string folder)
-                : base("module-layout-" + Guid.NewGuid().ToString("N"), isCollectible: false)
-            {
-                _folder = folder;
-            }
-
-            protected override Assembly? Load(AssemblyName assemblyName)
-            {
-                string candidate = Path.Combine(_folder, assemblyName.Name + ".dll");
-                return File.Exists(candidate) ? LoadFromAssemblyPath(candidate) : null;
-            }
         }
     }
 }

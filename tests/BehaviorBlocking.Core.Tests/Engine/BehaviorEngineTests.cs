@@ -6,7 +6,6 @@ using System.Linq;
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.PortableExecutable;
-using System.Runtime.Loader;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Engine;
@@ -91,10 +90,10 @@ namespace BehaviorBlocking.Tests.Engine
                 }
             }
 
-            var context = new FolderLoadContext(folder);
+            var context = new FolderLoadContext(folder, isCollectible: true);
             try
             {
-                Assembly core = context.LoadFromAssemblyPath(Path.Combine(folder, "BehaviorBlocking.Core.dll"));
+                Assembly core = context.LoadCore();
                 Assert.NotSame(typeof(EngineLocations).Assembly, core);
                 Type locations = core.GetType("BehaviorBlocking.Engine.EngineLocations", throwOnError: true)!;
                 string Read(string property) => (string)locations.GetProperty(property)!.GetValue(null)!;
@@ -299,21 +298,6 @@ namespace BehaviorBlocking.Tests.Engine
             }
 
             Assert.Contains("YamlDotNet", copied);
-        }
-
-        /// <summary>Loads assemblies from one folder first, like a module folder inside another host process.</summary>
-        private sealed class FolderLoadContext : AssemblyLoadContext
-        {
-            private readonly string _folder;
-
-            public FolderLoadContext(string folder)
-                : base("behaviorblocking-core-copy", isCollectible: true) => _folder = folder;
-
-            protected override Assembly? Load(AssemblyName assemblyName)
-            {
-                string path = Path.Combine(_folder, assemblyName.Name + ".dll");
-                return File.Exists(path) ? LoadFromAssemblyPath(path) : null;
-            }
         }
     }
 }

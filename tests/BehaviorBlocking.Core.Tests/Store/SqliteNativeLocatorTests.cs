@@ -2,7 +2,6 @@ using System;
 using System.IO;
 using System.Reflection;
 using System.Runtime.InteropServices;
-using System.Runtime.Loader;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Engine;
 using BehaviorBlocking.Store;
@@ -91,58 +90,18 @@ namespace BehaviorBlocking.Tests.Store
         }
 
         /// <summary>Lays out the module folder; returns the full path of its native library.</summary>
-        private string LayOutModule(bool corruptNative)
-        {
-            string rid = EngineLocations.CurrentRid()!;
-            string output = AppContext.BaseDirectory;
-            File.Copy(Path.Combine(output, "BehaviorBlocking.Core.dll"), _module.Combine("BehaviorBlocking.Core.dll"));
-            foreach (string assembly in s_sqliteAssemblies)
-            {
-                File.Copy(Path.Combine(output, "sqlite-netstandard2.0", assembly), _module.Combine(assembly));
-            }
-
-            string nativeDirectory = _module.Combine("runtimes", rid, "native");
-            Directory.CreateDirectory(nativeDirectory);
-            string native = Path.Combine(nativeDirectory, SqliteNativeLocator.LibraryFileName);
-            if (corruptNative)
-            {
-                File.WriteAllText(native, "not a shared library");
-            }
-            else
-            {
-                File.Copy(Path.Combine(output, "runtimes", rid, "native", SqliteNativeLocator.LibraryFileName), native);
-            }
-
-            return native;
-        }
+        private string LayOutModule(bool corruptNative) =>
+            ModuleLayout.LayOut(_module, "sqlite-netstandard2.0", s_sqliteAssemblies, SqliteNativeLocator.LibraryFileName, corruptNative);
 
         private Assembly LoadIsolated()
         {
-            var context = new ModuleLoadContext(_module.FullPath);
-            Assembly core = context.LoadFromAssemblyPath(_module.Combine("BehaviorBlocking.Core.dll"));
+            var context = new FolderLoadContext(_module.FullPath);
+            Assembly core = context.LoadCore();
             Assert.Equal(_module.Combine("SQLitePCLRaw.provider.e_sqlite3.dll"), context.LoadFromAssemblyName(new AssemblyName("SQLitePCLRaw.provider.e_sqlite3")).Location);
             return core;
         }
 
         private static object Open(Type storeType, string path) =>
             storeType.GetMethod("Open", BindingFlags.Public | BindingFlags.Static, null, new[] { typeof(string) }, null)!.Invoke(null, new object[] { path })!;
-
-        /// <summary>Loads the assemblies of the module folder from there; everything else comes from the test host.</summary>
-        private sealed class ModuleLoadContext : AssemblyLoadContext
-        {
-            private readonly string _folder;
-
-            public ModuleLoadContext(string folder)
-                : base("module-layout-" + Guid.NewGuid().ToString("N"), isCollectible: false)
-            {
-                _folder = folder;
-            }
-
-            protected override Assembly? Load(AssemblyName assemblyName)
-            {
-                string candidate = Path.Combine(_folder, assemblyName.Name + ".dll");
-                return File.Exists(candidate) ? LoadFromAssemblyPath(candidate) : null;
-            }
-        }
     }
 }
