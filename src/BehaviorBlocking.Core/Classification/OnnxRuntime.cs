@@ -19,7 +19,7 @@ namespace BehaviorBlocking.Classification
         private static string? s_version;
 
         /// <summary>The folder the native library is loaded from: <c>runtimes/&lt;rid&gt;/native</c> beside the Core assembly.</summary>
-        public static string NativeDirectory => OnnxRuntimeLocator.NativeDirectory;
+        public static string NativeDirectory => OnnxRuntimeLocator.Library.NativeDirectory;
 
         /// <summary>ONNX Runtime's own version string, such as <c>1.31.1</c>; loads the runtime.</summary>
         /// <exception cref="BehaviorBlockingException"><c>ModelRuntimeUnavailable</c> when the native library cannot be loaded.</exception>
@@ -35,7 +35,7 @@ namespace BehaviorBlocking.Classification
             get
             {
                 EnsureAvailable();
-                return OnnxRuntimeLocator.LoadedPath;
+                return OnnxRuntimeLocator.Library.LoadedPath;
             }
         }
 
@@ -54,7 +54,7 @@ namespace BehaviorBlocking.Classification
                     return s_version;
                 }
 
-                OnnxRuntimeLocator.Install();
+                OnnxRuntimeLocator.Library.Install();
                 try
                 {
                     s_version = CreateEnvironment().GetVersionString();

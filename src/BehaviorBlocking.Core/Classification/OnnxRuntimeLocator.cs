@@ -20,26 +20,5 @@ namespace BehaviorBlocking.Classification
             "ONNX Runtime", ImportName, "onnxruntime.dll", "libonnxruntime.dylib", "libonnxruntime.so",
             () => typeof(OrtEnv).Assembly,
             () => OrtEnv.DisableDllImportResolver = true);
-
-        /// <summary>How the native library is found in this process.</summary>
-        public static NativeLibraryMechanism Mechanism => Library.Mechanism;
-
-        /// <summary>The folder probed: <c>runtimes/&lt;rid&gt;/native</c> beside the Core assembly.</summary>
-        public static string NativeDirectory => Library.NativeDirectory;
-
-        /// <summary>File name of the native library on this platform, as the ORT package ships it.</summary>
-        public static string LibraryFileName => Library.LibraryFileName;
-
-        /// <summary>Full path of the library in <see cref="NativeDirectory"/>.</summary>
-        public static string LibraryPath => Library.LibraryPath;
-
-        /// <summary>The library file this mechanism loaded, or null (not loaded yet, or found by the host's probing).</summary>
-        public static string? LoadedPath => Library.LoadedPath;
-
-        /// <summary>Why the .NET Framework preload failed, or null.</summary>
-        public static string? PreloadError => Library.PreloadError;
-
-        /// <summary>Installs the mechanism; later calls do nothing. Call before any ORT type is used.</summary>
-        public static void Install() => Library.Install();
     }
 }

@@ -26,13 +26,7 @@ namespace BehaviorBlocking.Store
             "SQLite (e_sqlite3)", ImportName, "e_sqlite3.dll", "libe_sqlite3.dylib", "libe_sqlite3.so",
             () => typeof(SQLitePCL.SQLite3Provider_e_sqlite3).Assembly);
 
-        /// <summary>The folder probed: <c>runtimes/&lt;rid&gt;/native</c> beside the Core assembly.</summary>
-        public static string NativeDirectory => Library.NativeDirectory;
-
-        /// <summary>File name of the native library on this platform, as the SourceGear.sqlite3 package ships it.</summary>
-        public static string LibraryFileName => Library.LibraryFileName;
-
-        /// <summary>The library file this mechanism loaded, or null (not loaded yet, or found by the host's probing).</summary>
+        /// <summary>The library file this mechanism loaded, or null (not loaded yet, or found by the host's probing); read by the module's Pester suite.</summary>
         public static string? LoadedPath => Library.LoadedPath;
 
         /// <summary>

@@ -63,7 +63,7 @@ namespace BehaviorBlocking.Tests.Classification
 
         /// <summary>Lays out the module folder; returns the full path of its native library.</summary>
         private string LayOutModule(bool corruptNative) =>
-            ModuleLayout.LayOut(_module, "ort-netstandard2.0", new[] { "Microsoft.ML.OnnxRuntime.dll" }, OnnxRuntimeLocator.LibraryFileName, corruptNative);
+            ModuleLayout.LayOut(_module, "ort-netstandard2.0", new[] { "Microsoft.ML.OnnxRuntime.dll" }, OnnxRuntimeLocator.Library.LibraryFileName, corruptNative);
 
         private Assembly LoadIsolated() => new FolderLoadContext(_module.FullPath).LoadCore();
 

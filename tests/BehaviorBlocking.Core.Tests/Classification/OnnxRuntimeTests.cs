@@ -15,11 +15,11 @@ namespace BehaviorBlocking.Tests.Classification
         [Fact]
         public void LibraryPath_TestOutput_IsTheLibraryUnderTheCoreFoldersRuntimes()
         {
-            string expected = Path.Combine(EngineLocations.NativeDirectory(EngineLocations.CurrentRid()!), OnnxRuntimeLocator.LibraryFileName);
+            string expected = Path.Combine(EngineLocations.NativeDirectory(EngineLocations.CurrentRid()!), OnnxRuntimeLocator.Library.LibraryFileName);
 
             string? loaded = OnnxRuntime.LibraryPath;
 
-            Assert.Equal(NativeLibraryMechanism.Resolver, OnnxRuntimeLocator.Mechanism);
+            Assert.Equal(NativeLibraryMechanism.Resolver, OnnxRuntimeLocator.Library.Mechanism);
             Assert.Equal(expected, loaded);
             Assert.Equal(OnnxRuntime.NativeDirectory, Path.GetDirectoryName(loaded));
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
@@ -53,7 +53,7 @@ namespace BehaviorBlocking.Tests.Classification
                 : RuntimeInformation.IsOSPlatform(OSPlatform.OSX) ? "libonnxruntime.dylib"
                 : "libonnxruntime.so";
 
-            Assert.Equal(expected, OnnxRuntimeLocator.LibraryFileName);
+            Assert.Equal(expected, OnnxRuntimeLocator.Library.LibraryFileName);
             Assert.True(File.Exists(Path.Combine(AppContext.BaseDirectory, "runtimes", EngineLocations.CurrentRid()!, "native", expected)));
         }
 

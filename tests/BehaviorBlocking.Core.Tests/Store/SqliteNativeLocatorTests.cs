@@ -91,7 +91,7 @@ namespace BehaviorBlocking.Tests.Store
 
         /// <summary>Lays out the module folder; returns the full path of its native library.</summary>
         private string LayOutModule(bool corruptNative) =>
-            ModuleLayout.LayOut(_module, "sqlite-netstandard2.0", s_sqliteAssemblies, SqliteNativeLocator.LibraryFileName, corruptNative);
+            ModuleLayout.LayOut(_module, "sqlite-netstandard2.0", s_sqliteAssemblies, SqliteNativeLocator.Library.LibraryFileName, corruptNative);
 
         private Assembly LoadIsolated()
         {
