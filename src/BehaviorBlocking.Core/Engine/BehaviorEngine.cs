@@ -141,7 +141,6 @@ namespace BehaviorBlocking.Engine
                 ClassifierPolicy = _options.ClassifierPolicy,
                 Policy = _options.Policy,
                 Responder = _options.Responder,
-                RuleSetVersion = Rules.Rules.Count > 0 ? Rules.Version : null,
             });
             if (onVerdict is not null)
             {

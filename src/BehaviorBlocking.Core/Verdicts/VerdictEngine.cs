@@ -54,7 +54,6 @@ namespace BehaviorBlocking.Verdicts
         public VerdictEngine(VerdictOptions? options = null)
         {
             _options = options ?? new VerdictOptions();
-            _ruleSetVersion = _options.RuleSetVersion;
             if (_options.Classifier is not null)
             {
                 if (_options.Features is null)
@@ -90,7 +89,7 @@ namespace BehaviorBlocking.Verdicts
 
             _graph = graph;
             _sink = sink;
-            _ruleSetVersion ??= detectorVersions;
+            _ruleSetVersion = detectorVersions;
         }
 
         /// <summary>Takes the signals of one event (in the pipeline's fixed order) and updates, raises and reports verdicts.</summary>

@@ -28,8 +28,5 @@ namespace BehaviorBlocking.Verdicts
 
         /// <summary>Carries out decisions. Default: record only (acts on nothing).</summary>
         public IResponder Responder { get; init; } = RecordOnlyResponder.Instance;
-
-        /// <summary>Goes into <c>ruleSetVersion</c> of every record; null takes the detectors' versions.</summary>
-        public string? RuleSetVersion { get; init; }
     }
 }
