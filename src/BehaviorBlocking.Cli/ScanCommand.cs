@@ -78,6 +78,16 @@ namespace BehaviorBlocking.Cli
                     console.Error.WriteLine($"behaviorblock: warning: detector {health.Name} failed {health.Failures} time(s); first: {health.FirstError}");
                 }
 
+                // A model that failed during the scan is said out loud, not only in --stats: those verdicts are !rule.
+                if (result.Classifier.Disabled)
+                {
+                    console.Error.WriteLine("behaviorblock: warning: " + result.Classifier.DisabledReason);
+                }
+                else if (result.Classifier.Failures > 0)
+                {
+                    console.Error.WriteLine($"behaviorblock: warning: the model {result.Classifier.Version} failed {result.Classifier.Failures:N0} time(s); those verdicts were decided by rules alone (!rule). First: {result.Classifier.FirstError}");
+                }
+
                 if (result.Verdicts.PolicyFailures + result.Verdicts.ResponderFailures > 0)
                 {
                     console.Error.WriteLine($"behaviorblock: warning: policy or responder failed {result.Verdicts.PolicyFailures + result.Verdicts.ResponderFailures} time(s); first: {result.Verdicts.FirstError}");
@@ -118,7 +128,8 @@ namespace BehaviorBlocking.Cli
             }
 
             string failures = health.Failures == 0 ? string.Empty : $", {health.Failures:N0} failures (first: {health.FirstError})";
-            return $"model {health.Version}: {health.Scored:N0} verdicts scored, {health.Decided:N0} decided (!ml){failures}";
+            string disabled = health.Disabled ? "; switched off after failing again and again, the rest ran on rules alone" : string.Empty;
+            return $"model {health.Version}: {health.Scored:N0} verdicts scored, {health.Decided:N0} decided (!ml){failures}{disabled}";
         }
 
         /// <summary>Writes detections as they become final (JSON Lines) or keeps them for the table; warns about problems.</summary>

@@ -19,7 +19,10 @@ namespace BehaviorBlocking.Classification
         /// <summary>Per feature, its median over benign training trees (the evidence baseline); may be empty.</summary>
         IReadOnlyList<float> BenignMedians { get; }
 
-        /// <summary>Writes class probabilities for one vector. Throws <see cref="BehaviorBlockingException"/> when the model cannot run.</summary>
+        /// <summary>
+        /// Writes class probabilities for one vector. Throws <see cref="BehaviorBlockingException"/> when the model
+        /// cannot run. The verdict stage checks what is written (finite, in [0, 1]) before it becomes a score.
+        /// </summary>
         void Predict(float[] features, float[] probabilities);
     }
 
@@ -42,13 +45,14 @@ namespace BehaviorBlocking.Classification
     /// <summary>State of the classifier in a run, reported beside the scan's figures.</summary>
     public sealed class ClassifierHealth
     {
-        internal ClassifierHealth(string? version, long scored, long decided, long failures, string? firstError)
+        internal ClassifierHealth(string? version, long scored, long decided, long failures, string? firstError, string? disabledReason = null)
         {
             Version = version;
             Scored = scored;
             Decided = decided;
             Failures = failures;
             FirstError = firstError;
+            DisabledReason = disabledReason;
         }
 
         /// <summary>The model's version, or null when none is loaded.</summary>
@@ -60,10 +64,16 @@ namespace BehaviorBlocking.Classification
         /// <summary>Verdicts the model decided (named <c>!ml</c>).</summary>
         public long Decided { get; }
 
-        /// <summary>Times the model failed (those verdicts stayed with the rules).</summary>
+        /// <summary>Times the model failed: it threw, timed out, or gave other than probabilities (those verdicts stayed with the rules).</summary>
         public long Failures { get; }
 
         /// <summary>The first failure.</summary>
         public string? FirstError { get; }
+
+        /// <summary>Whether the model was switched off during the run after failing again and again (verdicts after that are <c>!rule</c>).</summary>
+        public bool Disabled => DisabledReason is not null;
+
+        /// <summary>Why the model was switched off (<c>ModelDisabled: ...</c>), or null.</summary>
+        public string? DisabledReason { get; }
     }
 }

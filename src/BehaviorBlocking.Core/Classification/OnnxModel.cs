@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Threading;
 using Microsoft.ML.OnnxRuntime;
@@ -18,6 +19,8 @@ namespace BehaviorBlocking.Classification
     /// threads at once (ORT's Run is thread-safe on one session). <see cref="Dispose"/> may race with
     /// them: the session is released once the runs in flight have finished, and later runs throw
     /// ObjectDisposedException.
+    /// Run time: a run that takes longer than <see cref="RunTimeout"/> is stopped by a watchdog (ORT's
+    /// terminate flag) and fails with <c>ModelInvalid</c>, so a model that hangs cannot hang its caller.
     /// </remarks>
     public sealed class OnnxModel : IDisposable
     {
@@ -28,7 +31,7 @@ namespace BehaviorBlocking.Classification
         private const int DisposedFlag = 1 << 30;
 
         private readonly InferenceSession _session;
-        private readonly RunOptions _runOptions;
+        private readonly RunWatchdog _watchdog;
         private readonly string[] _inputName;
         private readonly string[] _outputNames;
         private int _state;
@@ -37,9 +40,15 @@ namespace BehaviorBlocking.Classification
         // concurrent caller builds its own.
         private SingleRowRun? _spare;
 
-        internal OnnxModel(byte[] model, string name)
+        internal OnnxModel(byte[] model, string name, TimeSpan runTimeout)
         {
+            if (runTimeout <= TimeSpan.Zero && runTimeout != Timeout.InfiniteTimeSpan)
+            {
+                throw new ArgumentOutOfRangeException(nameof(runTimeout), "A run time limit is positive, or infinite.");
+            }
+
             Name = name;
+            RunTimeout = runTimeout;
             using (var options = new SessionOptions())
             {
                 // One thread per run, nothing in parallel: the engine runs models from its own threads.
@@ -71,18 +80,34 @@ namespace BehaviorBlocking.Classification
                 ClassCount = outputs.ClassCount;
                 _inputName = new[] { input.Name };
                 _outputNames = new[] { LabelOutputName, ProbabilityOutputName };
-                _runOptions = new RunOptions();
-                _spare = ClassCount > 0 ? CreateSingleRowRun() : null;
+                _watchdog = new RunWatchdog(runTimeout);
             }
             catch
             {
                 _session.Dispose();
                 throw;
             }
+
+            try
+            {
+                _spare = ClassCount > 0 ? CreateSingleRowRun() : null;
+            }
+            catch
+            {
+                _watchdog.Dispose();
+                _session.Dispose();
+                throw;
+            }
         }
+
+        /// <summary>Time limit of the runs this model is given unless its loader says otherwise.</summary>
+        public static TimeSpan DefaultRunTimeout { get; } = TimeSpan.FromSeconds(1);
 
         /// <summary>How errors name the model (as given when it was loaded).</summary>
         public string Name { get; }
+
+        /// <summary>How long one run may take before it is stopped and fails (<see cref="Timeout.InfiniteTimeSpan"/>: no limit).</summary>
+        public TimeSpan RunTimeout { get; }
 
         /// <summary>The model's input names (a supported classifier has exactly one).</summary>
         public IReadOnlyList<string> InputNames { get; }
@@ -112,7 +137,7 @@ namespace BehaviorBlocking.Classification
         /// <param name="features">Row-major features, at least rows × <see cref="FeatureCount"/> values.</param>
         /// <param name="rows">Number of rows to classify (at least 1).</param>
         /// <returns>The label and class probabilities of every row.</returns>
-        /// <exception cref="BehaviorBlockingException"><c>ModelInvalid</c> when ORT fails the run or returns other than a label and probability tensor.</exception>
+        /// <exception cref="BehaviorBlockingException"><c>ModelInvalid</c> when ORT fails the run, the run passes <see cref="RunTimeout"/>, or it returns other than a label and probability tensor.</exception>
         /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
         public ClassifierOutput Run(float[] features, int rows)
         {
@@ -129,13 +154,27 @@ namespace BehaviorBlocking.Classification
             }
 
             Enter();
+            RunSlot? slot = null;
+            bool timedOut = false;
             try
             {
+                slot = _watchdog.Register(new RunSlot());
                 using OrtValue input = OrtValue.CreateTensorValueFromMemory(
                     OrtMemoryInfo.DefaultInstance,
                     new Memory<float>(features, 0, rows * FeatureCount),
                     new long[] { rows, FeatureCount });
-                using IDisposableReadOnlyCollection<OrtValue> outputs = _session.Run(_runOptions, _inputName, new[] { input }, _outputNames);
+                IDisposableReadOnlyCollection<OrtValue> ran;
+                slot.Begin();
+                try
+                {
+                    ran = _session.Run(slot.Options, _inputName, new[] { input }, _outputNames);
+                }
+                finally
+                {
+                    timedOut = slot.End();
+                }
+
+                using IDisposableReadOnlyCollection<OrtValue> outputs = ran;
                 ReadOnlySpan<long> labelData = ReadTensor<long>(outputs[0], TensorElementType.Int64, LabelOutputName, rows, out int labelColumns);
                 if (labelColumns != 1)
                 {
@@ -148,10 +187,16 @@ namespace BehaviorBlocking.Classification
             }
             catch (OnnxRuntimeException ex)
             {
-                throw OrtFailure("failed a run of", ex);
+                throw timedOut ? TimedOut(ex) : OrtFailure("failed a run of", ex);
             }
             finally
             {
+                if (slot is not null)
+                {
+                    _watchdog.Unregister(slot);
+                    slot.Dispose();
+                }
+
                 Exit();
             }
         }
@@ -163,7 +208,7 @@ namespace BehaviorBlocking.Classification
         /// <param name="features">The row's features, at least <see cref="FeatureCount"/> values (a longer buffer's tail is ignored).</param>
         /// <param name="probabilities">Receives one probability per class (at least the class count long).</param>
         /// <returns>The label the model chose.</returns>
-        /// <exception cref="BehaviorBlockingException"><c>ModelInvalid</c> when ORT fails the run.</exception>
+        /// <exception cref="BehaviorBlockingException"><c>ModelInvalid</c> when ORT fails the run or the run passes <see cref="RunTimeout"/>.</exception>
         /// <exception cref="ObjectDisposedException">The model was disposed.</exception>
         public long RunOne(float[] features, float[] probabilities)
         {
@@ -197,17 +242,27 @@ namespace BehaviorBlocking.Classification
 
             Enter();
             SingleRowRun? run = null;
+            bool timedOut = false;
             try
             {
                 run = Interlocked.Exchange(ref _spare, null) ?? CreateSingleRowRun();
                 Array.Copy(features, run.Input, FeatureCount);
-                _session.RunWithBinding(_runOptions, run.Binding);
+                run.Slot.Begin();
+                try
+                {
+                    _session.RunWithBinding(run.Slot.Options, run.Binding);
+                }
+                finally
+                {
+                    timedOut = run.Slot.End();
+                }
+
                 Array.Copy(run.Probabilities, probabilities, ClassCount);
                 return run.Label[0];
             }
             catch (OnnxRuntimeException ex)
             {
-                throw OrtFailure("failed a run of", ex);
+                throw timedOut ? TimedOut(ex) : OrtFailure("failed a run of", ex);
             }
             finally
             {
@@ -269,7 +324,7 @@ namespace BehaviorBlocking.Classification
         private void Release()
         {
             Interlocked.Exchange(ref _spare, null)?.Dispose();
-            _runOptions.Dispose();
+            _watchdog.Dispose();
             _session.Dispose();
         }
 
@@ -277,7 +332,7 @@ namespace BehaviorBlocking.Classification
         {
             try
             {
-                return new SingleRowRun(_session, _inputName[0], LabelOutputName, ProbabilityOutputName, FeatureCount, ClassCount);
+                return new SingleRowRun(_session, _watchdog, _inputName[0], LabelOutputName, ProbabilityOutputName, FeatureCount, ClassCount);
             }
             catch (OnnxRuntimeException ex)
             {
@@ -376,6 +431,18 @@ namespace BehaviorBlocking.Classification
             };
         }
 
+        private BehaviorBlockingException TimedOut(OnnxRuntimeException ex)
+        {
+            return new BehaviorBlockingException(
+                InvalidErrorId,
+                FailureKind.InvalidData,
+                string.Format(CultureInfo.InvariantCulture, "A run of the model '{0}' took longer than its limit of {1:0.###} s and was stopped", Name, RunTimeout.TotalSeconds),
+                ex)
+            {
+                Target = Name,
+            };
+        }
+
         private BehaviorBlockingException Invalid(string detail)
         {
             return new BehaviorBlockingException(
@@ -430,12 +497,14 @@ namespace BehaviorBlocking.Classification
         /// </summary>
         private sealed class SingleRowRun : IDisposable
         {
+            private readonly RunWatchdog _watchdog;
             private readonly OrtValue _input;
             private readonly OrtValue _label;
             private readonly OrtValue _probabilities;
 
-            public SingleRowRun(InferenceSession session, string inputName, string labelName, string probabilityName, int features, int classes)
+            public SingleRowRun(InferenceSession session, RunWatchdog watchdog, string inputName, string labelName, string probabilityName, int features, int classes)
             {
+                _watchdog = watchdog;
                 Input = new float[features];
                 Label = new long[1];
                 Probabilities = new float[classes];
@@ -446,7 +515,10 @@ namespace BehaviorBlocking.Classification
                 Binding.BindInput(inputName, _input);
                 Binding.BindOutput(labelName, _label);
                 Binding.BindOutput(probabilityName, _probabilities);
+                Slot = watchdog.Register(new RunSlot());
             }
+
+            public RunSlot Slot { get; }
 
             public float[] Input { get; }
 
@@ -458,10 +530,128 @@ namespace BehaviorBlocking.Classification
 
             public void Dispose()
             {
+                _watchdog.Unregister(Slot);
+                Slot.Dispose();
                 Binding.Dispose();
                 _input.Dispose();
                 _label.Dispose();
                 _probabilities.Dispose();
+            }
+        }
+
+        /// <summary>
+        /// The run options of one run at a time, with when that run started, so the watchdog can stop it.
+        /// A flag the watchdog set is cleared when the run ends, before the options are used again.
+        /// </summary>
+        private sealed class RunSlot : IDisposable
+        {
+            private readonly object _gate = new object();
+            private long _started;
+            private bool _stopped;
+
+            public RunOptions Options { get; } = new RunOptions();
+
+            public void Begin() => Interlocked.Exchange(ref _started, Math.Max(1, Stopwatch.GetTimestamp()));
+
+            /// <summary>Marks the run over; true when the watchdog stopped it.</summary>
+            public bool End()
+            {
+                lock (_gate)
+                {
+                    Interlocked.Exchange(ref _started, 0);
+                    bool stopped = _stopped;
+                    if (stopped)
+                    {
+                        Options.Terminate = false;
+                        _stopped = false;
+                    }
+
+                    return stopped;
+                }
+            }
+
+            /// <summary>Stops the run in this slot when it has been running longer than <paramref name="limit"/> timestamp ticks.</summary>
+            public void StopIfOverdue(long now, long limit)
+            {
+                lock (_gate)
+                {
+                    long started = Interlocked.Read(ref _started);
+                    if (started != 0 && !_stopped && now - started > limit)
+                    {
+                        _stopped = true;
+                        Options.Terminate = true;
+                    }
+                }
+            }
+
+            public void Dispose() => Options.Dispose();
+        }
+
+        /// <summary>
+        /// Looks at the model's runs in flight a few times per time limit and stops those past it. Its timer
+        /// holds the watchdog and its slots, never the model.
+        /// </summary>
+        private sealed class RunWatchdog : IDisposable
+        {
+            private readonly List<RunSlot> _slots = new List<RunSlot>();
+            private readonly long _limit;
+            private readonly Timer? _timer;
+            private bool _disposed;
+
+            public RunWatchdog(TimeSpan timeout)
+            {
+                if (timeout == Timeout.InfiniteTimeSpan)
+                {
+                    return;
+                }
+
+                _limit = (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+                var period = TimeSpan.FromTicks(Math.Min(Math.Max(timeout.Ticks / 4, TimeSpan.FromMilliseconds(10).Ticks), TimeSpan.FromSeconds(1).Ticks));
+                _timer = new Timer(state => ((RunWatchdog)state!).Check(), this, period, period);
+            }
+
+            public RunSlot Register(RunSlot slot)
+            {
+                lock (_slots)
+                {
+                    if (!_disposed)
+                    {
+                        _slots.Add(slot);
+                    }
+                }
+
+                return slot;
+            }
+
+            public void Unregister(RunSlot slot)
+            {
+                lock (_slots)
+                {
+                    _slots.Remove(slot);
+                }
+            }
+
+            public void Dispose()
+            {
+                lock (_slots)
+                {
+                    _disposed = true;
+                    _slots.Clear();
+                }
+
+                _timer?.Dispose();
+            }
+
+            private void Check()
+            {
+                long now = Stopwatch.GetTimestamp();
+                lock (_slots)
+                {
+                    foreach (RunSlot slot in _slots)
+                    {
+                        slot.StopIfOverdue(now, _limit);
+                    }
+                }
             }
         }
     }

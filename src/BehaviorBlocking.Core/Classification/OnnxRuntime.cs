@@ -74,7 +74,18 @@ namespace BehaviorBlocking.Classification
         /// <param name="name">How errors name the model (usually its file name).</param>
         /// <returns>A model ready to <see cref="OnnxModel.Run"/>; dispose it when done.</returns>
         /// <exception cref="BehaviorBlockingException"><c>ModelInvalid</c> when ORT refuses the model or it is not a supported classifier; <c>ModelRuntimeUnavailable</c> when ORT cannot load.</exception>
-        public static OnnxModel LoadModel(byte[] model, string name)
+        public static OnnxModel LoadModel(byte[] model, string name) => LoadModel(model, name, OnnxModel.DefaultRunTimeout);
+
+        /// <summary>
+        /// Creates a session for a model held in memory, whose runs are stopped (and fail) after <paramref name="runTimeout"/>.
+        /// The bytes are not kept.
+        /// </summary>
+        /// <param name="model">The ONNX model file's content.</param>
+        /// <param name="name">How errors name the model (usually its file name).</param>
+        /// <param name="runTimeout">How long one run may take (<see cref="System.Threading.Timeout.InfiniteTimeSpan"/>: no limit).</param>
+        /// <returns>A model ready to <see cref="OnnxModel.Run"/>; dispose it when done.</returns>
+        /// <exception cref="BehaviorBlockingException"><c>ModelInvalid</c> when ORT refuses the model or it is not a supported classifier; <c>ModelRuntimeUnavailable</c> when ORT cannot load.</exception>
+        public static OnnxModel LoadModel(byte[] model, string name, TimeSpan runTimeout)
         {
             if (model is null)
             {
@@ -87,7 +98,7 @@ namespace BehaviorBlocking.Classification
             }
 
             EnsureAvailable();
-            return new OnnxModel(model, name);
+            return new OnnxModel(model, name, runTimeout);
         }
 
         /// <summary>Whether an exception means the native runtime is missing, unloadable or incompatible.</summary>

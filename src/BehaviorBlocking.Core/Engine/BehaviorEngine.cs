@@ -77,19 +77,31 @@ namespace BehaviorBlocking.Engine
             if (options.UseModel)
             {
                 modelPath = options.ModelPath ?? EngineLocations.DefaultModelPath;
-                classifier = TryLoadModel(modelPath, warnings);
+                classifier = TryLoadModel(modelPath, options.ModelRunTimeout, warnings);
             }
 
-            return new BehaviorEngine(options, rules, classifier, warnings, classifier is null ? null : modelPath);
+            // The model file itself, also when the path given was an installed manifest.
+            return new BehaviorEngine(options, rules, classifier, warnings, (classifier as OnnxTreeClassifier)?.Path);
         }
 
-        /// <summary>Loads and checks a classifier (manifest, hash, schema, one inference); throws <see cref="BehaviorBlockingException"/> when it cannot be used.</summary>
-        public static OnnxTreeClassifier LoadModel(string path)
+        /// <summary>
+        /// Loads and checks a classifier: manifest, hash, feature schema, shape, then every probe row of
+        /// <see cref="ModelProbe"/> (finite probabilities in [0, 1] from each). <paramref name="path"/> is the
+        /// <c>.onnx</c> file or its <c>.json</c> manifest. Throws <see cref="BehaviorBlockingException"/> when it cannot be used.
+        /// </summary>
+        /// <param name="path">The model or its manifest.</param>
+        /// <param name="runTimeout">How long one run may take; null: <see cref="OnnxModel.DefaultRunTimeout"/>.</param>
+        public static OnnxTreeClassifier LoadModel(string path, TimeSpan? runTimeout = null)
         {
-            OnnxTreeClassifier classifier = OnnxTreeClassifier.Load(path);
+            return Probed(OnnxTreeClassifier.Load(path, runTimeout ?? OnnxModel.DefaultRunTimeout));
+        }
+
+        /// <summary>Probes a freshly loaded classifier; disposes it and rethrows when it fails.</summary>
+        internal static OnnxTreeClassifier Probed(OnnxTreeClassifier classifier)
+        {
             try
             {
-                classifier.Predict(new float[FeatureSchema.Count], new float[classifier.Classes.Count]);
+                ModelProbe.Check(classifier, classifier.Path);
             }
             catch
             {
@@ -139,6 +151,7 @@ namespace BehaviorBlocking.Engine
                 Classifier = Classifier,
                 Features = features,
                 ClassifierPolicy = _options.ClassifierPolicy,
+                ClassifierFailureLimit = _options.ClassifierFailureLimit,
                 Policy = _options.Policy,
                 Responder = _options.Responder,
             });
@@ -154,11 +167,11 @@ namespace BehaviorBlocking.Engine
         /// <summary>Releases the classifier.</summary>
         public void Dispose() => _ownedClassifier?.Dispose();
 
-        private static ITreeClassifier? TryLoadModel(string path, List<EngineWarning> warnings)
+        private static ITreeClassifier? TryLoadModel(string path, TimeSpan runTimeout, List<EngineWarning> warnings)
         {
             try
             {
-                return LoadModel(path);
+                return LoadModel(path, runTimeout);
             }
             catch (BehaviorBlockingException ex)
             {

@@ -26,10 +26,13 @@ namespace BehaviorBlocking.Engine
         /// <summary>The built-in classifier: <c>models/behavior.onnx</c> beside the Core assembly.</summary>
         public static string BuiltInModelPath => Path.Combine(CoreDirectory, "models", ModelFileName);
 
-        /// <summary>Where <c>model install</c> puts a model: <c>models/behavior.onnx</c> in the product folder.</summary>
-        public static string InstalledModelPath => Path.Combine(ProductHome.Resolve(), "models", ModelFileName);
+        /// <summary>
+        /// Where <c>model install</c> puts a model: the manifest <c>models/behavior.json</c> in the product folder,
+        /// which names the model file installed beside it (replacing this one file switches models).
+        /// </summary>
+        public static string InstalledModelPath => Path.Combine(ProductHome.Resolve(), "models", Path.ChangeExtension(ModelFileName, ".json"));
 
-        /// <summary>The model scans use by default: the installed one when present, else the built-in one.</summary>
+        /// <summary>The model scans use by default: the installed manifest when present, else the built-in model.</summary>
         public static string DefaultModelPath => File.Exists(InstalledModelPath) ? InstalledModelPath : BuiltInModelPath;
 
         /// <summary>Folder of native libraries for <paramref name="rid"/>: <c>runtimes/&lt;rid&gt;/native</c> beside the Core assembly.</summary>

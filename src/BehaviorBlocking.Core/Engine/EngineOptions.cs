@@ -24,6 +24,12 @@ namespace BehaviorBlocking.Engine
         /// <summary>The model file; null takes <see cref="EngineLocations.DefaultModelPath"/> (the installed one, else the built-in one).</summary>
         public string? ModelPath { get; init; }
 
+        /// <summary>How long one model run may take before it is stopped and counted as a failure.</summary>
+        public TimeSpan ModelRunTimeout { get; init; } = OnnxModel.DefaultRunTimeout;
+
+        /// <summary>Model failures in a row after which a run switches the model off (rules alone) and says so; 0 never does.</summary>
+        public int ClassifierFailureLimit { get; init; } = ClassifierGuard.DefaultFailureLimit;
+
         /// <summary>How model probabilities become verdicts.</summary>
         public ClassifierPolicy ClassifierPolicy { get; init; } = new ClassifierPolicy();
 

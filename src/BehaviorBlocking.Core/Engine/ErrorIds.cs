@@ -61,6 +61,9 @@ namespace BehaviorBlocking.Engine
         /// <summary>The model is refused, fails a run, or is not a supported classifier.</summary>
         public const string ModelInvalid = "ModelInvalid";
 
+        /// <summary>A run switched the classifier off after it failed again and again; the rest of the run used rules alone.</summary>
+        public const string ModelDisabled = "ModelDisabled";
+
         /// <summary>No model at the given or default path.</summary>
         public const string ModelNotFound = "ModelNotFound";
 
@@ -87,6 +90,7 @@ namespace BehaviorBlocking.Engine
             Entry(RuleSkipped, FailureKind.InvalidData),
             Entry(ModelRuntimeUnavailable, FailureKind.Unavailable),
             Entry(ModelInvalid, FailureKind.InvalidData),
+            Entry(ModelDisabled, FailureKind.Unavailable),
             Entry(ModelNotFound, FailureKind.NotFound),
             Entry(ModelInstallFailed, FailureKind.AccessDenied),
         };

@@ -36,13 +36,12 @@ namespace BehaviorBlocking.Verdicts
         private readonly List<OpenVerdict> _touched = new List<OpenVerdict>();
         private readonly float[]? _probabilities;
         private readonly float[]? _features;
+        private readonly ClassifierGuard? _classifier;
         private ProcessGraph? _graph;
         private IDetectionSink? _sink;
         private string? _ruleSetVersion;
         private long _modelScored;
         private long _modelDecided;
-        private long _modelFailures;
-        private string? _modelFirstError;
         private long _raised;
         private long _created;
         private long _events;
@@ -63,6 +62,7 @@ namespace BehaviorBlocking.Verdicts
 
                 _probabilities = new float[_options.Classifier.Classes.Count];
                 _features = new float[FeatureSchema.Count];
+                _classifier = new ClassifierGuard(_options.Classifier, _options.ClassifierFailureLimit);
             }
         }
 
@@ -71,7 +71,7 @@ namespace BehaviorBlocking.Verdicts
 
         /// <summary>What the classifier did in this run (Version null when none is loaded).</summary>
         public ClassifierHealth ClassifierHealth =>
-            new ClassifierHealth(_options.Classifier?.Version, _modelScored, _modelDecided, _modelFailures, _modelFirstError);
+            new ClassifierHealth(_options.Classifier?.Version, _modelScored, _modelDecided, _classifier?.Failures ?? 0, _classifier?.FirstError, _classifier?.DisabledReason);
 
         /// <summary>Raises, verdict events and policy/responder failures in this run.</summary>
         public VerdictHealth Health => new VerdictHealth(_raised, _events, _policyFailures, _responderFailures, _firstResponseError);
@@ -399,11 +399,11 @@ namespace BehaviorBlocking.Verdicts
             VerdictSource source = VerdictSource.Rule;
             string? modelVersion = null;
             ProcessTree? tree = v.Tree ?? node?.Tree;
-            if (_options.Classifier is not null && tree is not null && !tree.Closed && Classify(tree, v.Tactic, out double probability, evidence))
+            if (_classifier is not null && tree is not null && !tree.Closed && Classify(tree, v.Tactic, out double probability, evidence))
             {
                 source = VerdictSource.Model;
                 score = Math.Round(probability, 3);
-                modelVersion = _options.Classifier.Version;
+                modelVersion = _classifier.Classifier.Version;
             }
 
             return new Detection
@@ -433,27 +433,23 @@ namespace BehaviorBlocking.Verdicts
         }
 
         /// <summary>
-        /// Scores the tree; true when the model gives the verdict's tactic at least its threshold.
-        /// A failing model leaves the verdict to the rules and is counted, never silently.
+        /// Scores the tree; true when the model gives the verdict's tactic at least its threshold. Every
+        /// prediction goes through the guard: a model that throws, times out or gives other than
+        /// probabilities leaves the verdict to the rules and is counted, never silently.
         /// </summary>
         private bool Classify(ProcessTree tree, Tactic tactic, out double probability, List<Evidence> evidence)
         {
             probability = 0;
-            ITreeClassifier classifier = _options.Classifier!;
+            ClassifierGuard guard = _classifier!;
+            ITreeClassifier classifier = guard.Classifier;
             float[] features = _features!;
-            if (!_options.Features!.TryFill(tree, features))
+            if (guard.DisabledReason is not null || !_options.Features!.TryFill(tree, features))
             {
                 return false;
             }
 
-            try
+            if (!guard.TryPredict(features, _probabilities!))
             {
-                classifier.Predict(features, _probabilities!);
-            }
-            catch (BehaviorBlockingException ex)
-            {
-                _modelFailures++;
-                _modelFirstError ??= ex.ErrorId + ": " + ex.Message;
                 return false;
             }
 
@@ -465,7 +461,9 @@ namespace BehaviorBlocking.Verdicts
             }
 
             probability = index < 0 ? 0 : _probabilities![index];
-            if (probability < _options.ClassifierPolicy.ThresholdFor(tactic))
+
+            // Written so that a threshold that is not a number never lets the model decide.
+            if (!(probability >= _options.ClassifierPolicy.ThresholdFor(tactic)))
             {
                 return false;
             }
@@ -473,7 +471,7 @@ namespace BehaviorBlocking.Verdicts
             _modelDecided++;
             evidence.Add(new Evidence("model", classifier.Version, string.Format(CultureInfo.InvariantCulture,
                 "classifier: {0} {1:0.000} (benign {2:0.000})", tactic, probability, _probabilities![Math.Max(0, IndexOfClass(classifier.Classes, "Benign"))]), null));
-            evidence.AddRange(FeatureEvidence(classifier, features, index, probability, _options.ClassifierPolicy.FeatureEvidence));
+            evidence.AddRange(FeatureEvidence(guard, features, index, probability, _options.ClassifierPolicy.FeatureEvidence));
             return true;
         }
 
@@ -495,8 +493,9 @@ namespace BehaviorBlocking.Verdicts
         /// back to the median and the tree re-scored; the larger the fall of the tactic's probability,
         /// the more that feature made the verdict (occlusion attribution; only for verdicts the model decides).
         /// </summary>
-        private static List<Evidence> FeatureEvidence(ITreeClassifier classifier, float[] features, int classIndex, double probability, int count)
+        private static List<Evidence> FeatureEvidence(ClassifierGuard guard, float[] features, int classIndex, double probability, int count)
         {
+            ITreeClassifier classifier = guard.Classifier;
             var evidence = new List<Evidence>();
             IReadOnlyList<float> medians = classifier.BenignMedians;
             if (medians.Count != features.Length || count <= 0 || classIndex < 0)
@@ -515,13 +514,10 @@ namespace BehaviorBlocking.Verdicts
                 }
 
                 probe[i] = medians[i];
-                try
+                if (!guard.TryPredict(probe, scores))
                 {
-                    classifier.Predict(probe, scores);
-                }
-                catch (BehaviorBlockingException)
-                {
-                    return evidence;
+                    // Counted by the guard; the verdict keeps the evidence found so far.
+                    break;
                 }
 
                 probe[i] = features[i];

@@ -20,6 +20,9 @@ namespace BehaviorBlocking.Verdicts
         /// <summary>Where the classifier reads a tree's current features.</summary>
         public ITreeFeatureSource? Features { get; init; }
 
+        /// <summary>Classifier failures in a row (throws, timeouts, outputs that are not probabilities) after which the run switches it off and says so; 0 never does.</summary>
+        public int ClassifierFailureLimit { get; init; } = ClassifierGuard.DefaultFailureLimit;
+
         /// <summary>How probabilities become verdicts.</summary>
         public ClassifierPolicy ClassifierPolicy { get; init; } = new ClassifierPolicy();
 

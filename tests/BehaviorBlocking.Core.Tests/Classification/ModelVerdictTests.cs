@@ -42,11 +42,22 @@ namespace BehaviorBlocking.Tests.Classification
 
             public string? DependsOn { get; init; }
 
+            /// <summary>Thrown by a call when it returns non-null (given the 1-based call number).</summary>
+            public Func<int, Exception?>? Failure { get; init; }
+
+            public int Calls { get; private set; }
+
             public void Predict(float[] features, float[] probabilities)
             {
+                Calls++;
                 if (_fail)
                 {
                     throw new BehaviorBlockingException("ModelInvalid", FailureKind.InvalidData, "model broke");
+                }
+
+                if (Failure?.Invoke(Calls) is Exception failure)
+                {
+                    throw failure;
                 }
 
                 Seen.Add((float[])features.Clone());
@@ -61,14 +72,17 @@ namespace BehaviorBlocking.Tests.Classification
             }
         }
 
-        private (List<Detection> Detections, VerdictEngine Detector) Run(ITreeClassifier classifier, params BehaviorEvent[] events)
+        private (List<Detection> Detections, VerdictEngine Detector) Run(ITreeClassifier classifier, params BehaviorEvent[] events) =>
+            Run(classifier, new ClassifierPolicy(), events);
+
+        private (List<Detection> Detections, VerdictEngine Detector) Run(ITreeClassifier classifier, ClassifierPolicy policy, params BehaviorEvent[] events)
         {
             RuleSet rules = _kit
                 .Write("enc.yml", RuleTestKit.Rule("enc", "category: process_creation", "  sel:\n    CommandLine|contains: ' -enc '\n  condition: sel", "medium", "attack.execution", "EncodedPs"))
                 .Write("dll.yml", RuleTestKit.Rule("dll", "category: process_creation", "  sel:\n    Image|endswith: '\\rundll32.exe'\n  condition: sel", "medium", "attack.defense_evasion", "Rundll"))
                 .Load();
             var collector = new TreeFeatureCollector();
-            var verdicts = new VerdictEngine(new VerdictOptions { Classifier = classifier, Features = collector });
+            var verdicts = new VerdictEngine(new VerdictOptions { Classifier = classifier, Features = collector, ClassifierPolicy = policy });
             var detections = new List<Detection>();
             var pipeline = new BehaviorPipeline(new IDetector[] { collector, new RuleDetector(rules) }, verdicts, detections.Add);
             foreach (BehaviorEvent e in events)
@@ -132,6 +146,92 @@ namespace BehaviorBlocking.Tests.Classification
             Assert.Equal("Behavior:Win32/Execution.EncodedPs!rule", Assert.Single(detections).Name);
             Assert.Equal(1, detector.ClassifierHealth.Failures);
             Assert.Equal("ModelInvalid: model broke", detector.ClassifierHealth.FirstError);
+        }
+
+        /// <summary>Encoded PowerShell in <paramref name="count"/> trees of their own (each verdict asks the model).</summary>
+        private BehaviorEvent[] EncodedPsTrees(int count) => Enumerable.Range(0, count)
+            .Select(i => _kit.ProcessStart(1 + i, 200 + i, @"C:\x\powershell.exe", "powershell -enc AAAA", parentPid: 1000 + i, parentImage: @"C:\Windows\explorer.exe"))
+            .ToArray();
+
+        [Theory]
+        [InlineData(float.NaN, "NaN")]
+        [InlineData(5f, "5")]
+        [InlineData(-0.5f, "-0.5")]
+        [InlineData(float.PositiveInfinity, "Infinity")]
+        public void Verdict_ModelOutputNotAProbability_FallsBackToRulesAndIsCounted(float value, string shown)
+        {
+            var (detections, detector) = Run(new FixedClassifier(new[] { 0.05f, value, 0.05f }), EncodedPs());
+
+            Detection d = Assert.Single(detections);
+            Assert.Equal("Behavior:Win32/Execution.EncodedPs!rule", d.Name);
+            Assert.Equal(0.5, d.Score, 3);
+            Assert.Null(d.ModelVersion);
+            ClassifierHealth health = detector.ClassifierHealth;
+            Assert.Equal((0, 0, 1), (health.Scored, health.Decided, health.Failures));
+            Assert.Equal($"ModelInvalid: the model test-1 gave an output that is not a probability: it gave class 'Execution' the probability {shown}; a probability is a finite number from 0 to 1", health.FirstError);
+            Assert.False(health.Disabled);
+        }
+
+        [Fact]
+        public void Verdict_ProbabilityAboveOneByRoundingOnly_IsClampedAndDecides()
+        {
+            var (detections, detector) = Run(new FixedClassifier(new[] { 0f, 1.00005f, 0f }), EncodedPs());
+
+            Detection d = Assert.Single(detections);
+            Assert.Equal("Behavior:Win32/Execution.EncodedPs!ml", d.Name);
+            Assert.Equal(1.0, d.Score);
+            Assert.Equal(0, detector.ClassifierHealth.Failures);
+        }
+
+        [Fact]
+        public void Verdict_ModelThrowsWhatItLikes_IsCountedAndTheRulesDecide()
+        {
+            var classifier = new FixedClassifier(new[] { 0.05f, 0.9f, 0.05f }) { Failure = _ => new InvalidOperationException("session gone") };
+
+            var (detections, detector) = Run(classifier, EncodedPs());
+
+            Assert.Equal("Behavior:Win32/Execution.EncodedPs!rule", Assert.Single(detections).Name);
+            Assert.Equal("ModelInvalid: the model test-1 failed: InvalidOperationException: session gone", detector.ClassifierHealth.FirstError);
+        }
+
+        [Fact]
+        public void Verdict_ModelFailsAgainAndAgain_IsSwitchedOffAfterTheLimitAndSaysSo()
+        {
+            var classifier = new FixedClassifier(new[] { 0.05f, float.NaN, 0.05f });
+
+            var (detections, detector) = Run(classifier, EncodedPsTrees(8));
+
+            Assert.Equal(8, detections.Select(d => d.Id).Distinct().Count());
+            Assert.All(detections, d => Assert.EndsWith("!rule", d.Name));
+            Assert.Equal(ClassifierGuard.DefaultFailureLimit, classifier.Calls);
+            ClassifierHealth health = detector.ClassifierHealth;
+            Assert.Equal(ClassifierGuard.DefaultFailureLimit, health.Failures);
+            Assert.True(health.Disabled);
+            Assert.StartsWith("ModelDisabled: the model test-1 failed 5 times in a row and is switched off for the rest of this run; verdicts are decided by rules alone (!rule).", health.DisabledReason);
+            Assert.Contains("probability NaN", health.DisabledReason);
+        }
+
+        [Fact]
+        public void Verdict_FailuresBetweenGoodAnswers_NeverSwitchTheModelOff()
+        {
+            var classifier = new FixedClassifier(new[] { 0.05f, 0.9f, 0.05f }) { Failure = call => call % 2 == 1 ? new InvalidOperationException("flaky") : null };
+
+            var (detections, detector) = Run(classifier, EncodedPsTrees(8));
+
+            Assert.False(detector.ClassifierHealth.Disabled);
+            Assert.True(detector.ClassifierHealth.Failures >= ClassifierGuard.DefaultFailureLimit, "failures: " + detector.ClassifierHealth.Failures);
+            Assert.Contains(detections, d => d.Name.EndsWith("!ml", StringComparison.Ordinal));
+        }
+
+        [Fact]
+        public void Verdict_ThresholdNotANumber_TheModelNeverDecides()
+        {
+            var policy = new ClassifierPolicy { DefaultThreshold = double.NaN };
+
+            var (detections, detector) = Run(new FixedClassifier(new[] { 0.05f, 0.9f, 0.05f }), policy, EncodedPs());
+
+            Assert.Equal("Behavior:Win32/Execution.EncodedPs!rule", Assert.Single(detections).Name);
+            Assert.Equal(0, detector.ClassifierHealth.Decided);
         }
 
         [Fact]

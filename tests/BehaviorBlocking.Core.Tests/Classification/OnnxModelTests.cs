@@ -1,8 +1,11 @@
 using System;
+using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
 using BehaviorBlocking.Classification;
+using BehaviorBlocking.Features;
+using BehaviorBlocking.Tests.TestSupport;
 
 namespace BehaviorBlocking.Tests.Classification
 {
@@ -215,6 +218,52 @@ namespace BehaviorBlocking.Tests.Classification
             model.Dispose();
 
             Assert.Throws<ObjectDisposedException>(() => model.Run(new float[4], 1));
+        }
+
+        [Fact]
+        public void RunOne_RunPastItsTimeLimit_IsStoppedAndTheNextRunOfTheSameBuffersSucceeds()
+        {
+            byte[] looping = OnnxTestModels.Looping(FeatureSchema.Count, 3);
+            using OnnxModel model = OnnxRuntime.LoadModel(looping, "looping.onnx", TimeSpan.FromMilliseconds(150));
+            var hang = new float[FeatureSchema.Count];
+            hang[5] = 1e12f;
+            var probabilities = new float[3];
+            var clock = Stopwatch.StartNew();
+
+            var ex = Assert.Throws<BehaviorBlockingException>(() => model.RunOne(hang, probabilities));
+
+            Assert.Equal(OnnxModel.InvalidErrorId, ex.ErrorId);
+            Assert.Contains("A run of the model 'looping.onnx' took longer than its limit of 0.15 s and was stopped", ex.Message);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the run was not stopped: " + clock.Elapsed);
+            Assert.Equal(TimeSpan.FromMilliseconds(150), model.RunTimeout);
+
+            // The stop flag is cleared: the next run on the same bound buffers answers (sigmoid(0) = 0.5).
+            model.RunOne(new float[FeatureSchema.Count], probabilities);
+            Assert.Equal(new[] { 0.5f, 0.5f, 0.5f }, probabilities);
+        }
+
+        [Fact]
+        public void Run_BatchPastItsTimeLimit_IsStoppedAndTheNextBatchSucceeds()
+        {
+            using OnnxModel model = OnnxRuntime.LoadModel(OnnxTestModels.Looping(FeatureSchema.Count, 3), "looping.onnx", TimeSpan.FromMilliseconds(150));
+            var rows = new float[2 * FeatureSchema.Count];
+            rows[FeatureSchema.Count + 1] = -1e12f;
+
+            var ex = Assert.Throws<BehaviorBlockingException>(() => model.Run(rows, 2));
+
+            Assert.Contains("took longer than its limit", ex.Message);
+            ClassifierOutput output = model.Run(new float[2 * FeatureSchema.Count], 2);
+            Assert.Equal(0.5f, output.Probability(1, 2));
+        }
+
+        [Fact]
+        public void LoadModel_TimeLimitNotPositive_IsRefusedAndInfiniteIsAccepted()
+        {
+            byte[] bytes = File.ReadAllBytes(Path.Combine(OrtTestRuntime.ModelsFolder, "tiny-classifier.onnx"));
+
+            Assert.Throws<ArgumentOutOfRangeException>(() => OnnxRuntime.LoadModel(bytes, "tiny.onnx", TimeSpan.Zero));
+            using OnnxModel unlimited = OnnxRuntime.LoadModel(bytes, "tiny.onnx", Timeout.InfiniteTimeSpan);
+            Assert.Equal(OrtTestRuntime.LoadExpected().Labels[0], unlimited.RunOne(OrtTestRuntime.LoadExpected().Row(0), new float[3]));
         }
 
         private static void AssertMatches(ExpectedRows expected, ClassifierOutput output)
