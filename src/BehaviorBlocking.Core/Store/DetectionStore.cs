@@ -201,6 +201,7 @@ namespace BehaviorBlocking.Store
         /// <summary>Closes the database file.</summary>
         public void Dispose()
         {
+            _detections.Dispose();
             _database.Dispose();
         }
     }
