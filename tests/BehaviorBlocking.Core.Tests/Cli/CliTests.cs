@@ -210,6 +210,29 @@ namespace BehaviorBlocking.Tests.Cli
         }
 
         [Fact]
+        public void Model_InstallWhereTheModelsFolderIsAFile_ExitsOneWithOneLine()
+        {
+            string home = Path.Combine(_dir, "home");
+            Directory.CreateDirectory(home);
+            File.WriteAllText(Path.Combine(home, "models"), "a file where the models folder goes");
+            Environment.SetEnvironmentVariable(ProductHome.EnvironmentVariable, home);
+            try
+            {
+                var (exit, _, err) = Run("model", "install", Path.Combine(AppContext.BaseDirectory, "models", "behavior.onnx"));
+
+                Assert.Equal(1, exit);
+                string line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.StartsWith("behaviorblock: ", line);
+                Assert.Contains(Path.Combine(home, "models"), line);
+                Assert.DoesNotContain("internal error", line);
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable(ProductHome.EnvironmentVariable, null);
+            }
+        }
+
+        [Fact]
         public void Detections_StorePathIsADirectory_ExitsOneSayingSo()
         {
             var (exit, _, err) = Run("detections", "--store", _dir);
