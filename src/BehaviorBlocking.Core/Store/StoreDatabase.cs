@@ -34,9 +34,6 @@ namespace BehaviorBlocking.Store
         /// <summary>The connection; belongs to one thread at a time, like the store.</summary>
         public SqliteConnection Connection { get; }
 
-        /// <summary>True when the file was opened read-only (nothing can be written through it).</summary>
-        public bool ReadOnly { get; private set; }
-
         /// <summary>
         /// Opens (creating folder and file when missing) the store at <paramref name="path"/> and
         /// migrates it to <paramref name="targetVersion"/>. Nothing is written to a file whose schema
@@ -127,7 +124,7 @@ namespace BehaviorBlocking.Store
                         return OpenToMigrate(fullPath, version);
                     }
 
-                    return new StoreDatabase(connection, fullPath, version) { ReadOnly = true };
+                    return new StoreDatabase(connection, fullPath, version);
                 }
                 catch (SqliteException ex) when (!immutable && CannotOpen(ex))
                 {
