@@ -30,18 +30,11 @@ namespace BehaviorBlocking.Cli
         public static Command Create(CliConsole console)
         {
             var corpus = new Option<string?>("--corpus") { Description = "Recordings to replay (file or directory). Default: the folder named by " + CorpusVariable + "." };
-            var json = new Option<string?>("--json") { Description = "Write every figure to this JSON file." };
+            Option<string> json = CliOptions.OutputFile("--json", "Write every figure to this JSON file.", required: false);
             var quick = new Option<bool>("--quick") { Description = "A smoke run of a few seconds: one repeat, scaling at 10k and 100k events." };
-            var repeat = new Option<int?>("--repeat") { Description = "Times each corpus pass runs; the fastest counts (default 2, 1 with --quick)." };
+            Option<int?> repeat = CliOptions.Count("--repeat", "Times each corpus pass runs; the fastest counts (default 2, 1 with --quick).");
             var only = new Option<string?>("--only") { Description = "Run only the steps whose name contains this text (e.g. 'full pipeline', 'scaling')." };
             var command = new Command("bench", "Measure the engine on a corpus and on synthetic events, next to baselines from the same run.") { corpus, json, quick, repeat, only };
-            command.Validators.Add(result =>
-            {
-                if (result.GetValue(repeat) is int n && n < 1)
-                {
-                    result.AddError("--repeat must be 1 or more.");
-                }
-            });
             command.SetAction(parsed =>
             {
                 string? path = parsed.GetValue(corpus) ?? Environment.GetEnvironmentVariable(CorpusVariable);

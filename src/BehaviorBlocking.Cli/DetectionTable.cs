@@ -59,7 +59,11 @@ namespace BehaviorBlocking.Cli
             }
         }
 
-        private static string Cell(string text, int width) =>
-            text.Length <= width ? text.PadRight(width) : text.Substring(0, width - 1) + "…";
+        // Escaped before it is cut to width, so the column holds what the terminal shows.
+        private static string Cell(string? text, int width)
+        {
+            string shown = TerminalText.Escape(text);
+            return shown.Length <= width ? shown.PadRight(width) : shown.Substring(0, width - 1) + "…";
+        }
     }
 }

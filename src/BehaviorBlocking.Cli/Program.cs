@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.IO;
+using System.Text.RegularExpressions;
 using BehaviorBlocking.Detections;
 
 namespace BehaviorBlocking.Cli
@@ -12,11 +14,16 @@ namespace BehaviorBlocking.Cli
         /// <summary>Exit code: the command completed (with or without detections).</summary>
         public const int ExitOk = 0;
 
-        /// <summary>Exit code: no input could be read, or the store could not be opened.</summary>
+        /// <summary>Exit code: no input could be read (one of the failures that exit with <see cref="ExitFailed"/>).</summary>
         public const int ExitNoInput = 1;
+
+        /// <summary>Exit code: the command failed: no input, a store that could not be opened or written, a file error, an internal error.</summary>
+        public const int ExitFailed = 1;
 
         /// <summary>Exit code: the command line was not understood.</summary>
         public const int ExitUsage = 2;
+
+        private static readonly Regex s_negativeNumber = new Regex(@"^-[0-9]", RegexOptions.CultureInvariant);
 
         /// <summary>Where the built-in rule pack sits: <c>rules/</c> beside the engine's assembly.</summary>
         internal static string BuiltInRulesDirectory => Engine.EngineLocations.BuiltInRulesDirectory;
@@ -27,46 +34,122 @@ namespace BehaviorBlocking.Cli
         /// <summary>Runs the command line with the given output writers (stdout carries only results).</summary>
         public static int Run(string[] args, TextWriter stdout, TextWriter stderr) => Run(args, stdout, stderr, Array.Empty<IDetector>);
 
-        /// <summary>Runs the command line with detectors added to the rule detector (tests use it to drive the record path).</summary>
+        /// <summary>
+        /// Runs the command line with detectors added to the rule detector (tests use it to drive the record path).
+        /// Every way a command can end is mapped here, once: usage errors exit 2, the engine's errors and file
+        /// errors exit 1 with one line naming the error id, and anything unexpected exits 1 with one line too.
+        /// Everything is written through <see cref="TerminalWriter"/>.
+        /// </summary>
         internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<IReadOnlyList<IDetector>> extraDetectors)
         {
-            var console = new CliConsole(stdout, stderr, extraDetectors);
-            RootCommand root = new RootCommand("behaviorblock: behavioral detection and blocking over live or recorded telemetry.")
-            {
-                ScanCommand.Create(console),
-                DetectionsCommand.Create(console),
-                BenchCommand.Create(console),
-                RulesCommand.Create(console),
-                EvaluateCommand.Create(console),
-                FeaturesCommand.Create(console),
-                ModelCommand.Create(console),
-            };
-
-            ParseResult parsed = root.Parse(args);
-            if (parsed.Errors.Count > 0)
-            {
-                foreach (System.CommandLine.Parsing.ParseError error in parsed.Errors)
-                {
-                    stderr.WriteLine("behaviorblock: " + error.Message);
-                }
-
-                stderr.WriteLine("Run 'behaviorblock --help' for usage.");
-                return ExitUsage;
-            }
-
+            var console = new CliConsole(new TerminalWriter(stdout), new TerminalWriter(stderr), extraDetectors);
             try
             {
-                return parsed.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+                RootCommand root = new RootCommand("behaviorblock: behavioral detection and blocking over live or recorded telemetry.")
+                {
+                    ScanCommand.Create(console),
+                    DetectionsCommand.Create(console),
+                    BenchCommand.Create(console),
+                    RulesCommand.Create(console),
+                    EvaluateCommand.Create(console),
+                    FeaturesCommand.Create(console),
+                    ModelCommand.Create(console),
+                };
+
+                ParseResult parsed = root.Parse(args);
+                var errors = new List<string>();
+                foreach (ParseError error in parsed.Errors)
+                {
+                    errors.Add(error.Message);
+                }
+
+                errors.AddRange(UnknownOptions(parsed));
+                if (errors.Count > 0)
+                {
+                    foreach (string error in errors)
+                    {
+                        console.Error.WriteLine("behaviorblock: " + error);
+                    }
+
+                    console.Error.WriteLine("Run 'behaviorblock --help' for usage.");
+                    return ExitUsage;
+                }
+
+                return parsed.Invoke(new InvocationConfiguration { Output = console.Out, Error = console.Error, EnableDefaultExceptionHandler = false });
             }
             catch (UsageException ex)
             {
-                stderr.WriteLine("behaviorblock: " + ex.Message);
+                console.Error.WriteLine("behaviorblock: " + ex.Message);
                 return ExitUsage;
+            }
+            catch (BehaviorBlockingException ex)
+            {
+                console.Fail(ex);
+                return ExitFailed;
+            }
+            catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+            {
+                console.Error.WriteLine("behaviorblock: " + ex.Message);
+                return ExitFailed;
+            }
+            catch (Exception ex)
+            {
+                // A bug, not a condition the product knows: one line, never a stack trace on a user's terminal.
+                console.Error.WriteLine($"behaviorblock: internal error ({ex.GetType().FullName}): {ex.Message}");
+                return ExitFailed;
+            }
+            finally
+            {
+                console.Out.Flush();
+                console.Error.Flush();
+            }
+        }
+
+        /// <summary>
+        /// Words that look like options but are none of the command's. The parser takes such a word for a
+        /// path or for the value of the option before it; here it is a usage error for every command.
+        /// '-' alone is a path (standard input), and so is every word after '--'; a negative number given to
+        /// an option is left to that option's own range check.
+        /// </summary>
+        internal static IEnumerable<string> UnknownOptions(ParseResult parsed)
+        {
+            var optionValues = new Dictionary<Token, string>(ReferenceEqualityComparer.Instance);
+            foreach (SymbolResult child in parsed.CommandResult.Children)
+            {
+                if (child is OptionResult option)
+                {
+                    foreach (Token token in option.Tokens)
+                    {
+                        optionValues[token] = option.Option.Name;
+                    }
+                }
+            }
+
+            foreach (Token token in parsed.Tokens)
+            {
+                if (token.Type == TokenType.DoubleDash)
+                {
+                    yield break;
+                }
+
+                if (token.Type != TokenType.Argument || token.Value.Length < 2 || token.Value[0] != '-')
+                {
+                    continue;
+                }
+
+                if (!optionValues.TryGetValue(token, out string? optionName))
+                {
+                    yield return $"unknown option '{token.Value}' for '{parsed.CommandResult.Command.Name}' (a path that starts with '-' can be written ./{token.Value}, or after --).";
+                }
+                else if (!s_negativeNumber.IsMatch(token.Value))
+                {
+                    yield return $"{optionName} needs a value, not the option-like '{token.Value}'.";
+                }
             }
         }
     }
 
-    /// <summary>What a run works with: results on stdout, diagnostics on stderr, and detectors added to the rules.</summary>
+    /// <summary>What a run works with: results on stdout, diagnostics on stderr (both escaped for a terminal), and detectors added to the rules.</summary>
     internal sealed class CliConsole
     {
         public CliConsole(TextWriter output, TextWriter error, Func<IReadOnlyList<IDetector>> extraDetectors)

@@ -33,7 +33,8 @@ namespace BehaviorBlocking.Cli
             rules.AddTo(command);
             command.Validators.Add(result =>
             {
-                if (result.GetValue(store) is not null && result.GetValue(noStore))
+                // GetResult, not GetValue: a --store given twice is reported by the parser, not thrown here.
+                if (result.GetResult(store) is not null && result.GetValue(noStore))
                 {
                     result.AddError("--store and --no-store cannot be used together.");
                 }
@@ -107,12 +108,15 @@ namespace BehaviorBlocking.Cli
                     return Program.ExitNoInput;
                 }
 
+                if (result.StoreFailure is not null)
+                {
+                    // The failure itself was reported when it happened; this is what it cost.
+                    console.Error.WriteLine($"behaviorblock: {result.UnstoredDetections:N0} of the {result.StoredDetections + result.UnstoredDetections:N0} detection(s) reported "
+                        + $"are not in the store '{storePath}' (it failed during the scan, see above).");
+                    return Program.ExitFailed;
+                }
+
                 return Program.ExitOk;
-            }
-            catch (BehaviorBlockingException ex)
-            {
-                console.Fail(ex);
-                return Program.ExitNoInput;
             }
             finally
             {
@@ -174,6 +178,12 @@ namespace BehaviorBlocking.Cli
 
             public void OnProgress(ScanProgress progress)
             {
+            }
+
+            public void OnStoreFailure(BehaviorBlockingException error)
+            {
+                _console.Fail(error);
+                _console.Error.WriteLine("behaviorblock: the scan goes on without the store: detections are still reported, but no longer stored.");
             }
         }
     }

@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.IO;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Store;
 
@@ -10,19 +9,13 @@ namespace BehaviorBlocking.Engine
     {
         /// <summary>
         /// The detections of the store at <paramref name="storePath"/> (default: the product folder's) that
-        /// match <paramref name="query"/>, newest last-seen first. A query never creates a store.
+        /// match <paramref name="query"/>, oldest last-seen first. A query never creates a store and only
+        /// reads it (<see cref="DetectionStore.OpenReadOnly"/>), so it works on a store the caller may only read.
         /// </summary>
         /// <exception cref="BehaviorBlockingException"><c>StoreNotFound</c> when there is no store; the store's own errors otherwise.</exception>
         public static IReadOnlyList<Detection> Run(DetectionQuery query, string? storePath = null)
         {
-            string path = storePath ?? ProductHome.DefaultStorePath;
-            if (!File.Exists(path))
-            {
-                throw new BehaviorBlockingException(ErrorIds.StoreNotFound, FailureKind.NotFound,
-                    $"no detection store at '{path}' (run a scan first, or name one)") { Target = path };
-            }
-
-            using DetectionStore store = DetectionStore.Open(path);
+            using DetectionStore store = DetectionStore.OpenReadOnly(storePath ?? ProductHome.DefaultStorePath);
             return store.Query(query);
         }
     }

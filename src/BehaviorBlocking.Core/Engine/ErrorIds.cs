@@ -40,6 +40,12 @@ namespace BehaviorBlocking.Engine
         /// <summary>The store is busy, locked, out of disk, or SQLite cannot be loaded.</summary>
         public const string StoreUnavailable = "StoreUnavailable";
 
+        /// <summary>The store's tables are not those of the schema version the file claims.</summary>
+        public const string StoreSchemaMismatch = "StoreSchemaMismatch";
+
+        /// <summary>The store path names a directory, not a database file.</summary>
+        public const string StorePathIsDirectory = "StorePathIsDirectory";
+
         /// <summary>There is no store at the given or default path (queries only; scans create it).</summary>
         public const string StoreNotFound = "StoreNotFound";
 
@@ -83,6 +89,8 @@ namespace BehaviorBlocking.Engine
             Entry(StoreCorrupt, FailureKind.InvalidData),
             Entry(StoreAccessDenied, FailureKind.AccessDenied),
             Entry(StoreUnavailable, FailureKind.Unavailable),
+            Entry(StoreSchemaMismatch, FailureKind.InvalidData),
+            Entry(StorePathIsDirectory, FailureKind.InvalidData),
             Entry(StoreNotFound, FailureKind.NotFound),
             Entry(ProductHomeUnavailable, FailureKind.Unavailable),
             Entry(DetectionRecordInvalid, FailureKind.InvalidData),

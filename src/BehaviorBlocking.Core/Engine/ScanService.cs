@@ -22,9 +22,6 @@ namespace BehaviorBlocking.Engine
         /// <summary>The store file detections and the scan row are written to; null writes nothing.</summary>
         public string? StorePath { get; init; }
 
-        /// <summary>Detections written to the store per transaction.</summary>
-        public int StoreBatchSize { get; init; } = 500;
-
         /// <summary>Reader settings.</summary>
         public ReplayScanOptions Replay { get; init; } = new ReplayScanOptions();
     }
@@ -46,6 +43,12 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>A file was finished.</summary>
         void OnProgress(ScanProgress progress);
+
+        /// <summary>
+        /// The store failed while the scan ran (called once, at the first failure). The scan goes on:
+        /// detections from then on still reach <see cref="OnDetection"/>, but are not stored.
+        /// </summary>
+        void OnStoreFailure(BehaviorBlockingException error);
     }
 
     /// <summary>How far a scan is.</summary>
@@ -78,13 +81,16 @@ namespace BehaviorBlocking.Engine
     /// <summary>What a scan did.</summary>
     public sealed class ScanResult
     {
-        internal ScanResult(ScanStatistics statistics, ClassifierHealth classifier, VerdictHealth verdicts, string? storePath, long storedDetections, long? scanId, bool cancelled)
+        internal ScanResult(ScanStatistics statistics, ClassifierHealth classifier, VerdictHealth verdicts, string? storePath, long storedDetections,
+            long unstoredDetections, BehaviorBlockingException? storeFailure, long? scanId, bool cancelled)
         {
             Statistics = statistics;
             Classifier = classifier;
             Verdicts = verdicts;
             StorePath = storePath;
             StoredDetections = storedDetections;
+            UnstoredDetections = unstoredDetections;
+            StoreFailure = storeFailure;
             ScanId = scanId;
             Cancelled = cancelled;
         }
@@ -104,7 +110,13 @@ namespace BehaviorBlocking.Engine
         /// <summary>Detection records written to the store (updates included).</summary>
         public long StoredDetections { get; }
 
-        /// <summary>The scan's row in the store.</summary>
+        /// <summary>Detection records reported to the observer but not stored, because the store had failed (zero without a failure).</summary>
+        public long UnstoredDetections { get; }
+
+        /// <summary>The store's first failure during the scan, or null; the scan went on without the store from then.</summary>
+        public BehaviorBlockingException? StoreFailure { get; }
+
+        /// <summary>The scan's row in the store (null without a store, or when recording the scan failed).</summary>
         public long? ScanId { get; }
 
         /// <summary>True when the scan was stopped before it read everything; what was read is reported and stored.</summary>
@@ -113,14 +125,16 @@ namespace BehaviorBlocking.Engine
 
     /// <summary>
     /// Replays recorded telemetry through an engine: the one scan path behind <c>behaviorblock scan</c>
-    /// and the cmdlets. Detections go to the observer and, in batches, to the store; the scan is
-    /// recorded in the store's scans table; on cancellation or failure whatever is pending is stored
-    /// before returning or rethrowing.
+    /// and the cmdlets. The scan is recorded in the store as running before it reads anything and
+    /// updated when it ends. Each detection is committed to the store before the observer sees it,
+    /// so a process killed at any moment has stored every detection it reported. A store that fails
+    /// during the scan is reported once (<see cref="IScanObserver.OnStoreFailure"/>) and left alone:
+    /// detection and reporting go on.
     /// </summary>
     public static class ScanService
     {
         /// <summary>Runs the scan on the calling thread (reading happens on a background thread).</summary>
-        /// <exception cref="BehaviorBlockingException">The store cannot be opened or written.</exception>
+        /// <exception cref="BehaviorBlockingException">The store cannot be opened (nothing was read then).</exception>
         public static ScanResult Run(BehaviorEngine engine, ScanRequest request, IScanObserver observer, CancellationToken cancellationToken = default)
         {
             if (engine is null)
@@ -141,24 +155,14 @@ namespace BehaviorBlocking.Engine
             DetectionStore? store = request.StorePath is null ? null : DetectionStore.Open(request.StorePath);
             using (store)
             {
-                var started = DateTimeOffset.UtcNow;
-                var pending = new List<Detection>();
-                long stored = 0;
-                int batch = Math.Max(1, request.StoreBatchSize);
+                var recorder = new ScanRecorder(store, observer);
+                recorder.Start(DateTimeOffset.UtcNow, request.Paths);
 
                 void Emit(Detection detection)
                 {
+                    // Stored first, shown second: what was shown is in the store whenever the process dies.
+                    recorder.Store(detection);
                     observer.OnDetection(detection);
-                    if (store is not null)
-                    {
-                        pending.Add(detection);
-                        if (pending.Count >= batch)
-                        {
-                            store.Upsert(pending);
-                            stored += pending.Count;
-                            pending.Clear();
-                        }
-                    }
                 }
 
                 EngineRun run = engine.CreateRun(Emit, observer.OnVerdict);
@@ -171,48 +175,102 @@ namespace BehaviorBlocking.Engine
                 }
                 catch
                 {
-                    // Detections already emitted stay written; store what is pending before failing.
-                    TryStore(store, pending);
+                    recorder.Finish(ScanStatus.Failed, null);
                     throw;
                 }
 
-                long? scanId = null;
-                if (store is not null)
-                {
-                    store.Upsert(pending);
-                    stored += pending.Count;
-                    pending.Clear();
-                    scanId = store.RecordScan(new ScanRecord
-                    {
-                        Started = started,
-                        Finished = DateTimeOffset.UtcNow,
-                        Inputs = request.Paths,
-                        Files = statistics.Files,
-                        Events = statistics.Events,
-                        Malformed = statistics.Malformed,
-                        Detections = statistics.Detections,
-                    });
-                }
-
-                return new ScanResult(statistics, run.Verdicts.ClassifierHealth, run.Verdicts.Health, request.StorePath, stored, scanId,
-                    cancellationToken.IsCancellationRequested);
+                bool cancelled = cancellationToken.IsCancellationRequested;
+                recorder.Finish(cancelled ? ScanStatus.Cancelled : ScanStatus.Completed, statistics);
+                return new ScanResult(statistics, run.Verdicts.ClassifierHealth, run.Verdicts.Health, request.StorePath, recorder.Stored,
+                    recorder.Unstored, recorder.Failure, recorder.ScanId, cancelled);
             }
         }
 
-        private static void TryStore(DetectionStore? store, List<Detection> pending)
+        /// <summary>The scan's writes to the store: its row, then each detection in its own transaction; after the first failure, none.</summary>
+        private sealed class ScanRecorder
         {
-            if (store is null || pending.Count == 0)
+            private readonly DetectionStore? _store;
+            private readonly IScanObserver _observer;
+            private readonly Detection[] _one = new Detection[1];
+            private DateTimeOffset _started;
+
+            public ScanRecorder(DetectionStore? store, IScanObserver observer)
             {
-                return;
+                _store = store;
+                _observer = observer;
             }
 
-            try
+            public long? ScanId { get; private set; }
+
+            public long Stored { get; private set; }
+
+            public long Unstored { get; private set; }
+
+            public BehaviorBlockingException? Failure { get; private set; }
+
+            public void Start(DateTimeOffset started, IReadOnlyList<string> inputs)
             {
-                store.Upsert(pending);
+                _started = started;
+                Write(store => ScanId = store.RecordScan(new ScanRecord { Status = ScanStatus.Running, Started = started, Inputs = inputs }));
             }
-            catch (BehaviorBlockingException)
+
+            public void Store(Detection detection)
             {
-                // The original failure is the one to report; the store's own error would hide it.
+                if (_store is null)
+                {
+                    return;
+                }
+
+                _one[0] = detection;
+                if (Write(store => store.Upsert(_one)))
+                {
+                    Stored++;
+                }
+                else
+                {
+                    Unstored++;
+                }
+            }
+
+            public void Finish(ScanStatus status, ScanStatistics? statistics)
+            {
+                if (ScanId is not long id)
+                {
+                    return;
+                }
+
+                Write(store => store.UpdateScan(new ScanRecord
+                {
+                    Id = id,
+                    Status = status,
+                    Started = _started,
+                    Finished = DateTimeOffset.UtcNow,
+                    Files = statistics?.Files ?? 0,
+                    Events = statistics?.Events ?? 0,
+                    Malformed = statistics?.Malformed ?? 0,
+                    Detections = statistics?.Detections ?? Stored + Unstored,
+                }));
+            }
+
+            private bool Write(Action<DetectionStore> write)
+            {
+                if (_store is null || Failure is not null)
+                {
+                    return false;
+                }
+
+                try
+                {
+                    write(_store);
+                    return true;
+                }
+                catch (BehaviorBlockingException ex)
+                {
+                    // Reported once; writing stops, detecting does not.
+                    Failure = ex;
+                    _observer.OnStoreFailure(ex);
+                    return false;
+                }
             }
         }
     }

@@ -30,6 +30,9 @@ namespace BehaviorBlocking.Store
         /// <summary>Error id raised when the store cannot be used right now (locked, disk full, I/O error, no native SQLite).</summary>
         public const string UnavailableErrorId = Engine.ErrorIds.StoreUnavailable;
 
+        /// <summary>Error id raised when the file's tables are not those of the schema version it claims.</summary>
+        public const string SchemaMismatchErrorId = Engine.ErrorIds.StoreSchemaMismatch;
+
         private readonly StoreDatabase _database;
         private readonly DetectionTable _detections;
         private readonly ScanTable _scans;
@@ -56,12 +59,30 @@ namespace BehaviorBlocking.Store
         /// </summary>
         /// <param name="path">The database file, e.g. <see cref="ProductHome.DefaultStorePath"/>.</param>
         /// <exception cref="BehaviorBlockingException">
-        /// <c>StoreSchemaTooNew</c> or <c>StoreCorrupt</c> (InvalidData), <c>StoreAccessDenied</c>
-        /// (AccessDenied), <c>StoreUnavailable</c> (Unavailable).
+        /// <c>StorePathIsDirectory</c>, <c>StoreSchemaTooNew</c>, <c>StoreSchemaMismatch</c> or
+        /// <c>StoreCorrupt</c> (InvalidData), <c>StoreAccessDenied</c> (AccessDenied),
+        /// <c>StoreUnavailable</c> (Unavailable).
         /// </exception>
         public static DetectionStore Open(string path)
         {
             return Open(path, CurrentSchemaVersion);
+        }
+
+        /// <summary>
+        /// Opens an existing store for queries without writing to it, so a store the user may only
+        /// read (a read-only file, or a read-only folder where SQLite cannot create its <c>-shm</c>
+        /// file) can still be queried. Writing through it fails with <c>StoreAccessDenied</c>. A store
+        /// of an older schema version is migrated first, which needs write access.
+        /// </summary>
+        /// <param name="path">The database file.</param>
+        /// <exception cref="BehaviorBlockingException">
+        /// <c>StoreNotFound</c> (NotFound), <c>StorePathIsDirectory</c>, <c>StoreSchemaTooNew</c>,
+        /// <c>StoreSchemaMismatch</c> or <c>StoreCorrupt</c> (InvalidData), <c>StoreAccessDenied</c>
+        /// (AccessDenied), <c>StoreUnavailable</c> (Unavailable).
+        /// </exception>
+        public static DetectionStore OpenReadOnly(string path)
+        {
+            return new DetectionStore(StoreDatabase.OpenReadOnly(path));
         }
 
         /// <summary>Opens the store migrated only as far as <paramref name="targetVersion"/>; tests build older databases with it.</summary>
@@ -89,7 +110,7 @@ namespace BehaviorBlocking.Store
         public void Upsert(IEnumerable<Detection> detections)
         {
             _database.ThrowIfDisposed();
-            _detections.Upsert(detections);
+            Guard(() => _detections.Upsert(detections));
         }
 
         /// <summary>Returns the stored detections that match, ordered by last evidence (oldest first), then id.</summary>
@@ -97,7 +118,7 @@ namespace BehaviorBlocking.Store
         public IReadOnlyList<Detection> Query(DetectionQuery query)
         {
             _database.ThrowIfDisposed();
-            return _detections.Query(query);
+            return Guard(() => _detections.Query(query));
         }
 
         /// <summary>Returns the stored detection with this id, or null.</summary>
@@ -105,14 +126,14 @@ namespace BehaviorBlocking.Store
         public Detection? Get(Guid id)
         {
             _database.ThrowIfDisposed();
-            return _detections.Get(id);
+            return Guard(() => _detections.Get(id));
         }
 
         /// <summary>Returns how many detections are stored.</summary>
         public long Count()
         {
             _database.ThrowIfDisposed();
-            return _detections.Count();
+            return Guard(() => _detections.Count());
         }
 
         /// <summary>
@@ -127,15 +148,24 @@ namespace BehaviorBlocking.Store
         public int ApplyRetention(TimeSpan? maxAge, long? maxCount, DateTimeOffset now)
         {
             _database.ThrowIfDisposed();
-            return _detections.ApplyRetention(maxAge, maxCount, now);
+            return Guard(() => _detections.ApplyRetention(maxAge, maxCount, now));
         }
 
         /// <summary>Records one replay scan run and returns its id in the store.</summary>
+        /// <remarks>A scan records itself as <see cref="ScanStatus.Running"/> when it starts, then <see cref="UpdateScan"/> records how it ended.</remarks>
         /// <param name="record">What the scan read and found; its <see cref="ScanRecord.Id"/> is ignored.</param>
         public long RecordScan(ScanRecord record)
         {
             _database.ThrowIfDisposed();
-            return _scans.Record(record);
+            return Guard(() => _scans.Record(record));
+        }
+
+        /// <summary>Sets the status, end time and counts of a recorded scan; its start time and inputs stay.</summary>
+        /// <param name="record">The scan's <see cref="ScanRecord.Id"/> (from <see cref="RecordScan"/>) with its outcome.</param>
+        public void UpdateScan(ScanRecord record)
+        {
+            _database.ThrowIfDisposed();
+            Guard(() => _scans.Update(record));
         }
 
         /// <summary>Returns the recorded scan runs, oldest first, each with its <see cref="ScanRecord.Id"/>.</summary>
@@ -143,12 +173,35 @@ namespace BehaviorBlocking.Store
         public IReadOnlyList<ScanRecord> ListScans(int? last = null)
         {
             _database.ThrowIfDisposed();
-            return _scans.List(last);
+            return Guard(() => _scans.List(last));
+        }
+
+        // The one place every call leaves the store: a SQLite failure never escapes untranslated.
+        private T Guard<T>(Func<T> call)
+        {
+            try
+            {
+                return call();
+            }
+            catch (SqliteException ex)
+            {
+                throw StoreDatabase.Translate(ex, _database.FilePath);
+            }
+        }
+
+        private void Guard(Action call)
+        {
+            Guard(() =>
+            {
+                call();
+                return true;
+            });
         }
 
         /// <summary>Closes the database file.</summary>
         public void Dispose()
         {
+            _detections.Dispose();
             _database.Dispose();
         }
     }

@@ -15,7 +15,7 @@ namespace BehaviorBlocking.Store
     /// number, and so its insertion order, stays) and replaces its techniques and evidence.
     /// Other tables refer to a detection by <c>id</c>, which never changes; <c>seq</c> is internal.
     /// </remarks>
-    internal sealed class DetectionTable
+    internal sealed class DetectionTable : IDisposable
     {
         private const string Columns =
             "seq, id, name, platform, tactic, score, severity, action, host, process_guid, process_id, "
@@ -40,6 +40,7 @@ ON CONFLICT (id) DO UPDATE SET
 SELECT seq FROM detections WHERE id = $id;";
 
         private readonly StoreDatabase _database;
+        private UpsertStatements? _statements;
 
         public DetectionTable(StoreDatabase database)
         {
@@ -57,54 +58,34 @@ SELECT seq FROM detections WHERE id = $id;";
             try
             {
                 using (SqliteTransaction transaction = _database.Begin())
-                using (SqliteCommand upsert = _database.Command(transaction, UpsertSql))
-                using (SqliteCommand deleteTechniques = _database.Command(transaction, "DELETE FROM techniques WHERE detection_seq = $seq;"))
-                using (SqliteCommand deleteEvidence = _database.Command(transaction, "DELETE FROM evidence WHERE detection_seq = $seq;"))
-                using (SqliteCommand insertTechnique = _database.Command(transaction, @"
-INSERT INTO techniques (detection_seq, ordinal, technique) VALUES ($seq, $ordinal, $technique);"))
-                using (SqliteCommand insertEvidence = _database.Command(transaction, @"
-INSERT INTO evidence (detection_seq, ordinal, kind, evidence_id, description, time)
-VALUES ($seq, $ordinal, $kind, $evidence_id, $description, $time);"))
                 {
-                    SqliteParameter id = upsert.Parameters.Add("$id", SqliteType.Text);
-                    SqliteParameter name = upsert.Parameters.Add("$name", SqliteType.Text);
-                    SqliteParameter platform = upsert.Parameters.Add("$platform", SqliteType.Integer);
-                    SqliteParameter tactic = upsert.Parameters.Add("$tactic", SqliteType.Integer);
-                    SqliteParameter score = upsert.Parameters.Add("$score", SqliteType.Real);
-                    SqliteParameter severity = upsert.Parameters.Add("$severity", SqliteType.Integer);
-                    SqliteParameter action = upsert.Parameters.Add("$action", SqliteType.Integer);
-                    SqliteParameter host = upsert.Parameters.Add("$host", SqliteType.Text);
-                    SqliteParameter processGuid = upsert.Parameters.Add("$process_guid", SqliteType.Text);
-                    SqliteParameter processId = upsert.Parameters.Add("$process_id", SqliteType.Integer);
-                    SqliteParameter image = upsert.Parameters.Add("$image", SqliteType.Text);
-                    SqliteParameter commandLine = upsert.Parameters.Add("$command_line", SqliteType.Text);
-                    SqliteParameter parentImage = upsert.Parameters.Add("$parent_image", SqliteType.Text);
-                    SqliteParameter user = upsert.Parameters.Add("$user_name", SqliteType.Text);
-                    SqliteParameter firstSeen = upsert.Parameters.Add("$first_seen", SqliteType.Text);
-                    SqliteParameter lastSeen = upsert.Parameters.Add("$last_seen", SqliteType.Text);
-                    SqliteParameter sourceFile = upsert.Parameters.Add("$source_file", SqliteType.Text);
-                    SqliteParameter modelVersion = upsert.Parameters.Add("$model_version", SqliteType.Text);
-                    SqliteParameter ruleSetVersion = upsert.Parameters.Add("$rule_set_version", SqliteType.Text);
-                    SqliteParameter deleteTechniquesSeq = deleteTechniques.Parameters.Add("$seq", SqliteType.Integer);
-                    SqliteParameter deleteEvidenceSeq = deleteEvidence.Parameters.Add("$seq", SqliteType.Integer);
-                    SqliteParameter techniqueSeq = insertTechnique.Parameters.Add("$seq", SqliteType.Integer);
-                    SqliteParameter techniqueOrdinal = insertTechnique.Parameters.Add("$ordinal", SqliteType.Integer);
-                    SqliteParameter technique = insertTechnique.Parameters.Add("$technique", SqliteType.Text);
-                    SqliteParameter evidenceSeq = insertEvidence.Parameters.Add("$seq", SqliteType.Integer);
-                    SqliteParameter evidenceOrdinal = insertEvidence.Parameters.Add("$ordinal", SqliteType.Integer);
-                    SqliteParameter evidenceKind = insertEvidence.Parameters.Add("$kind", SqliteType.Text);
-                    SqliteParameter evidenceId = insertEvidence.Parameters.Add("$evidence_id", SqliteType.Text);
-                    SqliteParameter evidenceDescription = insertEvidence.Parameters.Add("$description", SqliteType.Text);
-                    SqliteParameter evidenceTime = insertEvidence.Parameters.Add("$time", SqliteType.Text);
-                    upsert.Prepare();
-                    deleteTechniques.Prepare();
-                    deleteEvidence.Prepare();
-                    insertTechnique.Prepare();
-                    insertEvidence.Prepare();
+                    UpsertStatements statements = Statements(transaction);
+                    SqliteCommand upsert = statements.Upsert;
+                    SqliteCommand deleteTechniques = statements.DeleteTechniques;
+                    SqliteCommand deleteEvidence = statements.DeleteEvidence;
+                    SqliteCommand insertTechnique = statements.InsertTechnique;
+                    SqliteCommand insertEvidence = statements.InsertEvidence;
+                    SqliteParameterCollection p = upsert.Parameters;
+                    SqliteParameter id = p["$id"], name = p["$name"], platform = p["$platform"], tactic = p["$tactic"], score = p["$score"];
+                    SqliteParameter severity = p["$severity"], action = p["$action"], host = p["$host"], processGuid = p["$process_guid"];
+                    SqliteParameter processId = p["$process_id"], image = p["$image"], commandLine = p["$command_line"], parentImage = p["$parent_image"];
+                    SqliteParameter user = p["$user_name"], firstSeen = p["$first_seen"], lastSeen = p["$last_seen"], sourceFile = p["$source_file"];
+                    SqliteParameter modelVersion = p["$model_version"], ruleSetVersion = p["$rule_set_version"];
+                    SqliteParameter deleteTechniquesSeq = deleteTechniques.Parameters["$seq"];
+                    SqliteParameter deleteEvidenceSeq = deleteEvidence.Parameters["$seq"];
+                    SqliteParameter techniqueSeq = insertTechnique.Parameters["$seq"];
+                    SqliteParameter techniqueOrdinal = insertTechnique.Parameters["$ordinal"];
+                    SqliteParameter technique = insertTechnique.Parameters["$technique"];
+                    SqliteParameter evidenceSeq = insertEvidence.Parameters["$seq"];
+                    SqliteParameter evidenceOrdinal = insertEvidence.Parameters["$ordinal"];
+                    SqliteParameter evidenceKind = insertEvidence.Parameters["$kind"];
+                    SqliteParameter evidenceId = insertEvidence.Parameters["$evidence_id"];
+                    SqliteParameter evidenceDescription = insertEvidence.Parameters["$description"];
+                    SqliteParameter evidenceTime = insertEvidence.Parameters["$time"];
 
                     // Sequence numbers only grow, so a row numbered above the highest one handed out
                     // before this batch was inserted by it and has no old children to delete.
-                    long highestBefore = HighestSequence(transaction);
+                    long highestBefore = HighestSequence(statements.HighestSequence);
                     var insertedHere = new HashSet<long>();
                     foreach (Detection detection in detections)
                     {
@@ -309,13 +290,32 @@ DELETE FROM detections WHERE seq IN (
             }
         }
 
-        private long HighestSequence(SqliteTransaction transaction)
+        /// <summary>Releases the prepared statements.</summary>
+        public void Dispose()
         {
-            using (SqliteCommand command = _database.Command(transaction, "SELECT seq FROM sqlite_sequence WHERE name = 'detections';"))
+            _statements?.Dispose();
+            _statements = null;
+        }
+
+        private static long HighestSequence(SqliteCommand command)
+        {
+            object? value = command.ExecuteScalar();
+            return value is null || value is DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+        }
+
+        // A scan upserts one detection per transaction: the statements are prepared once and reused.
+        private UpsertStatements Statements(SqliteTransaction transaction)
+        {
+            if (_statements is null)
             {
-                object? value = command.ExecuteScalar();
-                return value is null || value is DBNull ? 0 : Convert.ToInt64(value, CultureInfo.InvariantCulture);
+                _statements = new UpsertStatements(_database, transaction);
             }
+            else
+            {
+                _statements.Enlist(transaction);
+            }
+
+            return _statements;
         }
 
         private static object OrNull(string? value)
@@ -501,6 +501,86 @@ ORDER BY detection_seq, ordinal;"))
         private BehaviorBlockingException BadCode(string id, string column, long code)
         {
             return _database.Damaged("detection " + id + " has " + column + " code " + code.ToString(CultureInfo.InvariantCulture));
+        }
+
+        /// <summary>The prepared statements of an upsert, with their parameters, kept for the life of the store.</summary>
+        private sealed class UpsertStatements : IDisposable
+        {
+            public UpsertStatements(StoreDatabase database, SqliteTransaction transaction)
+            {
+                Upsert = database.Command(transaction, UpsertSql);
+                DeleteTechniques = database.Command(transaction, "DELETE FROM techniques WHERE detection_seq = $seq;");
+                DeleteEvidence = database.Command(transaction, "DELETE FROM evidence WHERE detection_seq = $seq;");
+                InsertTechnique = database.Command(transaction, "INSERT INTO techniques (detection_seq, ordinal, technique) VALUES ($seq, $ordinal, $technique);");
+                InsertEvidence = database.Command(transaction, @"
+INSERT INTO evidence (detection_seq, ordinal, kind, evidence_id, description, time)
+VALUES ($seq, $ordinal, $kind, $evidence_id, $description, $time);");
+                HighestSequence = database.Command(transaction, "SELECT seq FROM sqlite_sequence WHERE name = 'detections';");
+                Upsert.Parameters.Add("$id", SqliteType.Text);
+                Upsert.Parameters.Add("$name", SqliteType.Text);
+                Upsert.Parameters.Add("$platform", SqliteType.Integer);
+                Upsert.Parameters.Add("$tactic", SqliteType.Integer);
+                Upsert.Parameters.Add("$score", SqliteType.Real);
+                Upsert.Parameters.Add("$severity", SqliteType.Integer);
+                Upsert.Parameters.Add("$action", SqliteType.Integer);
+                Upsert.Parameters.Add("$host", SqliteType.Text);
+                Upsert.Parameters.Add("$process_guid", SqliteType.Text);
+                Upsert.Parameters.Add("$process_id", SqliteType.Integer);
+                Upsert.Parameters.Add("$image", SqliteType.Text);
+                Upsert.Parameters.Add("$command_line", SqliteType.Text);
+                Upsert.Parameters.Add("$parent_image", SqliteType.Text);
+                Upsert.Parameters.Add("$user_name", SqliteType.Text);
+                Upsert.Parameters.Add("$first_seen", SqliteType.Text);
+                Upsert.Parameters.Add("$last_seen", SqliteType.Text);
+                Upsert.Parameters.Add("$source_file", SqliteType.Text);
+                Upsert.Parameters.Add("$model_version", SqliteType.Text);
+                Upsert.Parameters.Add("$rule_set_version", SqliteType.Text);
+                DeleteTechniques.Parameters.Add("$seq", SqliteType.Integer);
+                DeleteEvidence.Parameters.Add("$seq", SqliteType.Integer);
+                InsertTechnique.Parameters.Add("$seq", SqliteType.Integer);
+                InsertTechnique.Parameters.Add("$ordinal", SqliteType.Integer);
+                InsertTechnique.Parameters.Add("$technique", SqliteType.Text);
+                InsertEvidence.Parameters.Add("$seq", SqliteType.Integer);
+                InsertEvidence.Parameters.Add("$ordinal", SqliteType.Integer);
+                InsertEvidence.Parameters.Add("$kind", SqliteType.Text);
+                InsertEvidence.Parameters.Add("$evidence_id", SqliteType.Text);
+                InsertEvidence.Parameters.Add("$description", SqliteType.Text);
+                InsertEvidence.Parameters.Add("$time", SqliteType.Text);
+                foreach (SqliteCommand command in All)
+                {
+                    command.Prepare();
+                }
+            }
+
+            public SqliteCommand Upsert { get; }
+
+            public SqliteCommand DeleteTechniques { get; }
+
+            public SqliteCommand DeleteEvidence { get; }
+
+            public SqliteCommand InsertTechnique { get; }
+
+            public SqliteCommand InsertEvidence { get; }
+
+            public SqliteCommand HighestSequence { get; }
+
+            private SqliteCommand[] All => new[] { Upsert, DeleteTechniques, DeleteEvidence, InsertTechnique, InsertEvidence, HighestSequence };
+
+            public void Enlist(SqliteTransaction transaction)
+            {
+                foreach (SqliteCommand command in All)
+                {
+                    command.Transaction = transaction;
+                }
+            }
+
+            public void Dispose()
+            {
+                foreach (SqliteCommand command in All)
+                {
+                    command.Dispose();
+                }
+            }
         }
 
         /// <summary>A WHERE clause built from fixed fragments, with every value passed as a parameter.</summary>

@@ -16,6 +16,7 @@ namespace BehaviorBlocking.Store
         }
 
         /// <summary>Records one scan run (its <see cref="ScanRecord.Id"/> is ignored) and returns its id; ids only grow.</summary>
+        /// <remarks>A scan records itself as <see cref="ScanStatus.Running"/> when it starts and is updated when it ends.</remarks>
         public long Record(ScanRecord record)
         {
             if (record is null)
@@ -29,16 +30,12 @@ namespace BehaviorBlocking.Store
                 {
                     long id;
                     using (SqliteCommand command = _database.Command(transaction, @"
-INSERT INTO scans (started, finished, files, events, malformed, detections)
-VALUES ($started, $finished, $files, $events, $malformed, $detections);
+INSERT INTO scans (status, started, finished, files, events, malformed, detections)
+VALUES ($status, $started, $finished, $files, $events, $malformed, $detections);
 SELECT last_insert_rowid();"))
                     {
                         command.Parameters.AddWithValue("$started", StoreEncoding.Time(record.Started));
-                        command.Parameters.AddWithValue("$finished", StoreEncoding.Time(record.Finished));
-                        command.Parameters.AddWithValue("$files", record.Files);
-                        command.Parameters.AddWithValue("$events", record.Events);
-                        command.Parameters.AddWithValue("$malformed", record.Malformed);
-                        command.Parameters.AddWithValue("$detections", record.Detections);
+                        BindOutcome(command, record);
                         id = Convert.ToInt64(command.ExecuteScalar(), CultureInfo.InvariantCulture);
                     }
 
@@ -68,6 +65,35 @@ SELECT last_insert_rowid();"))
             }
         }
 
+        /// <summary>Sets the status, end time and counts of the recorded scan <see cref="ScanRecord.Id"/> (its start and inputs stay).</summary>
+        public void Update(ScanRecord record)
+        {
+            if (record is null)
+            {
+                throw new ArgumentNullException(nameof(record));
+            }
+
+            try
+            {
+                using (SqliteCommand command = _database.Command(null, @"
+UPDATE scans SET status = $status, finished = $finished, files = $files, events = $events,
+                 malformed = $malformed, detections = $detections
+WHERE id = $id;"))
+                {
+                    command.Parameters.AddWithValue("$id", record.Id);
+                    BindOutcome(command, record);
+                    if (command.ExecuteNonQuery() != 1)
+                    {
+                        throw new ArgumentException("No scan " + record.Id.ToString(CultureInfo.InvariantCulture) + " is recorded in '" + _database.FilePath + "'.", nameof(record));
+                    }
+                }
+            }
+            catch (SqliteException ex)
+            {
+                throw StoreDatabase.Translate(ex, _database.FilePath);
+            }
+        }
+
         /// <summary>The recorded scans in the order they were recorded; with <paramref name="last"/>, only that many of the most recent.</summary>
         public IReadOnlyList<ScanRecord> List(int? last)
         {
@@ -82,8 +108,8 @@ SELECT last_insert_rowid();"))
             }
 
             string matching = last.HasValue
-                ? "SELECT id, started, finished, files, events, malformed, detections FROM scans ORDER BY id DESC LIMIT $last"
-                : "SELECT id, started, finished, files, events, malformed, detections FROM scans";
+                ? "SELECT id, status, started, finished, files, events, malformed, detections FROM scans ORDER BY id DESC LIMIT $last"
+                : "SELECT id, status, started, finished, files, events, malformed, detections FROM scans";
             try
             {
                 using (SqliteTransaction transaction = _database.Begin(deferred: true))
@@ -119,16 +145,22 @@ ORDER BY scan_id, ordinal;"))
                             while (reader.Read())
                             {
                                 long id = reader.GetInt64(0);
+                                if (!StoreEncoding.TryParse(reader.GetInt64(1), out ScanStatus status))
+                                {
+                                    throw _database.Damaged("scan " + id.ToString(CultureInfo.InvariantCulture) + " has status code " + reader.GetInt64(1).ToString(CultureInfo.InvariantCulture));
+                                }
+
                                 scans.Add(new ScanRecord
                                 {
                                     Id = id,
-                                    Started = ParseTime(reader.GetString(1), "started", id),
-                                    Finished = ParseTime(reader.GetString(2), "finished", id),
+                                    Status = status,
+                                    Started = ParseTime(reader.GetString(2), "started", id),
+                                    Finished = reader.IsDBNull(3) ? null : ParseTime(reader.GetString(3), "finished", id),
                                     Inputs = inputs.TryGetValue(id, out List<string>? items) ? items : (IReadOnlyList<string>)Array.Empty<string>(),
-                                    Files = reader.GetInt64(3),
-                                    Events = reader.GetInt64(4),
-                                    Malformed = reader.GetInt64(5),
-                                    Detections = reader.GetInt64(6),
+                                    Files = reader.GetInt64(4),
+                                    Events = reader.GetInt64(5),
+                                    Malformed = reader.GetInt64(6),
+                                    Detections = reader.GetInt64(7),
                                 });
                             }
                         }
@@ -142,6 +174,16 @@ ORDER BY scan_id, ordinal;"))
             {
                 throw StoreDatabase.Translate(ex, _database.FilePath);
             }
+        }
+
+        private static void BindOutcome(SqliteCommand command, ScanRecord record)
+        {
+            command.Parameters.AddWithValue("$status", StoreEncoding.Code(record.Status));
+            command.Parameters.AddWithValue("$finished", record.Finished.HasValue ? (object)StoreEncoding.Time(record.Finished.Value) : DBNull.Value);
+            command.Parameters.AddWithValue("$files", record.Files);
+            command.Parameters.AddWithValue("$events", record.Events);
+            command.Parameters.AddWithValue("$malformed", record.Malformed);
+            command.Parameters.AddWithValue("$detections", record.Detections);
         }
 
         private static void Bind(SqliteCommand command, int? last)

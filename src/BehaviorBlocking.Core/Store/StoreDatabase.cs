@@ -2,6 +2,7 @@ using System;
 using System.Globalization;
 using System.IO;
 using Microsoft.Data.Sqlite;
+using SQLitePCL;
 
 namespace BehaviorBlocking.Store
 {
@@ -35,45 +36,42 @@ namespace BehaviorBlocking.Store
 
         /// <summary>
         /// Opens (creating folder and file when missing) the store at <paramref name="path"/> and
-        /// migrates it to <paramref name="targetVersion"/>.
+        /// migrates it to <paramref name="targetVersion"/>. Nothing is written to a file whose schema
+        /// is newer than this code's or whose tables do not match its version.
         /// </summary>
         public static StoreDatabase Open(string path, int targetVersion)
         {
-            if (string.IsNullOrWhiteSpace(path))
-            {
-                throw new ArgumentException("A store path is required.", nameof(path));
-            }
-
-            string fullPath = Path.GetFullPath(path);
+            string fullPath = StorePath(path);
 
             // Loads e_sqlite3 from runtimes/<rid>/native beside the Core assembly (the module's folder inside pwsh).
             SqliteNativeLocator.EnsureLoaded();
             CreateFolder(fullPath);
 
-            var builder = new SqliteConnectionStringBuilder
-            {
-                DataSource = fullPath,
-                Mode = SqliteOpenMode.ReadWriteCreate,
-                Cache = SqliteCacheMode.Private,
-
-                // Without pooling, Dispose really closes the file (so it can be moved or deleted).
-                Pooling = false,
-                DefaultTimeout = 30,
-            };
-            var connection = new SqliteConnection(builder.ToString());
+            SqliteConnection? connection = null;
             try
             {
-                connection.Open();
-                Execute(connection, null, "PRAGMA busy_timeout = " + BusyTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture) + ";");
+                connection = Connect(fullPath, SqliteOpenMode.ReadWriteCreate, immutable: false);
 
-                // Check before anything writes to the file: a newer schema must stay untouched.
-                int version = ReadUserVersion(connection, null);
-                if (version > StoreSchema.CurrentVersion)
+                // SQLite quietly opens a file it may not write read-only; a store opened to be written must say so now.
+                if (raw.sqlite3_db_readonly(connection.Handle, "main") == 1)
                 {
-                    throw SchemaTooNew(fullPath, version);
+                    throw new BehaviorBlockingException(
+                        DetectionStore.AccessDeniedErrorId,
+                        FailureKind.AccessDenied,
+                        "The store '" + fullPath + "' cannot be opened for writing: the file is read-only for this account.")
+                    {
+                        Target = fullPath,
+                    };
                 }
 
+                // Check before anything writes to the file: a newer or mislabelled schema must stay untouched.
+                int version = CheckSchema(connection, fullPath);
+
+                // WAL with synchronous=NORMAL: a commit is durable against a killed process (the
+                // WAL is in the OS's hands at commit); power loss may drop the last commits, never
+                // corrupt the file. FULL would add one fsync per detection.
                 Execute(connection, null, "PRAGMA journal_mode = WAL;");
+                Execute(connection, null, "PRAGMA synchronous = NORMAL;");
                 Execute(connection, null, "PRAGMA foreign_keys = ON;");
                 MigrateTo(connection, targetVersion, fullPath);
                 version = ReadUserVersion(connection, null);
@@ -81,13 +79,72 @@ namespace BehaviorBlocking.Store
             }
             catch (SqliteException ex)
             {
-                connection.Dispose();
+                connection?.Dispose();
                 throw Translate(ex, fullPath);
             }
             catch
             {
-                connection.Dispose();
+                connection?.Dispose();
                 throw;
+            }
+        }
+
+        /// <summary>
+        /// Opens an existing store to read it, without writing to it: read-only (<c>mode=ro</c>,
+        /// <c>query_only</c>), so a store the user may only read, in a folder where SQLite cannot
+        /// create its <c>-shm</c> file, still answers queries (then opened <c>immutable</c>, which is
+        /// safe because nothing can write beside it). A store of an older schema is migrated first,
+        /// which needs write access.
+        /// </summary>
+        public static StoreDatabase OpenReadOnly(string path)
+        {
+            string fullPath = StorePath(path);
+            if (!File.Exists(fullPath))
+            {
+                throw new BehaviorBlockingException(Engine.ErrorIds.StoreNotFound, FailureKind.NotFound,
+                    "No detection store at '" + fullPath + "' (run a scan first, or name one).")
+                {
+                    Target = fullPath,
+                };
+            }
+
+            SqliteNativeLocator.EnsureLoaded();
+            bool immutable = false;
+            while (true)
+            {
+                SqliteConnection? connection = null;
+                try
+                {
+                    connection = Connect(fullPath, SqliteOpenMode.ReadOnly, immutable);
+                    Execute(connection, null, "PRAGMA query_only = ON;");
+                    int version = CheckSchema(connection, fullPath);
+                    if (version < StoreSchema.CurrentVersion)
+                    {
+                        connection.Dispose();
+                        return OpenToMigrate(fullPath, version);
+                    }
+
+                    return new StoreDatabase(connection, fullPath, version);
+                }
+                catch (SqliteException ex) when (!immutable && CannotOpen(ex))
+                {
+                    // A WAL store opened read-only needs its -shm file, which a read-only folder cannot
+                    // take. Unless a WAL file holds changes not merged into the file, the file alone is
+                    // the whole store, and immutable reads it without the -shm.
+                    connection?.Dispose();
+                    ThrowIfUnmergedWal(ex, fullPath);
+                    immutable = true;
+                }
+                catch (SqliteException ex)
+                {
+                    connection?.Dispose();
+                    throw Translate(ex, fullPath);
+                }
+                catch
+                {
+                    connection?.Dispose();
+                    throw;
+                }
             }
         }
 
@@ -153,8 +210,8 @@ namespace BehaviorBlocking.Store
             }
         }
 
-        /// <summary>Maps a SQLite failure to the store's error ids, naming the file; other failures pass through.</summary>
-        public static Exception Translate(SqliteException ex, string filePath)
+        /// <summary>Maps every SQLite failure to one of the store's error ids, naming the file; no SqliteException leaves the store.</summary>
+        public static BehaviorBlockingException Translate(SqliteException ex, string filePath)
         {
             // Extended result codes carry the primary code in their low byte.
             switch (ex.SqliteErrorCode & 0xFF)
@@ -176,7 +233,7 @@ namespace BehaviorBlocking.Store
                     return new BehaviorBlockingException(
                         DetectionStore.AccessDeniedErrorId,
                         FailureKind.AccessDenied,
-                        "The store '" + filePath + "' cannot be opened for writing: " + ex.Message,
+                        "The store '" + filePath + "' cannot be opened, or not for writing: " + ex.Message,
                         ex)
                     {
                         Target = filePath,
@@ -193,8 +250,27 @@ namespace BehaviorBlocking.Store
                     {
                         Target = filePath,
                     };
+                case 1: // SQLITE_ERROR: a table or column the statement needs is missing
+                case 19: // SQLITE_CONSTRAINT
+                case 20: // SQLITE_MISMATCH
+                    return new BehaviorBlockingException(
+                        DetectionStore.SchemaMismatchErrorId,
+                        FailureKind.InvalidData,
+                        "The store '" + filePath + "' does not have the tables this version of BehaviorBlocking writes (schema version "
+                        + StoreSchema.CurrentVersion.ToString(CultureInfo.InvariantCulture) + "); it was changed by something else: " + ex.Message,
+                        ex)
+                    {
+                        Target = filePath,
+                    };
                 default:
-                    return ex;
+                    return new BehaviorBlockingException(
+                        DetectionStore.UnavailableErrorId,
+                        FailureKind.Unavailable,
+                        "The store '" + filePath + "' failed: " + ex.Message,
+                        ex)
+                    {
+                        Target = filePath,
+                    };
             }
         }
 
@@ -252,6 +328,150 @@ namespace BehaviorBlocking.Store
             // without a store code, a duplicate), SQLITE_MISMATCH.
             int primary = ex.SqliteErrorCode & 0xFF;
             return primary == 1 || primary == 19 || primary == 20;
+        }
+
+        private static string StorePath(string path)
+        {
+            if (string.IsNullOrWhiteSpace(path))
+            {
+                throw new ArgumentException("A store path is required.", nameof(path));
+            }
+
+            string fullPath = Path.GetFullPath(path);
+            if (Directory.Exists(fullPath))
+            {
+                throw new BehaviorBlockingException(
+                    Engine.ErrorIds.StorePathIsDirectory,
+                    FailureKind.InvalidData,
+                    "The store path '" + fullPath + "' is a directory; name the database file (for example '"
+                    + Path.Combine(fullPath, ProductHome.StoreFileName) + "').")
+                {
+                    Target = fullPath,
+                };
+            }
+
+            return fullPath;
+        }
+
+        private static SqliteConnection Connect(string fullPath, SqliteOpenMode mode, bool immutable)
+        {
+            var builder = new SqliteConnectionStringBuilder
+            {
+                // immutable=1 is a URI parameter; the URI form percent-encodes the path.
+                DataSource = immutable ? new Uri(fullPath).AbsoluteUri + "?immutable=1" : fullPath,
+                Mode = mode,
+                Cache = SqliteCacheMode.Private,
+
+                // Without pooling, Dispose really closes the file (so it can be moved or deleted).
+                Pooling = false,
+                DefaultTimeout = 30,
+            };
+            var connection = new SqliteConnection(builder.ToString());
+            try
+            {
+                connection.Open();
+                Execute(connection, null, "PRAGMA busy_timeout = " + BusyTimeoutMilliseconds.ToString(CultureInfo.InvariantCulture) + ";");
+                return connection;
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+        }
+
+        // SQLITE_CANTOPEN, SQLITE_READONLY (and their extended codes such as SQLITE_READONLY_CANTINIT).
+        private static bool CannotOpen(SqliteException ex)
+        {
+            int primary = ex.SqliteErrorCode & 0xFF;
+            return primary == 14 || primary == 8;
+        }
+
+        private static void ThrowIfUnmergedWal(SqliteException ex, string fullPath)
+        {
+            var wal = new FileInfo(fullPath + "-wal");
+            if (wal.Exists && wal.Length > 0)
+            {
+                throw new BehaviorBlockingException(
+                    DetectionStore.AccessDeniedErrorId,
+                    FailureKind.AccessDenied,
+                    "The store '" + fullPath + "' cannot be read: its folder is read-only, and '" + wal.Name
+                    + "' beside it holds changes not yet merged into the file, which SQLite can only read with a '-shm' file it cannot create there."
+                    + " Open the store once with write access to its folder, or copy the three files somewhere writable. " + ex.Message,
+                    ex)
+                {
+                    Target = fullPath,
+                };
+            }
+        }
+
+        private static StoreDatabase OpenToMigrate(string fullPath, int version)
+        {
+            try
+            {
+                return Open(fullPath, StoreSchema.CurrentVersion);
+            }
+            catch (BehaviorBlockingException ex) when (ex.ErrorId == DetectionStore.AccessDeniedErrorId)
+            {
+                throw new BehaviorBlockingException(
+                    DetectionStore.AccessDeniedErrorId,
+                    FailureKind.AccessDenied,
+                    "The store '" + fullPath + "' has schema version " + version.ToString(CultureInfo.InvariantCulture)
+                    + " and must be migrated to version " + StoreSchema.CurrentVersion.ToString(CultureInfo.InvariantCulture)
+                    + " before this version can read it, which needs write access to the file and its folder: " + ex.Message,
+                    ex)
+                {
+                    Target = fullPath,
+                };
+            }
+        }
+
+        // The version a file claims must be one this code knows, and its tables must be that version's.
+        // Both are read in one read transaction, so a migration by another process cannot fall between them.
+        private static int CheckSchema(SqliteConnection connection, string fullPath)
+        {
+            int version;
+            string layout;
+            using (SqliteTransaction transaction = connection.BeginTransaction(deferred: true))
+            {
+                version = ReadUserVersion(connection, transaction);
+                layout = StoreSchema.Layout(connection, transaction);
+                transaction.Commit();
+            }
+
+            if (version > StoreSchema.CurrentVersion)
+            {
+                throw SchemaTooNew(fullPath, version);
+            }
+
+            if (version < 0)
+            {
+                throw SchemaMismatch(fullPath, version, "but no BehaviorBlocking version writes a negative one");
+            }
+
+            if (string.Equals(layout, StoreSchema.LayoutOf(version), StringComparison.Ordinal))
+            {
+                return version;
+            }
+
+            int? actual = StoreSchema.VersionWithLayout(layout);
+            throw SchemaMismatch(fullPath, version, actual.HasValue
+                ? "but its tables are those of schema version " + actual.Value.ToString(CultureInfo.InvariantCulture)
+                    + " (to repair it, set 'PRAGMA user_version = " + actual.Value.ToString(CultureInfo.InvariantCulture) + ";')"
+                : "but its tables are not those of any BehaviorBlocking schema (0 to " + StoreSchema.CurrentVersion.ToString(CultureInfo.InvariantCulture)
+                    + "): it is another program's database, or its tables were changed");
+        }
+
+        private static BehaviorBlockingException SchemaMismatch(string fullPath, int version, string detail)
+        {
+            return new BehaviorBlockingException(
+                DetectionStore.SchemaMismatchErrorId,
+                FailureKind.InvalidData,
+                "The store '" + fullPath + "' says it has schema version " + version.ToString(CultureInfo.InvariantCulture)
+                + " (PRAGMA user_version) " + detail + ". The file was left unchanged.")
+            {
+                Target = fullPath,
+            };
         }
 
         private static void CreateFolder(string fullPath)

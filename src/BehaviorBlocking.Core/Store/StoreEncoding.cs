@@ -156,6 +156,30 @@ namespace BehaviorBlocking.Store
             }
         }
 
+        public static long Code(ScanStatus status)
+        {
+            switch (status)
+            {
+                case ScanStatus.Running: return 0;
+                case ScanStatus.Completed: return 1;
+                case ScanStatus.Cancelled: return 2;
+                case ScanStatus.Failed: return 3;
+                default: throw Unknown(status);
+            }
+        }
+
+        public static bool TryParse(long code, out ScanStatus status)
+        {
+            switch (code)
+            {
+                case 0: status = ScanStatus.Running; return true;
+                case 1: status = ScanStatus.Completed; return true;
+                case 2: status = ScanStatus.Cancelled; return true;
+                case 3: status = ScanStatus.Failed; return true;
+                default: status = default; return false;
+            }
+        }
+
         private static ArgumentException Unknown<T>(T value)
             where T : struct, Enum
         {

@@ -1,4 +1,7 @@
+using System;
 using System.Collections.Generic;
+using System.Threading;
+using Microsoft.Data.Sqlite;
 
 namespace BehaviorBlocking.Store
 {
@@ -186,15 +189,133 @@ CREATE INDEX ix_detections_host_process_guid ON detections (host COLLATE NOCASE,
 CREATE INDEX ix_detections_host_process_id ON detections (host COLLATE NOCASE, process_id);
 CREATE INDEX ix_detections_process_guid ON detections (process_guid);";
 
+        /// <summary>
+        /// Version 4: a scan is recorded when it starts (status running, no finish time) and updated
+        /// when it ends, so a scan that was killed stays visible. Rows of version 3 were written at
+        /// the end of a scan: they become completed. The scan-id counter carries over.
+        /// </summary>
+        internal const string Version4 = @"
+ALTER TABLE scan_inputs RENAME TO scan_inputs_v3;
+ALTER TABLE scans RENAME TO scans_v3;
+
+CREATE TABLE scans (
+    id          INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    status      INTEGER NOT NULL,
+    started     TEXT    NOT NULL,
+    finished    TEXT,
+    files       INTEGER NOT NULL,
+    events      INTEGER NOT NULL,
+    malformed   INTEGER NOT NULL,
+    detections  INTEGER NOT NULL
+);
+CREATE TABLE scan_inputs (
+    scan_id INTEGER NOT NULL REFERENCES scans (id) ON DELETE CASCADE,
+    ordinal INTEGER NOT NULL,
+    input   TEXT    NOT NULL,
+    PRIMARY KEY (scan_id, ordinal)
+) WITHOUT ROWID;
+
+INSERT INTO scans (id, status, started, finished, files, events, malformed, detections)
+SELECT id, 1, started, finished, files, events, malformed, detections FROM scans_v3 ORDER BY id;
+
+INSERT INTO scan_inputs (scan_id, ordinal, input)
+SELECT scan_id, ordinal, input FROM scan_inputs_v3;
+
+DELETE FROM sqlite_sequence WHERE name = 'scans';
+INSERT INTO sqlite_sequence (name, seq) SELECT 'scans', seq FROM sqlite_sequence WHERE name = 'scans_v3';
+
+DROP TABLE scan_inputs_v3;
+DROP TABLE scans_v3;";
+
         /// <summary>Every migration, oldest first; each runs in its own transaction.</summary>
         internal static readonly IReadOnlyList<StoreMigration> Migrations = new[]
         {
             new StoreMigration(1, "detections and evidence", Version1),
             new StoreMigration(2, "query indexes and scans", Version2),
             new StoreMigration(3, "the store's own column encoding", Version3),
+            new StoreMigration(4, "scans recorded when they start", Version4),
         };
 
         /// <summary>The schema version this code creates and understands: the last migration's.</summary>
         internal static int CurrentVersion => Migrations[Migrations.Count - 1].Version;
+
+        // What the tables of each version look like, from an in-memory database built by the migrations themselves.
+        private static readonly Lazy<string[]> s_layouts = new Lazy<string[]>(BuildLayouts, LazyThreadSafetyMode.ExecutionAndPublication);
+
+        /// <summary>
+        /// The store's tables, their columns (name, declared type, NOT NULL, key position) and its
+        /// indexes with their columns, one line each in a fixed order; SQLite's own objects are left out.
+        /// Two files with the same layout hold the same schema, whatever <c>user_version</c> says.
+        /// </summary>
+        internal static string Layout(SqliteConnection connection, SqliteTransaction? transaction)
+        {
+            var lines = new List<string>();
+            using (SqliteCommand command = connection.CreateCommand())
+            {
+                command.Transaction = transaction;
+                command.CommandText = @"
+SELECT 'table ' || m.name || ' ' || p.name || ' ' || p.type || ' ' || p.""notnull"" || ' ' || p.pk
+FROM sqlite_master AS m, pragma_table_info(m.name) AS p
+WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\'
+UNION ALL
+SELECT 'index ' || m.name || ' on ' || m.tbl_name || ' ' || i.seqno || ' ' || IFNULL(i.name, '(expression)')
+FROM sqlite_master AS m, pragma_index_info(m.name) AS i
+WHERE m.type = 'index' AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\'
+UNION ALL
+SELECT m.type || ' ' || m.name
+FROM sqlite_master AS m
+WHERE m.type IN ('view', 'trigger') AND m.name NOT LIKE 'sqlite\_%' ESCAPE '\';";
+                using (SqliteDataReader reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        lines.Add(reader.GetString(0));
+                    }
+                }
+            }
+
+            lines.Sort(StringComparer.Ordinal);
+            return string.Join("\n", lines);
+        }
+
+        /// <summary>The layout a file of schema <paramref name="version"/> (0 to <see cref="CurrentVersion"/>) has.</summary>
+        internal static string LayoutOf(int version) => s_layouts.Value[version];
+
+        /// <summary>The schema version whose tables look like <paramref name="layout"/>, or null when none does.</summary>
+        internal static int? VersionWithLayout(string layout)
+        {
+            string[] layouts = s_layouts.Value;
+            for (int version = layouts.Length - 1; version >= 0; version--)
+            {
+                if (string.Equals(layouts[version], layout, StringComparison.Ordinal))
+                {
+                    return version;
+                }
+            }
+
+            return null;
+        }
+
+        private static string[] BuildLayouts()
+        {
+            var layouts = new string[CurrentVersion + 1];
+            using (var connection = new SqliteConnection("Data Source=:memory:"))
+            {
+                connection.Open();
+                layouts[0] = Layout(connection, null);
+                foreach (StoreMigration migration in Migrations)
+                {
+                    using (SqliteCommand command = connection.CreateCommand())
+                    {
+                        command.CommandText = migration.Sql;
+                        command.ExecuteNonQuery();
+                    }
+
+                    layouts[migration.Version] = Layout(connection, null);
+                }
+            }
+
+            return layouts;
+        }
     }
 }

@@ -128,6 +128,238 @@ namespace BehaviorBlocking.Tests.Cli
             Assert.NotEqual(string.Empty, err);
         }
 
+        [Theory]
+        [InlineData("--last: 'abc' is not a whole number from 1 to 2147483647.", "detections", "--last", "abc")]
+        [InlineData("--last: '999999999999' is not a whole number from 1 to 2147483647.", "detections", "--last", "999999999999")]
+        [InlineData("--last: '-1' is not a whole number from 1 to 2147483647.", "detections", "--last", "-1")]
+        [InlineData("--since: the age '9999999999d' reaches back before the year 1", "detections", "--since", "9999999999d")]
+        [InlineData("--until: the age '99999999999999999999999w' reaches back before the year 1", "detections", "--until", "99999999999999999999999w")]
+        [InlineData("--since: 'yesterday' is neither an ISO 8601 time nor an age", "detections", "--since", "yesterday")]
+        [InlineData("unknown option '--no-such-option' for 'scan'", "scan", "--no-such-option")]
+        [InlineData("unknown option '--frob' for 'scan'", "scan", "x", "--frob")]
+        [InlineData("unknown option '-z' for 'detections'", "detections", "-z")]
+        [InlineData("--host needs a value, not the option-like '--frob'.", "detections", "--host", "--frob")]
+        [InlineData("--store needs a value, not the option-like '--no-store'.", "scan", "x", "--store", "--no-store")]
+        [InlineData("Option '--store' expects a single argument but 2 were provided.", "scan", "x", "--store", "a.db", "--store", "b.db")]
+        [InlineData("--repeat: '0' is not a whole number from 1 to 2147483647.", "bench", "--repeat", "0")]
+        [InlineData("--repeat: 'many' is not a whole number from 1 to 2147483647.", "bench", "--repeat", "many")]
+        [InlineData("unknown option '--frob' for 'info'", "model", "info", "--frob")]
+        public void Run_BadOptionOrValue_ExitsTwoWithOneMessageNamingIt(string message, params string[] args)
+        {
+            var (exit, output, err) = Run(args);
+
+            Assert.Equal(2, exit);
+            Assert.Equal(string.Empty, output);
+            Assert.Contains("behaviorblock: " + message, err);
+            Assert.DoesNotContain("   at ", err);
+            Assert.EndsWith("Run 'behaviorblock --help' for usage.", err.TrimEnd());
+        }
+
+        [Fact]
+        public void Features_OutIsADirectory_ExitsTwoNamingIt()
+        {
+            var (exit, _, err) = Run("features", "--corpus", SampleDir, "--out", _dir);
+
+            Assert.Equal(2, exit);
+            Assert.Contains($"--out: '{_dir}' is a directory; name the file to write.", err);
+        }
+
+        [Fact]
+        public void Features_OutUnderAFile_ExitsOneWithOneLineNamingThePath()
+        {
+            string corpus = Path.Combine(_dir, "corpus");
+            Directory.CreateDirectory(corpus);
+            File.Copy(Path.Combine(SampleDir, "intrusion-office-macro.jsonl"), Path.Combine(corpus, "a.jsonl"));
+            File.WriteAllText(Path.Combine(corpus, "labels.csv"), "file,tactic,technique,benign\n");
+            string blocker = Path.Combine(_dir, "blocker");
+            File.WriteAllText(blocker, "a file, not a folder");
+
+            var (exit, _, err) = Run("features", "--corpus", corpus, "--out", Path.Combine(blocker, "features.csv"), "--no-builtin-rules");
+
+            Assert.Equal(1, exit);
+            string line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains(blocker, StringComparison.Ordinal));
+            Assert.StartsWith("behaviorblock: ", line);
+            Assert.DoesNotContain("   at ", err);
+            Assert.DoesNotContain("internal error", err);
+        }
+
+        [Fact]
+        public void Scan_WordsAfterDoubleDashAndALoneDash_AreTakenForPaths()
+        {
+            var (exit, _, err) = Run("scan", "--no-store", "--", "--weird.jsonl");
+
+            Assert.Equal(1, exit);
+            Assert.Contains("--weird.jsonl: InputNotFound", err);
+            Assert.DoesNotContain("unknown option", err);
+
+            // The store (a directory here) fails before anything is read, so standard input is never touched.
+            var (dashExit, _, dashErr) = Run("scan", "-", "--store", _dir);
+            Assert.Equal(1, dashExit);
+            Assert.Contains("StorePathIsDirectory", dashErr);
+            Assert.DoesNotContain("unknown option", dashErr);
+        }
+
+        [Fact]
+        public void Run_UnexpectedException_ExitsOneWithOneEscapedLineAndNoStackTrace()
+        {
+            var (exit, output, err) = RunWith(() => throw new InvalidOperationException("boom\n   at Fake.Frame()"), "scan", SampleDir, "--no-store");
+
+            Assert.Equal(1, exit);
+            Assert.Equal(string.Empty, output);
+            Assert.Equal("behaviorblock: internal error (System.InvalidOperationException): boom\\n   at Fake.Frame()", err.TrimEnd());
+        }
+
+        [Fact]
+        public void Model_InstallWhereTheModelsFolderIsAFile_ExitsOneWithOneLine()
+        {
+            string home = Path.Combine(_dir, "home");
+            Directory.CreateDirectory(home);
+            File.WriteAllText(Path.Combine(home, "models"), "a file where the models folder goes");
+            Environment.SetEnvironmentVariable(ProductHome.EnvironmentVariable, home);
+            try
+            {
+                var (exit, _, err) = Run("model", "install", Path.Combine(AppContext.BaseDirectory, "models", "behavior.onnx"));
+
+                Assert.Equal(1, exit);
+                string line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                Assert.StartsWith("behaviorblock: ", line);
+                Assert.Contains(Path.Combine(home, "models"), line);
+                Assert.DoesNotContain("internal error", line);
+            }
+            finally
+            {
+                Environment.SetEnvironmentVariable(ProductHome.EnvironmentVariable, null);
+            }
+        }
+
+        [Fact]
+        public void Detections_StorePathIsADirectory_ExitsOneSayingSo()
+        {
+            var (exit, _, err) = Run("detections", "--store", _dir);
+
+            Assert.Equal(1, exit);
+            Assert.Contains($"behaviorblock: StorePathIsDirectory: The store path '{_dir}' is a directory", err);
+        }
+
+        [Fact]
+        public void Detections_UserVersionLowered_ExitsOneWithStoreSchemaMismatch()
+        {
+            string store = Path.Combine(_dir, "s.db");
+            DetectionStore.Open(store).Dispose();
+            BehaviorBlocking.Tests.TestSupport.SqliteFile.Execute(store, "PRAGMA user_version = 2;");
+
+            var (exit, _, err) = Run("detections", "--store", store);
+
+            Assert.Equal(1, exit);
+            Assert.Contains($"behaviorblock: StoreSchemaMismatch: The store '{store}' says it has schema version 2 (PRAGMA user_version) but its tables are those of schema version {DetectionStore.CurrentSchemaVersion}", err);
+            Assert.DoesNotContain("SqliteException", err);
+        }
+
+        [Fact]
+        public void Detections_ReadOnlyFolder_ListsTheStore()
+        {
+            string folder = Path.Combine(_dir, "ro");
+            string store = Path.Combine(folder, "s.db");
+            var (scanExit, _, _) = Run("scan", SampleDir, "--store", store, "--no-model");
+            Assert.Equal(0, scanExit);
+            using var readOnly = new BehaviorBlocking.Tests.TestSupport.ReadOnlyPaths();
+            if (!readOnly.TryMake(store) || !readOnly.TryMake(folder))
+            {
+                return;
+            }
+
+            var (exit, output, err) = Run("detections", "--store", store, "--format", "jsonl");
+
+            Assert.True(exit == 0, err);
+            Assert.NotEmpty(output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(DetectionJson.Parse));
+            Assert.Equal(new[] { "s.db" }, Directory.GetFiles(folder).Select(Path.GetFileName));
+
+            var (writeExit, _, writeErr) = Run("scan", SampleDir, "--store", store, "--no-model");
+            Assert.Equal(1, writeExit);
+            Assert.Contains("StoreAccessDenied", writeErr);
+        }
+
+        [Fact]
+        public void Scan_StoreWithDamagedPages_StillPrintsEveryDetectionThenReportsTheStoreOnceAndExitsOne()
+        {
+            string store = Path.Combine(_dir, "s.db");
+            using (DetectionStore seeded = DetectionStore.Open(store))
+            {
+                seeded.Upsert(Enumerable.Range(0, 200).Select(i => BehaviorBlocking.Tests.TestSupport.DetectionFixtures.At(DateTimeOffset.UnixEpoch.AddMinutes(i))).ToArray());
+            }
+
+            BehaviorBlocking.Tests.Store.DetectionStoreTests.DamagePagesAfterTheSchema(store);
+            var (expectedExit, expected, _) = Run("scan", SampleDir, "--no-store", "--format", "jsonl", "--no-model");
+            Assert.Equal(0, expectedExit);
+
+            var (exit, output, err) = Run("scan", SampleDir, "--store", store, "--format", "jsonl", "--no-model");
+
+            Assert.Equal(1, exit);
+            Assert.NotEqual(string.Empty, expected);
+            Assert.Equal(expected, output);
+            Assert.Single(err.Split('\n'), l => l.Contains("StoreCorrupt", StringComparison.Ordinal));
+            int detections = expected.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            Assert.Contains($"behaviorblock: {detections} of the {detections} detection(s) reported are not in the store '{store}'", err);
+        }
+
+        [Fact]
+        public void Scan_TableAndWarnings_EscapeControlAndBidiCharactersFromTheData()
+        {
+            const string Host = "WS\u001b]0;owned\u0007\u202Egnp.exe\u0000";
+            string recording = Path.Combine(_dir, "evil\u001b[31m\u009b.jsonl");
+            File.WriteAllText(recording, Start(Host) + "\nnot json\n");
+
+            var (exit, output, err) = RunWith(() => new IDetector[] { new ImageWatchDetector("cmd.exe") }, "scan", recording, "--no-store", "--no-builtin-rules", "--no-model", "--stats");
+
+            Assert.Equal(0, exit);
+            Assert.Contains(@"WS\u001B]0;owned\u0007", output);
+            Assert.Contains(@"evil\u001B[31m\u009B.jsonl:2: RecordMalformed", err);
+            AssertNothingRaw(output);
+            AssertNothingRaw(err);
+        }
+
+        [Fact]
+        public void Scan_Jsonl_EscapesControlAndBidiCharactersAndParsesBackToTheSameValues()
+        {
+            const string Host = "WS\u001b[2J\u202E\u2066x\u0085\u007f";
+            string recording = Path.Combine(_dir, "a.jsonl");
+            File.WriteAllText(recording, Start(Host) + "\n");
+
+            var (exit, output, _) = RunWith(() => new IDetector[] { new ImageWatchDetector("cmd.exe") }, "scan", recording, "--no-store", "--no-builtin-rules", "--no-model", "--format", "jsonl");
+
+            Assert.Equal(0, exit);
+            AssertNothingRaw(output);
+            string line = Assert.Single(output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Contains(@"WS\u001B[2J\u202E\u2066x\u0085\u007F", line);
+            Assert.Equal(Host, DetectionJson.Parse(line).Host);
+        }
+
+        // No character that could drive or reorder a terminal, except the line breaks the CLI writes itself.
+        private static void AssertNothingRaw(string text)
+        {
+            foreach (char c in text.Replace(Environment.NewLine, string.Empty, StringComparison.Ordinal))
+            {
+                Assert.False(TerminalText.MustEscape(c), $"U+{(int)c:X4} reached the terminal raw");
+            }
+        }
+
+        private static string Start(string host) => System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+        {
+            ["EventID"] = 1,
+            ["Channel"] = "Microsoft-Windows-Sysmon/Operational",
+            ["Provider"] = "Microsoft-Windows-Sysmon",
+            ["Computer"] = host,
+            ["TimeCreated"] = "2025-05-14T09:12:00.000Z",
+            ["EventRecordID"] = 1,
+            ["ProcessGuid"] = "{00000000-0000-0000-0000-000000000002}",
+            ["ProcessId"] = "2",
+            ["Image"] = @"C:\Windows\System32\cmd.exe",
+            ["CommandLine"] = "cmd.exe /c \u001b[5m",
+            ["ParentProcessGuid"] = "{00000000-0000-0000-0000-000000000001}",
+            ["ParentProcessId"] = "1",
+            ["ParentImage"] = @"C:\Windows\explorer.exe",
+        });
+
         [Fact]
         public void Rules_ValidateBrokenDirectory_ListsEverySkipAndExitsOne()
         {
@@ -168,17 +400,6 @@ namespace BehaviorBlocking.Tests.Cli
             Assert.Equal("Behavior:Win32/Persistence.LocalTask!rule", d.Name);
         }
 
-        [Fact]
-        public void Detections_BadTime_ExitsTwo()
-        {
-            string store = Path.Combine(_dir, "s.db");
-            DetectionStore.Open(store).Dispose();
-
-            var (exit, _, err) = Run("detections", "--store", store, "--since", "yesterday");
-
-            Assert.Equal(2, exit);
-            Assert.Contains("--since", err);
-        }
 
         [Fact]
         public void Detections_MissingStore_ExitsOne()

@@ -88,6 +88,9 @@ namespace BehaviorBlocking.Tests.Engine
             return (long)command.ExecuteScalar()!;
         }
 
+        private static object?[] ScanRow(string storePath) =>
+            Assert.Single(SqliteFile.Rows(storePath, "SELECT status, finished IS NULL, files, events, malformed, detections FROM scans;"));
+
         private static long StoredCount(string storePath)
         {
             using DetectionStore store = DetectionStore.Open(storePath);
@@ -178,6 +181,7 @@ namespace BehaviorBlocking.Tests.Engine
             Assert.NotNull(result.ScanId);
             Assert.Equal(0, StoredCount(storePath));
             Assert.Equal(1, ScanRows(storePath));
+            Assert.Equal(new object?[] { 2L, 0L }, ScanRow(storePath).Take(2));
         }
 
         [Fact]
@@ -202,6 +206,78 @@ namespace BehaviorBlocking.Tests.Engine
             }
 
             Assert.Equal(1, ScanRows(storePath));
+        }
+
+        [Fact]
+        public void Run_EachDetection_IsCommittedBeforeTheObserverSeesItWhileTheScanRowSaysRunning()
+        {
+            string[] inputs = { Recording("a.jsonl", 100), Recording("b.jsonl", 500), Recording("c.jsonl", 900) };
+            string storePath = _temp.Combine("store", "detections.db");
+            var committed = new List<bool>();
+            var rowWhileRunning = new List<object?[]>();
+            var observer = new RecordingObserver
+            {
+                OnDetected = d =>
+                {
+                    // Another connection, as a process reading the store after this one was killed would be.
+                    committed.Add((long)SqliteFile.Scalar(storePath, "SELECT COUNT(*) FROM detections WHERE id = '" + d.Id.ToString("D") + "';")! == 1);
+                    rowWhileRunning.Add(ScanRow(storePath));
+                },
+            };
+
+            ScanResult result = ScanService.Run(_engine, new ScanRequest { Paths = inputs, StorePath = storePath }, observer);
+
+            Assert.Equal(new[] { true, true, true }, committed);
+            Assert.All(rowWhileRunning, row => Assert.Equal(new object?[] { 0L, 1L, 0L, 0L, 0L, 0L }, row));
+            Assert.Equal(new object?[] { 1L, 0L, 3L, 6L, 0L, 3L }, ScanRow(storePath));
+            Assert.Equal(3, result.StoredDetections);
+            Assert.Equal(0, result.UnstoredDetections);
+            Assert.Null(result.StoreFailure);
+            Assert.Empty(observer.StoreFailures);
+        }
+
+        [Fact]
+        public void Run_StoreFailsMidScan_ReportsTheFailureOnceAndKeepsDetectingAndReporting()
+        {
+            string[] inputs = { Recording("a.jsonl", 100), Recording("b.jsonl", 500), Recording("c.jsonl", 900) };
+            string storePath = _temp.Combine("store", "detections.db");
+            var observer = new RecordingObserver
+            {
+                // Another program breaks the store after the first detection was stored.
+                OnDetected = _ => SqliteFile.Execute(storePath, "DROP TABLE IF EXISTS evidence;"),
+            };
+
+            ScanResult result = ScanService.Run(_engine, new ScanRequest { Paths = inputs, StorePath = storePath }, observer);
+
+            Assert.Equal(3, observer.Detections.Count);
+            BehaviorBlockingException failure = Assert.Single(observer.StoreFailures);
+            Assert.Same(failure, result.StoreFailure);
+            Assert.Equal(ErrorIds.StoreSchemaMismatch, failure.ErrorId);
+            int[] detected = observer.Kinds.Select((kind, i) => (kind, i)).Where(k => k.kind == "detection").Select(k => k.i).ToArray();
+            int failed = observer.Kinds.IndexOf("store failure");
+            Assert.True(detected[0] < failed && failed < detected[1], "the failure is reported between the first and the second detection: " + string.Join(", ", observer.Kinds));
+            Assert.Equal(3, result.Statistics.Detections);
+            Assert.Equal(1, result.StoredDetections);
+            Assert.Equal(2, result.UnstoredDetections);
+            Assert.Equal(1L, SqliteFile.Scalar(storePath, "SELECT COUNT(*) FROM detections;"));
+            Assert.Equal(observer.Detections[0].Id.ToString("D"), SqliteFile.Scalar(storePath, "SELECT id FROM detections;"));
+
+            // Nothing is written after the failure, not even the end of the scan.
+            Assert.Equal(0L, ScanRow(storePath)[0]);
+        }
+
+        [Fact]
+        public void Run_StoreCannotBeOpened_ThrowsBeforeReadingAnything()
+        {
+            string storePath = _temp.Combine("store.db");
+            Directory.CreateDirectory(storePath);
+            var observer = new RecordingObserver();
+
+            var error = Assert.Throws<BehaviorBlockingException>(() =>
+                ScanService.Run(_engine, new ScanRequest { Paths = new[] { Recording("a.jsonl", 100) }, StorePath = storePath }, observer));
+
+            Assert.Equal(ErrorIds.StorePathIsDirectory, error.ErrorId);
+            Assert.Empty(observer.Kinds);
         }
 
         [Fact]
@@ -237,12 +313,17 @@ namespace BehaviorBlocking.Tests.Engine
 
             public List<ScanProgress> Progress { get; } = new List<ScanProgress>();
 
+            public List<BehaviorBlockingException> StoreFailures { get; } = new List<BehaviorBlockingException>();
+
             public Action<ScanProgress>? OnProgressed { get; init; }
+
+            public Action<Detection>? OnDetected { get; init; }
 
             public void OnDetection(Detection detection)
             {
                 Seen("detection");
                 Detections.Add(detection);
+                OnDetected?.Invoke(detection);
             }
 
             public void OnVerdict(VerdictEvent verdictEvent)
@@ -262,6 +343,12 @@ namespace BehaviorBlocking.Tests.Engine
                 Seen("progress");
                 Progress.Add(progress);
                 OnProgressed?.Invoke(progress);
+            }
+
+            public void OnStoreFailure(BehaviorBlockingException error)
+            {
+                Seen("store failure");
+                StoreFailures.Add(error);
             }
 
             private void Seen(string kind)

@@ -7,6 +7,7 @@ using BehaviorBlocking.Detections;
 using BehaviorBlocking.Store;
 using BehaviorBlocking.Tests.TestSupport;
 using Microsoft.Data.Sqlite;
+using Xunit.Abstractions;
 using static BehaviorBlocking.Tests.TestSupport.SqliteFile;
 
 namespace BehaviorBlocking.Tests.Store
@@ -16,6 +17,9 @@ namespace BehaviorBlocking.Tests.Store
         private static readonly DateTimeOffset s_t0 = new DateTimeOffset(2024, 5, 1, 0, 0, 0, TimeSpan.Zero);
 
         private readonly TempDirectory _temp = new TempDirectory();
+        private readonly ITestOutputHelper _output;
+
+        public DetectionStoreTests(ITestOutputHelper output) => _output = output;
 
         public void Dispose() => _temp.Dispose();
 
@@ -173,15 +177,23 @@ namespace BehaviorBlocking.Tests.Store
         }
 
         [Fact]
-        public void Open_PathIsAFolder_ThrowsStoreAccessDenied()
+        public void Open_PathIsAFolder_ThrowsStorePathIsDirectory()
         {
             string path = _temp.Combine("folder.db");
             Directory.CreateDirectory(path);
 
-            var error = Assert.Throws<BehaviorBlockingException>(() => DetectionStore.Open(path));
+            var write = Assert.Throws<BehaviorBlockingException>(() => DetectionStore.Open(path));
+            var read = Assert.Throws<BehaviorBlockingException>(() => DetectionStore.OpenReadOnly(path));
 
-            Assert.Equal("StoreAccessDenied", error.ErrorId);
-            Assert.Contains(Path.GetFullPath(path), error.Message, StringComparison.Ordinal);
+            foreach (BehaviorBlockingException error in new[] { write, read })
+            {
+                Assert.Equal("StorePathIsDirectory", error.ErrorId);
+                Assert.Equal(FailureKind.InvalidData, error.Kind);
+                Assert.Contains("'" + Path.GetFullPath(path) + "' is a directory", error.Message, StringComparison.Ordinal);
+                Assert.Equal(Path.GetFullPath(path), error.Target);
+            }
+
+            Assert.Empty(Directory.GetFileSystemEntries(path));
         }
 
         [Fact]
@@ -587,13 +599,249 @@ namespace BehaviorBlocking.Tests.Store
             Assert.NotNull(reader.Get(DetectionFixtures.FullId));
         }
 
+        [Fact]
+        public void RecordScan_Running_ThenUpdateScan_KeepsStartAndInputsAndRecordsTheOutcome()
+        {
+            using DetectionStore store = OpenStore();
+
+            long id = store.RecordScan(new ScanRecord { Status = ScanStatus.Running, Started = s_t0, Inputs = new[] { "logs", "-" } });
+            ScanRecord running = Assert.Single(store.ListScans());
+            Assert.Equal(new object?[] { 0L, null }, Assert.Single(Rows(store.FilePath, "SELECT status, finished FROM scans;")));
+            store.UpdateScan(new ScanRecord
+            {
+                Id = id,
+                Status = ScanStatus.Cancelled,
+                Started = s_t0.AddDays(1),
+                Finished = s_t0.AddSeconds(30),
+                Inputs = new[] { "ignored" },
+                Files = 2,
+                Events = 500,
+                Malformed = 1,
+                Detections = 3,
+            });
+
+            AssertSameScan(new ScanRecord { Status = ScanStatus.Running, Started = s_t0, Inputs = new[] { "logs", "-" } }, running);
+            AssertSameScan(
+                new ScanRecord { Status = ScanStatus.Cancelled, Started = s_t0, Finished = s_t0.AddSeconds(30), Inputs = new[] { "logs", "-" }, Files = 2, Events = 500, Malformed = 1, Detections = 3 },
+                Assert.Single(store.ListScans()));
+            Assert.Equal(2L, Scalar(store.FilePath, "SELECT status FROM scans;"));
+            Assert.Throws<ArgumentException>(() => store.UpdateScan(new ScanRecord { Id = id + 1, Status = ScanStatus.Completed }));
+        }
+
+        [Fact]
+        public void OpenReadOnly_MissingFile_ThrowsStoreNotFoundAndCreatesNothing()
+        {
+            string path = _temp.Combine("none", "store.db");
+
+            var error = Assert.Throws<BehaviorBlockingException>(() => DetectionStore.OpenReadOnly(path));
+
+            Assert.Equal("StoreNotFound", error.ErrorId);
+            Assert.Equal(FailureKind.NotFound, error.Kind);
+            Assert.False(Directory.Exists(_temp.Combine("none")));
+        }
+
+        [Fact]
+        public void OpenReadOnly_WritableStore_QueriesButRefusesEveryWrite()
+        {
+            using (DetectionStore seeded = SeededStore())
+            {
+            }
+
+            using DetectionStore store = DetectionStore.OpenReadOnly(_temp.Combine("store.db"));
+
+            Assert.Equal(5, store.Count());
+            Assert.Equal(5, store.Query(new DetectionQuery()).Count);
+            var error = Assert.Throws<BehaviorBlockingException>(() => store.Upsert(new[] { DetectionFixtures.Full() }));
+            Assert.Equal("StoreAccessDenied", error.ErrorId);
+            Assert.Equal("StoreAccessDenied", Assert.Throws<BehaviorBlockingException>(() => store.RecordScan(new ScanRecord())).ErrorId);
+            Assert.Equal(5L, Scalar(store.FilePath, "SELECT COUNT(*) FROM detections;"));
+        }
+
+        [Fact]
+        public void OpenReadOnly_ReadOnlyFile_QueriesWhileOpenForWritingIsDenied()
+        {
+            using (DetectionStore seeded = SeededStore())
+            {
+            }
+
+            string path = _temp.Combine("store.db");
+            using var readOnly = new ReadOnlyPaths();
+            if (!readOnly.TryMake(path))
+            {
+                _output.WriteLine("skipped: " + readOnly.Reason);
+                return;
+            }
+
+            using (DetectionStore store = DetectionStore.OpenReadOnly(path))
+            {
+                Assert.Equal(new[] { 0, 1, 2, 3, 4 }, Hours(store.Query(new DetectionQuery())));
+            }
+
+            var error = Assert.Throws<BehaviorBlockingException>(() => DetectionStore.Open(path));
+            Assert.Equal("StoreAccessDenied", error.ErrorId);
+            Assert.Equal(FailureKind.AccessDenied, error.Kind);
+        }
+
+        [Fact]
+        public void OpenReadOnly_ReadOnlyFolder_ReadsTheFileAloneWithoutCreatingWalOrShm()
+        {
+            string folder = _temp.Combine("ro");
+            string path = Path.Combine(folder, "store.db");
+            using (DetectionStore store = DetectionStore.Open(path))
+            {
+                store.Upsert(new[] { DetectionFixtures.Full() });
+            }
+
+            Assert.Equal(new[] { "store.db" }, Directory.GetFiles(folder).Select(Path.GetFileName));
+            using var readOnly = new ReadOnlyPaths();
+            if (!readOnly.TryMake(path) || !readOnly.TryMake(folder))
+            {
+                _output.WriteLine("skipped: " + readOnly.Reason);
+                return;
+            }
+
+            using (DetectionStore store = DetectionStore.OpenReadOnly(path))
+            {
+                DetectionFixtures.AssertSame(DetectionFixtures.Full(), store.Get(DetectionFixtures.FullId)!);
+                Assert.Equal("StoreAccessDenied", Assert.Throws<BehaviorBlockingException>(() => store.Upsert(new[] { DetectionFixtures.Minimal(Guid.NewGuid()) })).ErrorId);
+            }
+
+            Assert.Equal(new[] { "store.db" }, Directory.GetFiles(folder).Select(Path.GetFileName));
+        }
+
+        [Fact]
+        public void OpenReadOnly_ReadOnlyFolderWithUnmergedWal_ThrowsStoreAccessDeniedNamingTheWal()
+        {
+            // A writer that died before its changes reached the file leaves them in the -wal file:
+            // copied while the writer still holds them (no checkpoint), without the -shm.
+            string source = _temp.Combine("live", "store.db");
+            string folder = _temp.Combine("ro");
+            Directory.CreateDirectory(folder);
+            using (DetectionStore.Open(source))
+            {
+            }
+
+            using (SqliteConnection writer = Connect(source))
+            {
+                // An open reader keeps the WAL from being merged and removed when the store closes.
+                Execute(writer, "PRAGMA wal_autocheckpoint = 0;");
+                Assert.Equal(0L, Scalar(writer, "SELECT COUNT(*) FROM detections;"));
+                using (DetectionStore store = DetectionStore.Open(source))
+                {
+                    store.Upsert(new[] { DetectionFixtures.Full() });
+                }
+
+                Assert.True(new FileInfo(source + "-wal").Length > 0);
+                File.Copy(source, Path.Combine(folder, "store.db"));
+                File.Copy(source + "-wal", Path.Combine(folder, "store.db-wal"));
+            }
+
+            string path = Path.Combine(folder, "store.db");
+            using var readOnly = new ReadOnlyPaths();
+            if (!readOnly.TryMake(folder))
+            {
+                _output.WriteLine("skipped: " + readOnly.Reason);
+                return;
+            }
+
+            var error = Assert.Throws<BehaviorBlockingException>(() => DetectionStore.OpenReadOnly(path));
+
+            Assert.Equal("StoreAccessDenied", error.ErrorId);
+            Assert.Contains("'store.db-wal'", error.Message, StringComparison.Ordinal);
+            Assert.Contains(path, error.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void OpenReadOnly_OlderSchema_MigratesWhenWritableAndSaysSoWhenNot()
+        {
+            string writable = _temp.Combine("v3.db");
+            string readOnlyFile = _temp.Combine("v3-readonly.db");
+            Execute(writable, Version3Dump);
+            Execute(readOnlyFile, Version3Dump);
+
+            using (DetectionStore store = DetectionStore.OpenReadOnly(writable))
+            {
+                Assert.Equal(DetectionStore.CurrentSchemaVersion, store.SchemaVersion);
+                Assert.Equal(24, store.Count());
+            }
+
+            using var readOnly = new ReadOnlyPaths();
+            if (!readOnly.TryMake(readOnlyFile))
+            {
+                _output.WriteLine("skipped: " + readOnly.Reason);
+                return;
+            }
+
+            var error = Assert.Throws<BehaviorBlockingException>(() => DetectionStore.OpenReadOnly(readOnlyFile));
+            Assert.Equal("StoreAccessDenied", error.ErrorId);
+            Assert.Contains("has schema version 3 and must be migrated to version " + DetectionStore.CurrentSchemaVersion, error.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void EveryCall_TableDroppedBehindTheStore_ThrowsStoreSchemaMismatchNeverASqliteException()
+        {
+            using DetectionStore store = SeededStore();
+            Execute(store.FilePath, "DROP TABLE evidence; DROP TABLE scan_inputs;");
+
+            var calls = new Action[]
+            {
+                () => store.Query(new DetectionQuery()),
+                () => store.Get(Guid.NewGuid()),
+                () => store.Upsert(new[] { DetectionFixtures.Full() }),
+                () => store.RecordScan(new ScanRecord { Inputs = new[] { "x" } }),
+                () => store.ListScans(),
+            };
+
+            foreach (Action call in calls)
+            {
+                var error = Assert.Throws<BehaviorBlockingException>(call);
+                Assert.Equal("StoreSchemaMismatch", error.ErrorId);
+                Assert.IsType<SqliteException>(error.InnerException);
+                Assert.Contains(store.FilePath, error.Message, StringComparison.Ordinal);
+            }
+        }
+
+        [Fact]
+        public void Upsert_DamagedPages_ThrowsStoreCorrupt()
+        {
+            string path = _temp.Combine("damaged.db");
+            using (DetectionStore store = DetectionStore.Open(path))
+            {
+                store.Upsert(Enumerable.Range(0, 200).Select(i => DetectionFixtures.At(s_t0.AddMinutes(i), evidence: new[] { Ev("e" + i) })).ToArray());
+            }
+
+            DamagePagesAfterTheSchema(path);
+
+            using DetectionStore damaged = DetectionStore.Open(path);
+            var error = Assert.Throws<BehaviorBlockingException>(() => damaged.Upsert(new[] { DetectionFixtures.Minimal(Guid.NewGuid()) }));
+
+            Assert.Equal("StoreCorrupt", error.ErrorId);
+            Assert.Equal("StoreCorrupt", Assert.Throws<BehaviorBlockingException>(() => damaged.Query(new DetectionQuery())).ErrorId);
+        }
+
+        /// <summary>Overwrites every page but the first (the schema) with bytes no b-tree page starts with.</summary>
+        internal static void DamagePagesAfterTheSchema(string path)
+        {
+            long pageSize = (long)Scalar(path, "PRAGMA page_size;")!;
+            SqliteConnection.ClearAllPools();
+            using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+            Assert.True(file.Length > 2 * pageSize, "the store is too small to damage");
+            byte[] junk = Enumerable.Repeat((byte)0xEE, (int)pageSize).ToArray();
+            file.Position = pageSize;
+            while (file.Position < file.Length)
+            {
+                file.Write(junk, 0, junk.Length);
+            }
+        }
+
         private static Evidence Ev(string id) => new Evidence("rule", id, "evidence " + id, s_t0);
 
         private static void AssertSameScan(ScanRecord expected, ScanRecord actual)
         {
+            Assert.Equal(expected.Status, actual.Status);
             Assert.Equal(expected.Started.UtcTicks, actual.Started.UtcTicks);
             Assert.Equal(TimeSpan.Zero, actual.Started.Offset);
-            Assert.Equal(expected.Finished.UtcTicks, actual.Finished.UtcTicks);
+            Assert.Equal(expected.Finished?.UtcTicks, actual.Finished?.UtcTicks);
             Assert.Equal(expected.Inputs, actual.Inputs);
             Assert.Equal(expected.Files, actual.Files);
             Assert.Equal(expected.Events, actual.Events);

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Store;
 using BehaviorBlocking.Tests.TestSupport;
+using Microsoft.Data.Sqlite;
 using static BehaviorBlocking.Tests.TestSupport.SqliteFile;
 
 namespace BehaviorBlocking.Tests.Store
@@ -30,7 +32,7 @@ namespace BehaviorBlocking.Tests.Store
 
             using DetectionStore store = DetectionStore.Open(path);
 
-            Assert.Equal(3, store.SchemaVersion);
+            Assert.Equal(DetectionStore.CurrentSchemaVersion, store.SchemaVersion);
             Assert.Equal(expected.Length, store.Count());
             foreach (Detection detection in expected)
             {
@@ -51,7 +53,8 @@ namespace BehaviorBlocking.Tests.Store
             for (int i = 0; i < scans.Length; i++)
             {
                 Assert.Equal(scans[i].Started.UtcTicks, listed[i].Started.UtcTicks);
-                Assert.Equal(scans[i].Finished.UtcTicks, listed[i].Finished.UtcTicks);
+                Assert.Equal(scans[i].Finished!.Value.UtcTicks, listed[i].Finished!.Value.UtcTicks);
+                Assert.Equal(ScanStatus.Completed, listed[i].Status);
                 Assert.Equal(scans[i].Inputs, listed[i].Inputs);
                 Assert.Equal(new[] { scans[i].Files, scans[i].Events, scans[i].Malformed, scans[i].Detections }, new[] { listed[i].Files, listed[i].Events, listed[i].Malformed, listed[i].Detections });
             }
@@ -127,6 +130,149 @@ namespace BehaviorBlocking.Tests.Store
             Assert.Equal(evidenceBefore, Rows(path, "SELECT * FROM evidence ORDER BY rowid;"));
             Assert.Equal(scansBefore, Rows(path, "SELECT * FROM scans ORDER BY id;"));
             Assert.DoesNotContain("techniques", Objects(path, "table"));
+        }
+
+        [Fact]
+        public void Open_Version3StoreWrittenByVersion3_KeepsEveryDetectionAndScansBecomeCompleted()
+        {
+            string path = Version3Store();
+            List<object?[]> detectionsBefore = Rows(path, "SELECT * FROM detections ORDER BY seq;");
+            List<object?[]> evidenceBefore = Rows(path, "SELECT * FROM evidence ORDER BY detection_seq, ordinal;");
+            List<object?[]> techniquesBefore = Rows(path, "SELECT * FROM techniques ORDER BY detection_seq, ordinal;");
+            List<object?[]> scansBefore = Rows(path, "SELECT id, started, finished, files, events, malformed, detections FROM scans ORDER BY id;");
+            List<object?[]> inputsBefore = Rows(path, "SELECT * FROM scan_inputs ORDER BY scan_id, ordinal;");
+
+            using (DetectionStore store = DetectionStore.Open(path))
+            {
+                Assert.Equal(4, store.SchemaVersion);
+                IReadOnlyList<ScanRecord> scans = store.ListScans();
+                Assert.Equal(new[] { 1L, 2L, 3L }, scans.Select(s => s.Id));
+                Assert.All(scans, s => Assert.Equal(ScanStatus.Completed, s.Status));
+                Assert.All(scans, s => Assert.NotNull(s.Finished));
+                Assert.Equal(new[] { "tests/data/samples" }, scans[2].Inputs);
+                Assert.Equal(7, scans[2].Detections);
+                Assert.Equal(24, store.Count());
+            }
+
+            Assert.Equal(detectionsBefore, Rows(path, "SELECT * FROM detections ORDER BY seq;"));
+            Assert.Equal(evidenceBefore, Rows(path, "SELECT * FROM evidence ORDER BY detection_seq, ordinal;"));
+            Assert.Equal(techniquesBefore, Rows(path, "SELECT * FROM techniques ORDER BY detection_seq, ordinal;"));
+            Assert.Equal(scansBefore, Rows(path, "SELECT id, started, finished, files, events, malformed, detections FROM scans ORDER BY id;"));
+            Assert.Equal(inputsBefore, Rows(path, "SELECT * FROM scan_inputs ORDER BY scan_id, ordinal;"));
+            Assert.Equal(new[] { new object?[] { 1L } }, Rows(path, "SELECT DISTINCT status FROM scans;"));
+            Assert.Equal(
+                new HashSet<string> { "detections", "techniques", "evidence", "scans", "scan_inputs", "sqlite_sequence" },
+                Objects(path, "table"));
+            Assert.Equal("ok", Scalar(path, "PRAGMA integrity_check;"));
+            Assert.Empty(Rows(path, "PRAGMA foreign_key_check;"));
+            Assert.Equal(StoreSchema.LayoutOf(4), Layout(path));
+        }
+
+        [Fact]
+        public void Open_Version3StoreWithDeletedLastScan_KeepsTheScanIdCounterAndCascade()
+        {
+            string path = Version3Store();
+            Execute(path, "PRAGMA foreign_keys = ON; DELETE FROM scans WHERE id = 3;");
+
+            using DetectionStore store = DetectionStore.Open(path);
+
+            Assert.Equal(new object?[] { "scans", 3L }, Assert.Single(Rows(path, "SELECT name, seq FROM sqlite_sequence WHERE name LIKE 'scans%';")));
+            Assert.Equal(4L, store.RecordScan(new ScanRecord { Status = ScanStatus.Running, Started = DateTimeOffset.UtcNow }));
+            Execute(path, "PRAGMA foreign_keys = ON; DELETE FROM scans WHERE id = 1;");
+            Assert.Equal(0L, Scalar(path, "SELECT COUNT(*) FROM scan_inputs WHERE scan_id = 1;"));
+        }
+
+        [Fact]
+        public void Layouts_EveryVersion_IsDistinctAndTheShippedDumpsMatchTheirVersion()
+        {
+            string[] layouts = Enumerable.Range(0, StoreSchema.CurrentVersion + 1).Select(StoreSchema.LayoutOf).ToArray();
+
+            Assert.Equal(layouts.Length, layouts.Distinct(StringComparer.Ordinal).Count());
+            Assert.Equal(string.Empty, layouts[0]);
+            Assert.Equal(StoreSchema.LayoutOf(2), Layout(Version2Store()));
+            Assert.Equal(StoreSchema.LayoutOf(3), Layout(Version3Store()));
+        }
+
+        [Theory]
+        [InlineData(0)]
+        [InlineData(1)]
+        [InlineData(2)]
+        [InlineData(3)]
+        [InlineData(-1)]
+        public void Open_UserVersionLoweredBelowItsTables_ThrowsStoreSchemaMismatchNamingBothVersionsAndLeavesFileUnchanged(int lowered)
+        {
+            string path = _temp.Combine("lowered.db");
+            using (DetectionStore store = DetectionStore.Open(path))
+            {
+                store.Upsert(new[] { DetectionFixtures.Full() });
+            }
+
+            Execute(path, "PRAGMA user_version = " + lowered + ";");
+            byte[] before = File.ReadAllBytes(path);
+
+            var write = Assert.Throws<BehaviorBlockingException>(() => DetectionStore.Open(path));
+            var read = Assert.Throws<BehaviorBlockingException>(() => DetectionStore.OpenReadOnly(path));
+
+            foreach (BehaviorBlockingException error in new[] { write, read })
+            {
+                Assert.Equal("StoreSchemaMismatch", error.ErrorId);
+                Assert.Equal(FailureKind.InvalidData, error.Kind);
+                Assert.Equal(path, error.Target);
+                Assert.Contains("'" + path + "' says it has schema version " + lowered + " ", error.Message, StringComparison.Ordinal);
+                if (lowered >= 0)
+                {
+                    Assert.Contains("its tables are those of schema version " + DetectionStore.CurrentSchemaVersion, error.Message, StringComparison.Ordinal);
+                    Assert.Contains("PRAGMA user_version = " + DetectionStore.CurrentSchemaVersion + ";", error.Message, StringComparison.Ordinal);
+                }
+            }
+
+            Assert.Equal(before, File.ReadAllBytes(path));
+            Assert.Equal((long)lowered, Scalar(path, "PRAGMA user_version;"));
+        }
+
+        [Theory]
+        [InlineData("DROP TABLE techniques;")]
+        [InlineData("ALTER TABLE scans DROP COLUMN status;")]
+        [InlineData("CREATE TABLE extra (x INTEGER);")]
+        public void Open_TablesChangedBehindItsVersion_ThrowsStoreSchemaMismatch(string change)
+        {
+            string path = _temp.Combine("changed.db");
+            DetectionStore.Open(path).Dispose();
+            Execute(path, change);
+
+            var error = Assert.Throws<BehaviorBlockingException>(() => DetectionStore.Open(path));
+
+            Assert.Equal("StoreSchemaMismatch", error.ErrorId);
+            Assert.Contains("not those of any BehaviorBlocking schema", error.Message, StringComparison.Ordinal);
+        }
+
+        [Fact]
+        public void Open_AnotherProgramsDatabase_ThrowsStoreSchemaMismatchAndCreatesNoTable()
+        {
+            string path = _temp.Combine("other.db");
+            Execute(path, "CREATE TABLE detections (x TEXT); INSERT INTO detections VALUES ('theirs');");
+
+            var error = Assert.Throws<BehaviorBlockingException>(() => DetectionStore.Open(path));
+
+            Assert.Equal("StoreSchemaMismatch", error.ErrorId);
+            Assert.Contains("another program's database", error.Message, StringComparison.Ordinal);
+            Assert.Equal(new HashSet<string> { "detections" }, Objects(path, "table"));
+            Assert.Equal(0L, Scalar(path, "PRAGMA user_version;"));
+        }
+
+        private static string Layout(string path)
+        {
+            using SqliteConnection connection = Connect(path);
+            return StoreSchema.Layout(connection, null);
+        }
+
+        // An empty file brought to version 3 by the shipped SQL, filled with the rows the version-3 code wrote.
+        private string Version3Store()
+        {
+            string path = _temp.Combine("v3.db");
+            Execute(path, SqliteFile.Version3Dump);
+            Assert.Equal(3L, Scalar(path, "PRAGMA user_version;"));
+            return path;
         }
 
         // An empty file brought to version 2 by the shipped SQL, filled with the rows the version-2 code wrote.

@@ -11,6 +11,9 @@ namespace BehaviorBlocking.Tests.TestSupport
         /// <summary>The store as the version-2 code wrote it: <c>tests/data/store/v2.sql</c>.</summary>
         public static string Version2Dump => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "data", "store", "v2.sql"));
 
+        /// <summary>The store as the version-3 code wrote it: <c>tests/data/store/v3.sql</c>.</summary>
+        public static string Version3Dump => File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "data", "store", "v3.sql"));
+
         public static SqliteConnection Connect(string path)
         {
             SQLitePCL.Batteries_V2.Init();

@@ -438,6 +438,8 @@ namespace BehaviorBlocking.Tests.Verdicts
             }
 
             public void OnProgress(ScanProgress progress) => Progress++;
+
+            public void OnStoreFailure(BehaviorBlockingException error) => throw new InvalidOperationException("the store failed: " + error.Message, error);
         }
     }
 }
