@@ -64,7 +64,7 @@ namespace BehaviorBlocking.Sensors.Replay
                     continue;
                 }
 
-                if (File.Exists(path))
+                if (File.Exists(path) && !(FileIdentity.Available && !FileIdentity.TryGet(path, out _, out _) && IsBrokenLink(path)))
                 {
                     if (FirstTime(path, seenFiles, seenPaths))
                     {
