@@ -21,7 +21,7 @@ namespace BehaviorBlocking.Cli
         {
             var paths = new Argument<string[]>("path")
             {
-                Description = "Recordings: JSON Lines or event XML files (optionally .gz), or directories read recursively.",
+                Description = "Recordings: JSON Lines or event XML files (optionally .gz), directories read recursively, FIFOs, or - for standard input.",
                 Arity = ArgumentArity.OneOrMore,
             };
             Option<OutputFormat> format = CliOptions.Format();

@@ -15,6 +15,7 @@ namespace BehaviorBlocking.Cli
             error.WriteLine(string.Format(c, "  input          {0:N1} MiB as stored", s.Bytes / 1048576.0));
             error.WriteLine(string.Format(c, "  events         {0:N0}", s.Events));
             error.WriteLine(string.Format(c, "  malformed      {0:N0}", s.Malformed));
+            error.WriteLine(string.Format(c, "  duplicate keys {0:N0} (records read keeping the first value of each repeated key)", s.DuplicateKeys));
             foreach (EventKindCount kind in s.EventsByKind)
             {
                 error.WriteLine(string.Format(c, "    {0,-24} {1,12:N0}", kind.Kind, kind.Count));

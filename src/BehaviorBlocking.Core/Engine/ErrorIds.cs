@@ -16,6 +16,9 @@ namespace BehaviorBlocking.Engine
         /// <summary>A record is larger than the record size limit.</summary>
         public const string RecordTooLarge = "RecordTooLarge";
 
+        /// <summary>A record repeats a key; the first value was kept and the record read.</summary>
+        public const string RecordDuplicateKey = "RecordDuplicateKey";
+
         /// <summary>A record has no time.</summary>
         public const string EventTimeMissing = "EventTimeMissing";
 
@@ -81,6 +84,7 @@ namespace BehaviorBlocking.Engine
         {
             Entry(RecordMalformed, FailureKind.InvalidData),
             Entry(RecordTooLarge, FailureKind.InvalidData),
+            Entry(RecordDuplicateKey, FailureKind.InvalidData),
             Entry(EventTimeMissing, FailureKind.InvalidData),
             Entry(InputTruncated, FailureKind.InvalidData),
             Entry(InputUnreadable, FailureKind.InvalidData),

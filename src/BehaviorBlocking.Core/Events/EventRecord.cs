@@ -26,6 +26,9 @@ namespace BehaviorBlocking.Events
         /// <summary>System/TimeCreated in UTC, or null when the source did not keep it.</summary>
         public DateTimeOffset? TimeCreated { get; init; }
 
+        /// <summary>The TimeCreated text when the record had one that is not a valid time (so <see cref="TimeCreated"/> is null), for reporting.</summary>
+        public string? InvalidTimeCreated { get; init; }
+
         /// <summary>System/EventRecordID, or null when the collector did not keep it.</summary>
         public long? RecordId { get; init; }
 

@@ -3,9 +3,17 @@ using System.Globalization;
 
 namespace BehaviorBlocking.Internal
 {
-    /// <summary>Fast parsing of the ISO 8601 UTC timestamps recordings carry, with a lenient fallback.</summary>
+    /// <summary>
+    /// Fast parsing of the ISO 8601 UTC timestamps recordings carry, with a lenient fallback. The one
+    /// path every time read from recorded input goes through: total (never throws), and a time whose
+    /// offset is outside ±14:00 or whose UTC instant leaves years 1–9999 is rejected like any other
+    /// malformed value.
+    /// </summary>
     internal static class IsoTime
     {
+        /// <summary>The largest UTC offset <see cref="DateTimeOffset"/> accepts.</summary>
+        private static readonly long s_maxOffsetTicks = TimeSpan.FromHours(14).Ticks;
+
         /// <summary>
         /// Parses <c>yyyy-MM-ddTHH:mm:ss[.f{1,7}][Z|±hh:mm]</c> (a space may stand for the T; no zone
         /// means UTC) without allocating; anything else goes through <see cref="DateTimeOffset.TryParse(string, IFormatProvider, DateTimeStyles, out DateTimeOffset)"/>.
@@ -23,7 +31,16 @@ namespace BehaviorBlocking.Internal
                 return true;
             }
 
-            return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+            try
+            {
+                return DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out value);
+            }
+            catch (ArgumentException)
+            {
+                // Defensive: the runtime's parser is documented total, but a recording must never be able to prove otherwise.
+                value = default;
+                return false;
+            }
         }
 
         /// <summary>Parses only the fixed form of <see cref="TryParse"/> (at most 7 fraction digits), with no lenient fallback.</summary>
@@ -85,6 +102,11 @@ namespace BehaviorBlocking.Internal
                     && Digits(s, i + 1, 2, out int offHours) && Digits(s, i + 4, 2, out int offMinutes))
                 {
                     offset = new TimeSpan(offHours, offMinutes, 0);
+                    if (offMinutes > 59 || offset.Ticks > s_maxOffsetTicks)
+                    {
+                        return false;
+                    }
+
                     if (zone == '-')
                     {
                         offset = offset.Negate();
@@ -101,8 +123,14 @@ namespace BehaviorBlocking.Internal
                 return false;
             }
 
-            var local = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).AddTicks(fractionTicks);
-            value = new DateTimeOffset(local, offset).ToUniversalTime();
+            // The clock time is valid; its UTC instant may still fall outside years 1–9999 (0001-01-01T00:00+01:00).
+            long utcTicks = new DateTime(year, month, day, hour, minute, second, DateTimeKind.Unspecified).Ticks + fractionTicks - offset.Ticks;
+            if (utcTicks < DateTime.MinValue.Ticks || utcTicks > DateTime.MaxValue.Ticks)
+            {
+                return false;
+            }
+
+            value = new DateTimeOffset(utcTicks, TimeSpan.Zero);
             return true;
         }
 

@@ -48,6 +48,9 @@ namespace BehaviorBlocking.Pipeline
         /// <summary>Records skipped as malformed (or too large, or without a time).</summary>
         public long Malformed { get; internal set; }
 
+        /// <summary>Records read although they repeat a key (the first value of each key was kept).</summary>
+        public long DuplicateKeys { get; internal set; }
+
         /// <summary>Events per normalized kind.</summary>
         public IReadOnlyList<EventKindCount> EventsByKind { get; internal set; } = new EventKindCount[0];
 
@@ -143,7 +146,11 @@ namespace BehaviorBlocking.Pipeline
                 {
                     foreach (ReplayProblem problem in batch.Problems)
                     {
-                        if (!problem.IsFileLevel)
+                        if (problem.RecordKept)
+                        {
+                            stats.DuplicateKeys++;
+                        }
+                        else if (!problem.IsFileLevel)
                         {
                             stats.Malformed++;
                         }

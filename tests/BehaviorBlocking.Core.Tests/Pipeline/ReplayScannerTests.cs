@@ -5,14 +5,27 @@ using System.IO.Compression;
 using System.Linq;
 using System.Text;
 using System.Threading;
+using System.Threading.Tasks;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Graph;
 using BehaviorBlocking.Pipeline;
 using BehaviorBlocking.Sensors.Replay;
+using BehaviorBlocking.Tests.Sensors.Replay;
+using BehaviorBlocking.Tests.TestSupport;
 
 namespace BehaviorBlocking.Tests.Pipeline
 {
+    /// <summary>Like <see cref="FieldNormalizer"/>, but a record with the field <c>Explode</c> makes it throw as a buggy mapping would.</summary>
+    internal sealed class ExplodingNormalizer : IEventNormalizer
+    {
+        private readonly FieldNormalizer _inner = new FieldNormalizer();
+
+        public BehaviorEvent Normalize(EventRecord record) => record.GetField("Explode") is not null
+            ? throw new IndexOutOfRangeException("mapping bug")
+            : _inner.Normalize(record);
+    }
+
     /// <summary>A signal source for tests: one medium-level Execution behavior named <c>Watch</c>.</summary>
     internal sealed class TestSignalSource : ISignalSource
     {
@@ -239,6 +252,96 @@ namespace BehaviorBlocking.Tests.Pipeline
             ScanStatistics stats = scanner.Run(new[] { file }, _ => { }, cancel.Token);
 
             Assert.True(stats.Events < 50);
+        }
+
+        [UnixFact]
+        public void Run_FifoBesideAFile_IsStreamedLikeAFile()
+        {
+            // The reproduction: mkfifo f.jsonl; cat sample > f.jsonl & bb scan sample f.jsonl crashed.
+            string file = Write("sample.jsonl", Line(1, 0, 100, "cmd.exe"), Line(1, 1, 200, "cmd.exe", parent: 100));
+            string fifo = Path.Combine(_dir, "f.jsonl");
+            ReplayInputsTests.MakeFifo(fifo);
+            byte[] content = File.ReadAllBytes(file);
+            Task writer = Task.Run(() =>
+            {
+                using var pipe = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+                for (int i = 0; i < content.Length; i += 7)
+                {
+                    pipe.Write(content, i, Math.Min(7, content.Length - i));
+                    pipe.Flush();
+                }
+            });
+
+            var (stats, detections, problems) = Scan(new[] { file, fifo }, pipelined: true, new ImageWatchDetector("cmd.exe"));
+            writer.Wait(TimeSpan.FromSeconds(30));
+
+            Assert.Empty(problems);
+            Assert.Equal(2, stats.Files);
+            Assert.Equal(4, stats.Events);
+            Assert.Equal(2 * content.Length, stats.Bytes);
+            Assert.Equal(2, detections.Count);
+            Assert.EndsWith("f.jsonl", detections[1].SourceFile);
+        }
+
+        [Fact]
+        public void Run_HostileRecordsAmongGoodOnes_AreCountedAndEverythingElseIsRead()
+        {
+            string hostile = Path.Combine(_dir, "hostile.jsonl");
+            var bytes = new List<byte>();
+            void Add(string text) => bytes.AddRange(Encoding.UTF8.GetBytes(text + "\n"));
+            Add(Line(1, 0, 100, "cmd.exe"));
+            Add("{\"EventID\":1,\"Channel\":\"x\",\"TimeCreated\":\"2025-05-14T09:12:14+23:59\"}");
+            bytes.AddRange(Encoding.UTF8.GetBytes("{\"EventID\":1,\"Channel\":\"x\",\"RuleName\":\""));
+            bytes.Add(0xFF);
+            Add("\"}");
+            Add(Line(1, 2, 101, "cmd.exe").Replace("}", ",\"Image\":\"C:\\\\x\\\\hidden.exe\"}"));
+            Add(Line(1, 3, 102, "cmd.exe").Replace("}", ",\"Explode\":\"1\"}"));
+            Add(Line(1, 4, 103, "cmd.exe"));
+            File.WriteAllBytes(hostile, bytes.ToArray());
+            var detections = new List<Detection>();
+            var problems = new List<ReplayProblem>();
+            var scanner = new ReplayScanner(new ExplodingNormalizer(), new BehaviorPipeline(new IDetector[] { new ImageWatchDetector("cmd.exe") }, detections.Add));
+
+            ScanStatistics stats = scanner.Run(new[] { hostile }, problems.Add);
+
+            Assert.Equal(3, stats.Events);
+            Assert.Equal(3, stats.Malformed);
+            Assert.Equal(1, stats.DuplicateKeys);
+            Assert.Equal(new long[] { 2, 3, 4, 5 }, problems.Select(p => p.Line));
+            Assert.Equal(new[] { "EventTimeMissing", "RecordMalformed", "RecordDuplicateKey", "RecordMalformed" }, problems.Select(p => p.ErrorId));
+            Assert.Contains("IndexOutOfRangeException", problems[3].Message);
+            Assert.Equal(3, detections.Sum(d => d.Evidence.Count(e => e.Kind == "event")));
+        }
+
+        [Fact]
+        public void Run_OnlyAGzipShorterThan18Bytes_ReportsItAndNothingRead()
+        {
+            string full = Write("one.jsonl.gz", Line(1, 0, 100, "cmd.exe"));
+            string small = Path.Combine(_dir, "small.jsonl.gz");
+            File.WriteAllBytes(small, File.ReadAllBytes(full).Take(17).ToArray());
+
+            var (stats, _, problems) = Scan(new[] { small }, pipelined: true);
+
+            Assert.True(stats.NothingRead);
+            Assert.Equal(1, stats.FilesUnreadable);
+            ReplayProblem problem = Assert.Single(problems);
+            Assert.Equal("InputTruncated", problem.ErrorId);
+            Assert.Equal(small, problem.File);
+        }
+
+        [Fact]
+        public void Run_ConcatenatedGzipMembers_ReadsAllWithoutAProblem()
+        {
+            string a = Write("a.jsonl.gz", Line(1, 0, 100, "cmd.exe"), Line(1, 1, 101, "cmd.exe"));
+            string b = Write("b.jsonl.gz", Line(1, 2, 102, "cmd.exe"));
+            string both = Path.Combine(_dir, "both.jsonl.gz");
+            File.WriteAllBytes(both, File.ReadAllBytes(a).Concat(File.ReadAllBytes(b)).ToArray());
+
+            var (stats, _, problems) = Scan(new[] { both }, pipelined: true);
+
+            Assert.Empty(problems);
+            Assert.Equal(3, stats.Events);
+            Assert.Equal(new FileInfo(both).Length, stats.Bytes);
         }
     }
 }

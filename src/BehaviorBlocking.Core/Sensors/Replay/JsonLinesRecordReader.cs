@@ -12,6 +12,13 @@ namespace BehaviorBlocking.Sensors.Replay
     /// Reads flat JSON Lines recordings: one Windows event per line, system keys
     /// (EventID, Channel, Provider, Computer, TimeCreated, EventRecordID) plus every EventData value.
     /// </summary>
+    /// <remarks>
+    /// A key repeated in one record (compared ignoring case, as field lookups compare) keeps its first
+    /// value; the record is still read and the repeat is reported as <c>RecordDuplicateKey</c>. First
+    /// wins because every recording writes the system keys first: text smuggled into a later value
+    /// (a collector that does not escape quotes) cannot re-declare EventID, Channel or TimeCreated,
+    /// nor any field written before it; and it matches the event XML reader and field lookup.
+    /// </remarks>
     internal sealed class JsonLinesRecordReader : IRecordReader
     {
         private static readonly JsonReaderOptions s_options = new JsonReaderOptions { MaxDepth = 16 };
@@ -19,6 +26,7 @@ namespace BehaviorBlocking.Sensors.Replay
         private readonly string _file;
         private readonly Action<ReplayProblem> _report;
         private readonly Utf8StringCache _strings;
+        private readonly RecordKeySet _keys = new RecordKeySet();
         private bool _done;
 
         public JsonLinesRecordReader(Stream stream, string file, Action<ReplayProblem> report, Utf8StringCache strings, int maxRecordBytes)
@@ -109,21 +117,29 @@ namespace BehaviorBlocking.Sensors.Replay
                 string channel = string.Empty, provider = string.Empty, computer = string.Empty;
                 string? timeText = null;
                 long? recordId = null;
+                bool eventIdValid = true;
                 var fields = new List<KeyValuePair<string, string>>(24);
+                string? firstRepeated = null;
+                int repeats = 0;
+                _keys.Clear();
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                 {
-                    string name = _strings.Get(ref reader);
+                    string name = _strings.Get(ref reader, out uint nameHash);
                     reader.Read();
+                    if (!_keys.Add(name, nameHash))
+                    {
+                        // First wins (see the remarks on the class): the repeat is skipped, counted and reported.
+                        firstRepeated ??= name;
+                        repeats++;
+                        reader.Skip();
+                        continue;
+                    }
+
                     switch (name)
                     {
                         case "EventID":
                             eventId = ReadInt(ref reader);
-                            if (eventId is null)
-                            {
-                                error = "EventID is not a whole number";
-                                return null;
-                            }
-
+                            eventIdValid = eventId is not null || reader.TokenType == JsonTokenType.Null;
                             continue;
                         case "Channel":
                             channel = ReadShared(ref reader) ?? string.Empty;
@@ -155,20 +171,35 @@ namespace BehaviorBlocking.Sensors.Replay
                     return null;
                 }
 
+                if (!eventIdValid)
+                {
+                    error = "EventID is not a whole number in the range of a 32-bit integer";
+                    return null;
+                }
+
                 if (eventId is null)
                 {
                     error = "the record has no EventID";
                     return null;
                 }
 
+                if (repeats > 0)
+                {
+                    _report(new ReplayProblem(_file, lineNumber, ReplayProblem.RecordDuplicateKeyErrorId,
+                        "key '" + firstRepeated + "' appears more than once" + (repeats > 1 ? " (" + repeats + " repeated keys)" : string.Empty)
+                        + "; the first value of each key was kept"));
+                }
+
                 error = null;
+                bool timeValid = IsoTime.TryParse(timeText, out DateTimeOffset time);
                 return new EventRecord
                 {
                     EventId = eventId.Value,
                     Channel = channel,
                     Provider = provider,
                     Computer = computer,
-                    TimeCreated = IsoTime.TryParse(timeText, out DateTimeOffset time) ? time : null,
+                    TimeCreated = timeValid ? time : null,
+                    InvalidTimeCreated = timeValid ? null : timeText,
                     RecordId = recordId,
                     Fields = fields,
                     SourceFile = _file,
@@ -178,6 +209,11 @@ namespace BehaviorBlocking.Sensors.Replay
             catch (JsonException ex)
             {
                 error = "invalid JSON: " + Trim(ex.Message);
+                return null;
+            }
+            catch (RecordMalformedException ex)
+            {
+                error = ex.Message;
                 return null;
             }
         }
@@ -207,7 +243,7 @@ namespace BehaviorBlocking.Sensors.Replay
                 return n;
             }
 
-            if (reader.TokenType == JsonTokenType.String && int.TryParse(reader.GetString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out n))
+            if (reader.TokenType == JsonTokenType.String && int.TryParse(RecordText.JsonString(ref reader), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out n))
             {
                 return n;
             }
@@ -222,7 +258,7 @@ namespace BehaviorBlocking.Sensors.Replay
                 return n;
             }
 
-            if (reader.TokenType == JsonTokenType.String && long.TryParse(reader.GetString(), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out n))
+            if (reader.TokenType == JsonTokenType.String && long.TryParse(RecordText.JsonString(ref reader), System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out n))
             {
                 return n;
             }
@@ -235,7 +271,7 @@ namespace BehaviorBlocking.Sensors.Replay
             switch (reader.TokenType)
             {
                 case JsonTokenType.String:
-                    return reader.GetString();
+                    return RecordText.JsonString(ref reader);
                 case JsonTokenType.Null:
                     return null;
                 case JsonTokenType.True:
@@ -249,10 +285,11 @@ namespace BehaviorBlocking.Sensors.Replay
                     int start = (int)reader.TokenStartIndex;
                     reader.Skip();
                     int end = (int)reader.BytesConsumed;
-                    return Encoding.UTF8.GetString(line.Slice(start, end - start).ToArray());
+                    return RecordText.Utf8(line.Slice(start, end - start));
             }
         }
 
-        private static string Raw(ref Utf8JsonReader reader) => Encoding.UTF8.GetString(reader.ValueSpan.ToArray());
+        // Number tokens: the reader has checked they are ASCII digits, signs, dots and exponents.
+        private static string Raw(ref Utf8JsonReader reader) => Encoding.ASCII.GetString(reader.ValueSpan.ToArray());
     }
 }

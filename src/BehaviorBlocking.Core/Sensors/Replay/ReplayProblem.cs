@@ -9,6 +9,9 @@ namespace BehaviorBlocking.Sensors.Replay
         /// <summary>A record is larger than the record size limit.</summary>
         public const string RecordTooLargeErrorId = Engine.ErrorIds.RecordTooLarge;
 
+        /// <summary>A record repeats a key: the first value was kept and the record was still read.</summary>
+        public const string RecordDuplicateKeyErrorId = Engine.ErrorIds.RecordDuplicateKey;
+
         /// <summary>An input file could not be opened or listed.</summary>
         public const string InputUnreadableErrorId = Engine.ErrorIds.InputUnreadable;
 
@@ -33,7 +36,7 @@ namespace BehaviorBlocking.Sensors.Replay
         /// <summary>1-based line, or 0 when the problem is about the whole file.</summary>
         public long Line { get; }
 
-        /// <summary>Stable id: <c>RecordMalformed</c>, <c>RecordTooLarge</c>, <c>InputUnreadable</c>, <c>InputTruncated</c>, <c>InputNotFound</c>.</summary>
+        /// <summary>Stable id: <c>RecordMalformed</c>, <c>RecordTooLarge</c>, <c>RecordDuplicateKey</c>, <c>EventTimeMissing</c>, <c>InputUnreadable</c>, <c>InputTruncated</c>, <c>InputNotFound</c>.</summary>
         public string ErrorId { get; }
 
         /// <summary>What is wrong, for a person.</summary>
@@ -41,6 +44,9 @@ namespace BehaviorBlocking.Sensors.Replay
 
         /// <summary>True for problems that lost a whole file or the rest of one, rather than one record.</summary>
         public bool IsFileLevel => Line == 0 || ErrorId == InputTruncatedErrorId;
+
+        /// <summary>True when the record was still read (a warning about it), false when it was skipped or a file was lost.</summary>
+        public bool RecordKept => ErrorId == RecordDuplicateKeyErrorId;
 
         /// <inheritdoc />
         public override string ToString() => Line > 0 ? $"{File}:{Line}: {ErrorId}: {Message}" : $"{File}: {ErrorId}: {Message}";

@@ -35,8 +35,13 @@ namespace BehaviorBlocking.Sensors.Replay
         /// <inheritdoc />
         public bool IsLive => false;
 
-        /// <summary>Bytes of input as stored (compressed size for .gz), read so far.</summary>
+        /// <summary>Bytes of input as stored (compressed size for .gz), read so far (counted as read, so pipes count too).</summary>
         public long Bytes => Interlocked.Read(ref _bytes);
+
+        // Standard input for "-"; anything else opened forward-only, so FIFOs and devices read like files.
+        private static Stream OpenInput(string file) => file == ReplayInputs.StandardInput
+            ? Console.OpenStandardInput()
+            : new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.SequentialScan);
 
         /// <inheritdoc />
         public void Run(IEventWriter writer, CancellationToken cancellationToken)
@@ -56,13 +61,32 @@ namespace BehaviorBlocking.Sensors.Replay
                     fileLost |= problem.IsFileLevel;
                 }
 
+                ReplayInputs.PeekableStream? input = null;
                 try
                 {
-                    using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, FileOptions.SequentialScan);
-                    Interlocked.Add(ref _bytes, stream.Length);
-                    IRecordReader reader = ReplayInputs.Open(stream, file, Report, _strings, _maxRecordBytes);
-                    for (EventRecord? record = reader.Next(); record is not null; record = reader.Next())
+                    input = new ReplayInputs.PeekableStream(OpenInput(file));
+                    IRecordReader reader = ReplayInputs.Open(input, file, Report, _strings, _maxRecordBytes);
+                    while (true)
                     {
+                        EventRecord? record;
+                        try
+                        {
+                            record = reader.Next();
+                        }
+                        catch (Exception ex) when (!(ex is OperationCanceledException))
+                        {
+                            // Last line of defence: the readers report each bad record themselves, so anything
+                            // escaping one means its state is unknown; the rest of this file is given up, not the scan.
+                            Report(new ReplayProblem(file, 0, ReplayProblem.InputUnreadableErrorId,
+                                "reading stopped after " + records + " record(s): " + ex.GetType().Name + ": " + ex.Message));
+                            break;
+                        }
+
+                        if (record is null)
+                        {
+                            break;
+                        }
+
                         records++;
                         BehaviorEvent normalized;
                         try
@@ -74,6 +98,13 @@ namespace BehaviorBlocking.Sensors.Replay
                             Report(new ReplayProblem(file, record.SourceLine, ex.ErrorId, ex.Message));
                             continue;
                         }
+                        catch (Exception ex) when (!(ex is OperationCanceledException))
+                        {
+                            // Last line of defence for one record: a mapping that throws costs that record only.
+                            Report(new ReplayProblem(file, record.SourceLine, ReplayProblem.RecordMalformedErrorId,
+                                "the record cannot be normalized: " + ex.GetType().Name + ": " + ex.Message));
+                            continue;
+                        }
 
                         writer.Write(normalized);
                         if ((records & 1023) == 0 && cancellationToken.IsCancellationRequested)
@@ -82,10 +113,19 @@ namespace BehaviorBlocking.Sensors.Replay
                         }
                     }
                 }
-                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is InvalidDataException)
+                catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException || ex is InvalidDataException
+                    || ex is NotSupportedException || ex is ArgumentException || ex is System.Security.SecurityException)
                 {
                     Report(new ReplayProblem(file, 0, ReplayProblem.InputUnreadableErrorId, ex.Message));
                     fileLost = true;
+                }
+                finally
+                {
+                    if (input is not null)
+                    {
+                        Interlocked.Add(ref _bytes, input.BytesRead);
+                        input.Dispose();
+                    }
                 }
 
                 writer.EndRecording(file, fileLost && records == 0);

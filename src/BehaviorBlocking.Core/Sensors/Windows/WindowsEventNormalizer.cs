@@ -116,10 +116,13 @@ namespace BehaviorBlocking.Sensors.Windows
             string where = record.SourceFile is null
                 ? "line " + record.SourceLine.ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : record.SourceFile + ":" + record.SourceLine.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            string what = record.InvalidTimeCreated is string text
+                ? "TimeCreated '" + (text.Length > 64 ? text.Substring(0, 64) + "…" : text) + "' is not a valid time (ISO 8601, offset within ±14:00, UTC years 1–9999)"
+                : "TimeCreated is missing";
             throw new BehaviorBlockingException(
                 EventTimeMissingErrorId,
                 FailureKind.InvalidData,
-                $"Event {record.EventId} of channel '{record.Channel}' at {where} has no time: TimeCreated is missing and the event carries no usable time of its own.")
+                $"Event {record.EventId} of channel '{record.Channel}' at {where} has no time: {what} and the event carries no usable time of its own.")
             {
                 Target = record,
             };
