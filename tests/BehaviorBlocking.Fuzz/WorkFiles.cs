@@ -25,7 +25,17 @@ namespace BehaviorBlocking.Fuzz
         public static string Write(string name, byte[] content)
         {
             string path = Path.Combine(s_directory.Value, name);
-            File.WriteAllBytes(path, content);
+            try
+            {
+                File.WriteAllBytes(path, content);
+            }
+            catch (DirectoryNotFoundException)
+            {
+                // Cleaned by an earlier Clean() in this process (tests do that): make it again.
+                Directory.CreateDirectory(s_directory.Value);
+                File.WriteAllBytes(path, content);
+            }
+
             return path;
         }
 

@@ -75,7 +75,9 @@ fi
 describe() {
   local target="$1" input="$2" log line
   log=$(mktemp)
-  line=$(plain "$target" "$input" --timeout-ms $((timeout_ms * 4)) 2>"$log" | grep -E '^(CRASH|HANG|PASS) ' | head -n 1)
+  line=$(BEHAVIORBLOCKING_FUZZ_WORK="$out/describe-work" plain "$target" "$input" --timeout-ms $((timeout_ms * 4)) 2>"$log" |
+    grep -E '^(CRASH|HANG|PASS) ' | head -n 1)
+  rm -rf "$out/describe-work"
   case "$line" in
     PASS*) line="PASS: not reproduced in-process (passes within $((timeout_ms * 4)) ms)" ;;
     CRASH*|HANG*) line="${line%% *}: ${line#* "$input": }" ;;

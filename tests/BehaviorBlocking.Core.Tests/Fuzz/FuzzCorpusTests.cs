@@ -18,10 +18,13 @@ namespace BehaviorBlocking.Tests.Fuzz
     /// (tests/fuzz/regressions/TARGET): none may crash, hang or break an invariant. A crash found by
     /// tests/BehaviorBlocking.Fuzz/fuzz.sh becomes a file in that folder once fixed.
     /// </summary>
-    public class FuzzCorpusTests
+    public sealed class FuzzCorpusTests : IDisposable
     {
         private static readonly TimeSpan s_inputTimeout = TimeSpan.FromSeconds(30);
         private static readonly FixtureRoot s_root = new FixtureRoot(TestPaths.RepositoryRoot);
+
+        /// <summary>The rule and replay targets write each input to a work folder; leave none behind.</summary>
+        public void Dispose() => WorkFiles.Clean();
 
         public static TheoryData<string> Targets()
         {

@@ -55,7 +55,8 @@ namespace BehaviorBlocking.Fuzz.Targets
                 ProcessNode? node = graph.Apply(e);
                 if (node is not null)
                 {
-                    FuzzInvariantException.That(node.Host == e.Host, $"the event of host '{e.Host}' was attributed to a process of host '{node.Host}'");
+                    // Host names compare without case, as Windows does.
+                    FuzzInvariantException.That(string.Equals(node.Host, e.Host, StringComparison.OrdinalIgnoreCase), $"the event of host '{e.Host}' was attributed to a process of host '{node.Host}'");
                 }
             }
 

@@ -36,7 +36,18 @@ namespace BehaviorBlocking.Fuzz.Targets
             var found = new List<ReplayProblem>();
             problems = found;
             var records = new List<EventRecord>();
-            IRecordReader reader = ReplayInputs.Open(new MemoryStream(input, writable: false), name, found.Add, new Utf8StringCache(), MaxRecordBytes);
+            IRecordReader reader;
+            try
+            {
+                reader = ReplayInputs.Open(new MemoryStream(input, writable: false), name, found.Add, new Utf8StringCache(), MaxRecordBytes);
+            }
+            catch (Exception ex) when (ex is IOException || ex is InvalidDataException)
+            {
+                // Documented: a file whose start cannot be read (corrupt gzip header while sniffing the
+                // format) is reported by the replay source as InputUnreadable, and the scan goes on.
+                return records;
+            }
+
 
             // A reader that keeps returning records would never end a scan: bound it by the input size.
             long bound = IsGzip(input) ? long.MaxValue : input.Length + 1L;
