@@ -41,7 +41,7 @@ namespace BehaviorBlocking.Fuzz
                 case FuzzVerdict.Passed:
                     return "passed";
                 case FuzzVerdict.Hung:
-                    return $"hang: still running after {Elapsed.TotalMilliseconds:0} ms";
+                    return $"still running after {Elapsed.TotalMilliseconds:0} ms";
                 default:
                     Exception ex = Exception!;
                     string frame = FirstFrame(ex);

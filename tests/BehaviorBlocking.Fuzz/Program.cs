@@ -27,6 +27,11 @@ namespace BehaviorBlocking.Fuzz
             {
                 return Run(args);
             }
+            catch (UnknownTargetException ex)
+            {
+                Console.Error.WriteLine("fuzz: " + ex.Message);
+                return ExitUsage;
+            }
             finally
             {
                 WorkFiles.Clean();
@@ -91,7 +96,7 @@ namespace BehaviorBlocking.Fuzz
         }
 
         private static FuzzTarget RequireTarget(string name) =>
-            FuzzTargets.Find(name) ?? throw new ArgumentException($"unknown fuzz target '{name}'; targets: {string.Join(", ", FuzzTargets.All.Select(t => t.Name))}");
+            FuzzTargets.Find(name) ?? throw new UnknownTargetException($"unknown fuzz target '{name}'; targets: {string.Join(", ", FuzzTargets.All.Select(t => t.Name))}");
 
         /// <summary>Under afl-fuzz: one input a run from the fork server; a crash is what escapes.</summary>
         private static int Fuzz(FuzzTarget target)
@@ -154,7 +159,8 @@ namespace BehaviorBlocking.Fuzz
             {
                 if (Directory.Exists(path))
                 {
-                    var found = Directory.GetFiles(path, "*", SearchOption.AllDirectories).Where(f => !Path.GetFileName(f).StartsWith(".", StringComparison.Ordinal)).ToList();
+                    var found = Directory.GetFiles(path, "*", SearchOption.AllDirectories)
+                        .Where(f => !Path.GetFileName(f).StartsWith(".", StringComparison.Ordinal) && !f.EndsWith(".md", StringComparison.Ordinal)).ToList();
                     found.Sort(StringComparer.Ordinal);
                     files.AddRange(found);
                 }
@@ -204,6 +210,15 @@ namespace BehaviorBlocking.Fuzz
             to.WriteLine("       BehaviorBlocking.Fuzz dictionaries TARGET                 print the target's afl dictionary files");
             to.WriteLine("       BehaviorBlocking.Fuzz list                                print the targets");
             to.WriteLine("targets: " + string.Join(", ", FuzzTargets.All.Select(t => t.Name)));
+        }
+    }
+
+    /// <summary>A command named a target that is not in <see cref="FuzzTargets.All"/>.</summary>
+    internal sealed class UnknownTargetException : Exception
+    {
+        public UnknownTargetException(string message)
+            : base(message)
+        {
         }
     }
 }
