@@ -21,7 +21,7 @@ namespace BehaviorBlocking.Fuzz.Targets
         /// </summary>
         internal const int MaxRecordBytes = 4096;
 
-        private static readonly string[] s_readerErrorIds = { ErrorIds.RecordMalformed, ErrorIds.RecordTooLarge, ErrorIds.InputTruncated };
+        private static readonly string[] s_readerErrorIds = { ErrorIds.RecordMalformed, ErrorIds.RecordTooLarge, ErrorIds.RecordDuplicateKey, ErrorIds.InputTruncated };
 
         public static void JsonLines(byte[] input) => ReadChecked(input, "fuzz.jsonl", oneRecordPerLine: true, out _);
 

@@ -88,6 +88,10 @@ namespace BehaviorBlocking.Fuzz.Targets
             public void OnProgress(ScanProgress progress)
             {
             }
+
+            // The target scans without a store, so a store failure is itself a broken invariant.
+            public void OnStoreFailure(BehaviorBlockingException error) =>
+                throw new InvalidOperationException("the replay target scans without a store, yet the store failed: " + error.Message, error);
         }
     }
 }
