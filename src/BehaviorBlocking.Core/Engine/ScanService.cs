@@ -4,6 +4,7 @@ using System.Threading;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Pipeline;
+using BehaviorBlocking.Rules;
 using BehaviorBlocking.Sensors.Replay;
 using BehaviorBlocking.Sensors.Windows;
 using BehaviorBlocking.Store;
@@ -78,8 +79,10 @@ namespace BehaviorBlocking.Engine
     /// <summary>What a scan did.</summary>
     public sealed class ScanResult
     {
-        internal ScanResult(ScanStatistics statistics, ClassifierHealth classifier, VerdictHealth verdicts, string? storePath, long storedDetections, long? scanId, bool cancelled)
+        internal ScanResult(ScanStatistics statistics, ClassifierHealth classifier, VerdictHealth verdicts, string? storePath, long storedDetections, long? scanId, bool cancelled,
+            RuleHealth? rules = null)
         {
+            Rules = rules;
             Statistics = statistics;
             Classifier = classifier;
             Verdicts = verdicts;
@@ -97,6 +100,9 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>Raises, verdict events and policy/responder failures.</summary>
         public VerdictHealth Verdicts { get; }
+
+        /// <summary>Rule regex timeouts and the rules they disabled; null when no rule was loaded.</summary>
+        public RuleHealth? Rules { get; }
 
         /// <summary>The store written to, or null.</summary>
         public string? StorePath { get; }
@@ -195,7 +201,7 @@ namespace BehaviorBlocking.Engine
                 }
 
                 return new ScanResult(statistics, run.Verdicts.ClassifierHealth, run.Verdicts.Health, request.StorePath, stored, scanId,
-                    cancellationToken.IsCancellationRequested);
+                    cancellationToken.IsCancellationRequested, run.RuleDetector?.Health());
             }
         }
 
