@@ -81,7 +81,7 @@ namespace BehaviorBlocking.Cli
 
                 foreach (SigmaRule disabled in result.Rules?.Disabled ?? Array.Empty<SigmaRule>())
                 {
-                    console.Error.WriteLine($"behaviorblock: warning: rule '{disabled.Title}' ({disabled.Id}, {disabled.SourceFile}) was disabled for the rest of the scan: its regular expression timed out {RuleLimits.MaxRegexTimeoutsPerRule} times.");
+                    console.Error.WriteLine($"behaviorblock: warning: {ErrorIds.RuleDisabled}: rule '{disabled.Title}' ({disabled.Id}, {disabled.SourceFile}) was disabled for the rest of the scan: its regular expression timed out {RuleLimits.MaxRegexTimeoutsPerRule} times.");
                 }
 
                 if (result.Verdicts.PolicyFailures + result.Verdicts.ResponderFailures > 0)

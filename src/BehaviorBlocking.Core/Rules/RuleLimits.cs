@@ -38,6 +38,12 @@ namespace BehaviorBlocking.Rules
         /// <summary>Values the selections named by a rule's condition hold, counting a selection each time it is named.</summary>
         public const int MaxConditionExpansion = 400_000;
 
+        /// <summary>Rules one correlation may name.</summary>
+        public const int MaxCorrelationRules = 100;
+
+        /// <summary>Matches (event_count) or distinct values (value_count) one correlation group keeps within its timespan.</summary>
+        public const int MaxCorrelationWindow = 100_000;
+
         /// <summary>Nesting of groups in one regular expression.</summary>
         public const int MaxRegexGroupDepth = 64;
 

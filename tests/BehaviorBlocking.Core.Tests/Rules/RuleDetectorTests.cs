@@ -156,6 +156,44 @@ namespace BehaviorBlocking.Tests.Rules
             Assert.Contains("'nothere', which is not loaded", Assert.Single(rules.Skipped).Reason);
         }
 
+        [Fact]
+        public void Correlation_ValueCountOverManyValues_FiresFromTheThresholdAndForgetsExpiredValues()
+        {
+            RuleSet rules = _kit
+                .Write("base.yml", RuleTestKit.Rule("share", "service: security", "  sel:\n    EventID: 5140\n  condition: sel", "informational", "attack.discovery", "Share"))
+                .Write("corr.yml", "title: Many shares\nid: sweep\nlevel: medium\ntags:\n  - attack.discovery\n" +
+                    "correlation:\n  type: value_count\n  rules: share\n  group-by:\n    - IpAddress\n  timespan: 5m\n  condition:\n    field: ShareName\n    gt: 2000\n")
+                .Load();
+            var detector = new RuleDetector(rules);
+            var pipeline = new BehaviorPipeline(new IDetector[] { detector }, _ => { });
+
+            // Each match used to walk every value of the window: 2,500 values, over 3 million steps.
+            for (int i = 0; i < 2500; i++)
+            {
+                pipeline.Process(_kit.Event("Security", 5140, i * 0.1, ("IpAddress", "10.0.0.9"), ("ShareName", "share" + i)));
+            }
+
+            long Fires() => detector.Statistics().Single(s => s.Rule.Id == "sweep").Matches;
+            Assert.Equal(500, Fires());
+            pipeline.Process(_kit.Event("Security", 5140, 600, ("IpAddress", "10.0.0.9"), ("ShareName", "late")));
+            Assert.Equal(500, Fires());
+        }
+
+        [Fact]
+        public void Correlation_RuleNamedTwice_CountsOnceAndTooManyNamesAreRefused()
+        {
+            _kit.Write("a.yml", RuleTestKit.Rule("dl", "category: network_connection", "  sel:\n    DestinationPort: 80\n  condition: sel", "informational", "attack.command_and_control", "Dl"))
+                .Write("b.yml", RuleTestKit.Rule("ex", "category: file_event", "  sel:\n    TargetFilename|endswith: '.exe'\n  condition: sel", "informational", "attack.command_and_control", "Ex"))
+                .Write("c.yml", "title: Twice\nid: twice\nlevel: high\ncorrelation:\n  type: temporal\n  rules: [dl, dl, ex]\n  timespan: 1m\n")
+                .Write("d.yml", "title: Many\nid: many\ncorrelation:\n  type: temporal\n  rules: [" + string.Join(", ", Enumerable.Repeat("dl", RuleLimits.MaxCorrelationRules + 1)) + "]\n  timespan: 1m\n");
+            RuleSet rules = _kit.Load();
+
+            Assert.Equal($"the correlation names {RuleLimits.MaxCorrelationRules + 1} rules; at most {RuleLimits.MaxCorrelationRules} are allowed", Assert.Single(rules.Skipped).Reason);
+            BehaviorEvent net = _kit.Event(Sysmon, 3, 1, ("ProcessGuid", "{p-7}"), ("ProcessId", "7"), ("Image", @"C:\x\a.exe"), ("DestinationIp", "192.0.2.1"), ("DestinationPort", "80"));
+            BehaviorEvent file = _kit.Event(Sysmon, 11, 2, ("ProcessGuid", "{p-7}"), ("ProcessId", "7"), ("Image", @"C:\x\a.exe"), ("TargetFilename", @"C:\x\b.exe"));
+            Assert.Contains(RuleTestKit.Run(rules, net, file), d => d.Evidence.Any(e => e.Id == "twice"));
+        }
+
         /// <summary>A catastrophic regex rule, loaded (and so evaluated) before a plain rule that matches the same event.</summary>
         private RuleSet TimeoutRules(bool linearFallback) => _kit
             .Write("a_slow.yml", RuleTestKit.Rule("slow", "category: process_creation", "  sel:\n    CommandLine|re: '" + RuleRegexTests.Catastrophic + "'\n  condition: sel", variant: "Slow"))
