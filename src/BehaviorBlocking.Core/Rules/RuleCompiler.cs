@@ -90,6 +90,7 @@ namespace BehaviorBlocking.Rules
             Tactic tactic = Tactic.Generic;
             bool tacticFound = false;
             var techniques = new List<string>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (string tag in tags)
             {
                 if (!tacticFound && s_tactics.TryGetValue(tag, out Tactic t))
@@ -102,7 +103,7 @@ namespace BehaviorBlocking.Rules
                 if (technique.Success)
                 {
                     string code = technique.Groups[1].Value.ToUpperInvariant();
-                    if (!techniques.Contains(code))
+                    if (seen.Add(code))
                     {
                         techniques.Add(code);
                     }
