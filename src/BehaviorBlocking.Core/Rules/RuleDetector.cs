@@ -273,7 +273,7 @@ namespace BehaviorBlocking.Rules
                 }
 
                 _firstTimeout ??= string.Format(CultureInfo.InvariantCulture, "rule '{0}' ({1}, {2}): {3}; {4}",
-                    rule.Rule.Title, rule.Rule.Id, rule.Rule.SourceFile, timeout.Message,
+                    RuleCompiler.Shorten(rule.Rule.Title), RuleCompiler.Shorten(rule.Rule.Id), rule.Rule.SourceFile, timeout.Message,
                     again ? "it now runs on the linear-time engine" : "the rule did not match that event, and is disabled after "
                         + RuleLimits.MaxRegexTimeoutsPerRule.ToString(CultureInfo.InvariantCulture) + " such timeouts");
                 if (!again)

@@ -177,9 +177,10 @@ namespace BehaviorBlocking.Rules
                         loader.Skipped.Add(new RuleLoadIssue(file, null, $"invalid YAML: {FirstLine(ex.Message)}", Line(ex.Start.Line)));
                         continue;
                     }
-                    catch (Exception ex) when (ex is InvalidDataException || ex is InvalidOperationException || ex is ArgumentException)
+                    catch (Exception ex) when (!(ex is OutOfMemoryException))
                     {
-                        // The YAML parser reports some malformed input this way rather than as a YamlException.
+                        // The YAML parser reports some malformed input as other exceptions (InvalidOperationException for
+                        // 'title: ['); whatever it throws, only this file is at stake.
                         loader.Skipped.Add(new RuleLoadIssue(file, null, "invalid YAML: " + ex.Message));
                         continue;
                     }
