@@ -11,15 +11,16 @@ namespace BehaviorBlocking.Rules
     /// </summary>
     /// <remarks>
     /// The states nearest the root, where a scan spends nearly all its steps, have a full transition
-    /// row (one step per character); states past <see cref="MaxDenseStates"/> keep only their children
-    /// and a failure link. A full row costs ~300 bytes, so a row for every state made 2 MB of rule
-    /// values cost gigabytes; now memory grows by ~30 bytes per state, and no state has more than
+    /// row (one step per character); states past <see cref="MaxDenseStates"/> (or past what the rule
+    /// set's budget has left, <see cref="AutomatonCache"/>) keep only their children and a failure link.
+    /// A full row costs ~300 bytes, so a row for every state made 2 MB of rule values cost gigabytes;
+    /// now memory grows by ~30 bytes per state, and no state has more than
     /// <see cref="MaxNeedleLength"/> characters above it.
     /// </remarks>
     internal sealed class NeedleAutomaton
     {
-        /// <summary>States (in breadth-first order) that get a full transition row.</summary>
-        public const int MaxDenseStates = 16384;
+        /// <summary>States (in breadth-first order) of one automaton that get a full transition row.</summary>
+        public const int MaxDenseStates = 65536;
 
         /// <summary>Characters of a literal that are looked for; callers pass longer ones cut to this.</summary>
         public const int MaxNeedleLength = 64;
@@ -40,6 +41,12 @@ namespace BehaviorBlocking.Rules
 
         /// <summary>Builds the automaton for the given literals (at most <see cref="MaxNeedleLength"/> characters); each reports its id.</summary>
         public NeedleAutomaton(IReadOnlyList<KeyValuePair<string, int>> needles)
+            : this(needles, MaxDenseStates)
+        {
+        }
+
+        /// <summary>Builds the automaton with full rows for at most <paramref name="maxDense"/> states (at least the root).</summary>
+        public NeedleAutomaton(IReadOnlyList<KeyValuePair<string, int>> needles, int maxDense)
         {
             int k = s_classes;
 
@@ -154,7 +161,7 @@ namespace BehaviorBlocking.Rules
             }
 
             // Full rows for the shallowest states.
-            _dense = Math.Min(count, MaxDenseStates);
+            _dense = Math.Max(1, Math.Min(count, Math.Min(maxDense, MaxDenseStates)));
             _next = new int[_dense * k];
             for (int state = 0; state < _dense; state++)
             {
@@ -187,17 +194,42 @@ namespace BehaviorBlocking.Rules
             int dense = _dense;
             int[] next = _next;
             int[] report = _report;
+            byte[] classes = s_class;
+            if (dense == _fail.Length)
+            {
+                // Every state has a row (every automaton of the built-in pack): one table step per character.
+                for (int i = 0; i < text.Length; i++)
+                {
+                    char c = text[i];
+                    node = next[(node * k) + (c < 128 ? classes[c] : k - 1)];
+                    if (report[node] >= 0)
+                    {
+                        Report(node, found, stamp, offset);
+                    }
+                }
+
+                return;
+            }
+
             for (int i = 0; i < text.Length; i++)
             {
                 char c = text[i];
-                int cls = c < 128 ? s_class[c] : k - 1;
+                int cls = c < 128 ? classes[c] : k - 1;
                 node = node < dense ? next[(node * k) + cls] : SparseStep(node, cls);
-                for (int r = report[node]; r >= 0; r = _nextReport[r])
+                if (report[node] >= 0)
                 {
-                    for (int j = _needleStart[r]; j < _needleStart[r + 1]; j++)
-                    {
-                        found[offset + _needles[j]] = stamp;
-                    }
+                    Report(node, found, stamp, offset);
+                }
+            }
+        }
+
+        private void Report(int node, int[] found, int stamp, int offset)
+        {
+            for (int r = _report[node]; r >= 0; r = _nextReport[r])
+            {
+                for (int j = _needleStart[r]; j < _needleStart[r + 1]; j++)
+                {
+                    found[offset + _needles[j]] = stamp;
                 }
             }
         }

@@ -472,10 +472,20 @@ namespace BehaviorBlocking.Rules
         public int Offset { get; set; }
     }
 
-    /// <summary>Automata of one rule set by their literal lists, so equal lists share one automaton.</summary>
+    /// <summary>
+    /// Automata of one rule set by their literal lists, so equal lists share one automaton; and the set's
+    /// budget of full transition rows, <see cref="MaxDenseStates"/> (~37 MB), shared out as automata are built.
+    /// </summary>
     internal sealed class AutomatonCache
     {
+        /// <summary>Full rows of all the automata of a rule set together.</summary>
+        public const int MaxDenseStates = 131072;
+
         private readonly Dictionary<long, List<(string[] Needles, NeedleAutomaton Automaton)>> _byHash = new Dictionary<long, List<(string[], NeedleAutomaton)>>();
+        private int _denseLeft = MaxDenseStates;
+
+        /// <summary>Full rows the set's automata have left to share.</summary>
+        public int DenseLeft => _denseLeft;
 
         public NeedleAutomaton Get(List<string> needles)
         {
@@ -505,7 +515,8 @@ namespace BehaviorBlocking.Rules
                 list.Add(new KeyValuePair<string, int>(needles[i], i));
             }
 
-            var built = new NeedleAutomaton(list);
+            var built = new NeedleAutomaton(list, _denseLeft);
+            _denseLeft = Math.Max(0, _denseLeft - built.DenseStates);
             bucket.Add((needles.ToArray(), built));
             return built;
         }

@@ -100,6 +100,7 @@ namespace BehaviorBlocking.Rules
         private readonly int[] _unrecovered;
         private readonly bool[] _disabled;
         private long _timeoutTotal;
+        private int _current;
         private string? _firstTimeout;
 
         /// <summary>Creates a detector over a loaded rule set.</summary>
@@ -192,7 +193,6 @@ namespace BehaviorBlocking.Rules
 
         private void Evaluate(CandidatePlan plan, BehaviorEvent e, ProcessNode? process, ISignalSink sink)
         {
-            bool measure = _options.MeasureRuleCost;
             int[] found = _found[plan.Id] ??= new int[plan.NeedleCount];
             int stamp = ++_stamp;
             if (plan.Scans.Length > 0)
@@ -200,8 +200,35 @@ namespace BehaviorBlocking.Rules
                 plan.Scan(e, found, stamp);
             }
 
+            // The handler sits outside the loop, which keeps exception handling out of the hot path; after
+            // a timeout the rule is dealt with and the loop resumes with the next one.
+            int next = 0;
+            while (next < plan.Entries.Length)
+            {
+                try
+                {
+                    next = EvaluateFrom(plan, next, found, stamp, e, process, sink);
+                }
+                catch (RuleRegexTimeoutException timeout)
+                {
+                    int current = _current;
+                    CompiledRule rule = plan.Entries[current].Rule;
+                    if (AfterTimeout(rule, e, timeout))
+                    {
+                        OnMatch(rule, e, process, sink);
+                    }
+
+                    next = current + 1;
+                }
+            }
+        }
+
+        /// <summary>Evaluates the plan's entries from <paramref name="start"/>; returns past the last.</summary>
+        private int EvaluateFrom(CandidatePlan plan, int start, int[] found, int stamp, BehaviorEvent e, ProcessNode? process, ISignalSink sink)
+        {
+            bool measure = _options.MeasureRuleCost;
             RuleEntry[] entries = plan.Entries;
-            for (int i = 0; i < entries.Length; i++)
+            for (int i = start; i < entries.Length; i++)
             {
                 RuleEntry entry = entries[i];
                 if ((entry.Kind is not null && entry.Kind != e.Kind) || !plan.MayMatch(i, found, stamp))
@@ -217,42 +244,39 @@ namespace BehaviorBlocking.Rules
                 }
 
                 _evaluations[ordinal]++;
-                long start = measure ? Stopwatch.GetTimestamp() : 0;
-                bool matched;
-                try
-                {
-                    matched = rule.Condition.IsMatch(e);
-                }
-                catch (RuleRegexTimeoutException timeout)
-                {
-                    matched = AfterTimeout(rule, e, timeout);
-                }
-
+                _current = i;
+                long begin = measure ? Stopwatch.GetTimestamp() : 0;
+                bool matched = rule.Condition.IsMatch(e);
                 if (measure)
                 {
-                    _ticks[ordinal] += Stopwatch.GetTimestamp() - start;
+                    _ticks[ordinal] += Stopwatch.GetTimestamp() - begin;
                 }
 
-                if (!matched)
+                if (matched)
                 {
-                    continue;
+                    OnMatch(rule, e, process, sink);
                 }
+            }
 
-                _matches[ordinal]++;
-                if (!rule.Suppressed)
-                {
-                    sink.Signal(rule.Rule, e, process);
-                }
+            return entries.Length;
+        }
 
-                if (rule.Correlations.Count > 0)
+        private void OnMatch(CompiledRule rule, BehaviorEvent e, ProcessNode? process, ISignalSink sink)
+        {
+            _matches[rule.Ordinal]++;
+            if (!rule.Suppressed)
+            {
+                sink.Signal(rule.Rule, e, process);
+            }
+
+            if (rule.Correlations.Count > 0)
+            {
+                _fired.Clear();
+                _correlations.OnMatch(rule, e, process, _fired);
+                foreach (CompiledCorrelation correlation in _fired)
                 {
-                    _fired.Clear();
-                    _correlations.OnMatch(rule, e, process, _fired);
-                    foreach (CompiledCorrelation correlation in _fired)
-                    {
-                        _correlationFires[correlation.Ordinal]++;
-                        sink.Signal(correlation.Rule, e, process);
-                    }
+                    _correlationFires[correlation.Ordinal]++;
+                    sink.Signal(correlation.Rule, e, process);
                 }
             }
         }

@@ -88,16 +88,18 @@ namespace BehaviorBlocking.Tests.Rules
             Assert.True(checkedEvents > 400);
         }
 
-        [Fact]
-        public void NeedleAutomaton_PastTheDenseStates_StillFindsEveryLiteral()
+        [Theory]
+        [InlineData(1)]
+        [InlineData(512)]
+        public void NeedleAutomaton_PastTheDenseStates_StillFindsEveryLiteral(int maxDense)
         {
-            var random = new Random(13);
+            var random = new Random(13 + maxDense);
             const string alphabet = "abcdefgh\\.-_ 01ü";
             string Word(int length) => new string(Enumerable.Range(0, length).Select(_ => alphabet[random.Next(alphabet.Length)]).ToArray());
-            string[] needles = Enumerable.Range(0, 6000).Select(_ => Word(3 + random.Next(10))).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
-            var automaton = new NeedleAutomaton(needles.Select((n, i) => new KeyValuePair<string, int>(n.ToLowerInvariant(), i)).ToList());
-            Assert.True(automaton.States > NeedleAutomaton.MaxDenseStates, $"{automaton.States} states");
-            Assert.Equal(NeedleAutomaton.MaxDenseStates, automaton.DenseStates);
+            string[] needles = Enumerable.Range(0, 2000).Select(_ => Word(3 + random.Next(10))).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+            var automaton = new NeedleAutomaton(needles.Select((n, i) => new KeyValuePair<string, int>(n.ToLowerInvariant(), i)).ToList(), maxDense);
+            Assert.True(automaton.States > 10 * maxDense, $"{automaton.States} states");
+            Assert.Equal(maxDense, automaton.DenseStates);
 
             for (int t = 0; t < 300; t++)
             {
@@ -117,6 +119,31 @@ namespace BehaviorBlocking.Tests.Rules
                     }
                 }
             }
+        }
+
+        [Fact]
+        public void AutomatonCache_SharesOutTheSetsRowBudgetAndAutomataPastItStillWork()
+        {
+            var cache = new AutomatonCache();
+            List<string> Words(int seed)
+            {
+                var random = new Random(seed);
+                return Enumerable.Range(0, 9000).Select(_ => new string(Enumerable.Range(0, 12).Select(_ => (char)('a' + random.Next(26))).ToArray())).ToList();
+            }
+
+            NeedleAutomaton first = cache.Get(Words(1));
+            NeedleAutomaton second = cache.Get(Words(2));
+            NeedleAutomaton third = cache.Get(Words(3));
+
+            Assert.Equal(NeedleAutomaton.MaxDenseStates, first.DenseStates);
+            Assert.Equal(AutomatonCache.MaxDenseStates - NeedleAutomaton.MaxDenseStates, second.DenseStates);
+            Assert.Equal(0, cache.DenseLeft);
+            Assert.Equal(1, third.DenseStates);
+            Assert.Same(first, cache.Get(Words(1)));
+            int[] found = new int[9000];
+            third.Scan(".." + Words(3)[8999].ToUpperInvariant() + "..", found, 7);
+            Assert.Equal(7, found[8999]);
+            Assert.Equal(1, found.Count(f => f == 7));
         }
 
         [Fact]
