@@ -347,6 +347,18 @@ namespace BehaviorBlocking.Tests.Rules
         }
 
         [Fact]
+        public void Load_ValueLongerThanTheLimit_RefusedNamingTheField()
+        {
+            RuleSet rules = _kit
+                .Write("long.yml", Pc("long", "  sel:\n    CommandLine|contains: '" + new string('a', RuleLimits.MaxValueLength + 1) + "'\n  condition: sel"))
+                .Write("edge.yml", Pc("edge", "  sel:\n    CommandLine|contains: '" + new string('a', RuleLimits.MaxValueLength) + "'\n  condition: sel"))
+                .Load();
+
+            Assert.Equal(new[] { "edge" }, rules.Rules.Select(r => r.Id));
+            Assert.Equal($"a value of field 'CommandLine' has {RuleLimits.MaxValueLength + 1:N0} characters; at most {RuleLimits.MaxValueLength:N0} are allowed", Assert.Single(rules.Skipped).Reason);
+        }
+
+        [Fact]
         public void Load_SetBudget_RulesPastItAreRefusedAndSkippedOnesDoNotSpendIt()
         {
             var options = new RuleLoadOptions { MaxCharactersPerSet = 1300 };
