@@ -7,6 +7,7 @@ using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Engine;
 using BehaviorBlocking.Pipeline;
+using BehaviorBlocking.Rules;
 using BehaviorBlocking.Sensors.Replay;
 using BehaviorBlocking.Verdicts;
 
@@ -89,6 +90,11 @@ namespace BehaviorBlocking.Cli
                     console.Error.WriteLine($"behaviorblock: warning: the model {result.Classifier.Version} failed {result.Classifier.Failures:N0} time(s); those verdicts were decided by rules alone (!rule). First: {result.Classifier.FirstError}");
                 }
 
+                foreach (SigmaRule disabled in result.Rules?.Disabled ?? Array.Empty<SigmaRule>())
+                {
+                    console.Error.WriteLine($"behaviorblock: warning: {ErrorIds.RuleDisabled}: rule '{disabled.Title}' ({disabled.Id}, {disabled.SourceFile}) was disabled for the rest of the scan: its regular expression timed out {RuleLimits.MaxRegexTimeoutsPerRule} times.");
+                }
+
                 if (result.Verdicts.PolicyFailures + result.Verdicts.ResponderFailures > 0)
                 {
                     console.Error.WriteLine($"behaviorblock: warning: policy or responder failed {result.Verdicts.PolicyFailures + result.Verdicts.ResponderFailures} time(s); first: {result.Verdicts.FirstError}");
@@ -98,6 +104,11 @@ namespace BehaviorBlocking.Cli
                 {
                     StatsWriter.Write(console.Error, statistics, storePath);
                     console.Error.WriteLine($"  rules          {engine.Rules.Rules.Count:N0} loaded, {engine.Rules.Skipped.Count:N0} skipped (rule set {engine.Rules.Version})");
+                    if (result.Rules is RuleHealth rules)
+                    {
+                        console.Error.WriteLine($"  rule timeouts  {rules.RegexTimeouts:N0} regex timeouts in {rules.RulesTimedOut:N0} rule(s), {rules.Disabled.Count:N0} rule(s) disabled");
+                    }
+
                     console.Error.WriteLine("  classifier     " + ClassifierState(result.Classifier));
                     console.Error.WriteLine($"  verdicts       {result.Verdicts.Raised:N0} raised, {result.Verdicts.Events:N0} verdict events");
                 }

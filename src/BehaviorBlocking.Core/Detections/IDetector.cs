@@ -32,6 +32,19 @@ namespace BehaviorBlocking.Detections
         void OnRecordingEnd();
     }
 
+    /// <summary>
+    /// A detector that contains some failures itself (a rule regex that timed out costs that rule, not
+    /// the event) and reports them, so the run's detector health counts them beside the ones it caught.
+    /// </summary>
+    public interface IReportsContainedFailures
+    {
+        /// <summary>Failures contained so far.</summary>
+        long ContainedFailures { get; }
+
+        /// <summary>The first one, described, or null.</summary>
+        string? FirstContainedFailure { get; }
+    }
+
     /// <summary>What raised a signal: a rule, a correlation, an indicator. Immutable.</summary>
     public interface ISignalSource
     {

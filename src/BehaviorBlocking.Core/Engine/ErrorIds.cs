@@ -61,8 +61,11 @@ namespace BehaviorBlocking.Engine
         /// <summary>A labels file does not have the expected columns.</summary>
         public const string LabelsInvalid = "LabelsInvalid";
 
-        /// <summary>A rule file was skipped (unsupported or malformed); the other rules load.</summary>
+        /// <summary>A rule file was skipped (unsupported, malformed or past a limit); the other rules load.</summary>
         public const string RuleSkipped = "RuleSkipped";
+
+        /// <summary>A rule was disabled for the rest of a run: its regular expression kept timing out; the other rules run.</summary>
+        public const string RuleDisabled = "RuleDisabled";
 
         /// <summary>The ONNX Runtime native library is missing or cannot be loaded.</summary>
         public const string ModelRuntimeUnavailable = "ModelRuntimeUnavailable";
@@ -100,6 +103,7 @@ namespace BehaviorBlocking.Engine
             Entry(DetectionRecordInvalid, FailureKind.InvalidData),
             Entry(LabelsInvalid, FailureKind.InvalidData),
             Entry(RuleSkipped, FailureKind.InvalidData),
+            Entry(RuleDisabled, FailureKind.InvalidData),
             Entry(ModelRuntimeUnavailable, FailureKind.Unavailable),
             Entry(ModelInvalid, FailureKind.InvalidData),
             Entry(ModelDisabled, FailureKind.Unavailable),

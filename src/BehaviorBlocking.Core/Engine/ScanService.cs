@@ -4,6 +4,7 @@ using System.Threading;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Pipeline;
+using BehaviorBlocking.Rules;
 using BehaviorBlocking.Sensors.Replay;
 using BehaviorBlocking.Sensors.Windows;
 using BehaviorBlocking.Store;
@@ -82,8 +83,9 @@ namespace BehaviorBlocking.Engine
     public sealed class ScanResult
     {
         internal ScanResult(ScanStatistics statistics, ClassifierHealth classifier, VerdictHealth verdicts, string? storePath, long storedDetections,
-            long unstoredDetections, BehaviorBlockingException? storeFailure, long? scanId, bool cancelled)
+            long unstoredDetections, BehaviorBlockingException? storeFailure, long? scanId, bool cancelled, RuleHealth? rules = null)
         {
+            Rules = rules;
             Statistics = statistics;
             Classifier = classifier;
             Verdicts = verdicts;
@@ -103,6 +105,9 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>Raises, verdict events and policy/responder failures.</summary>
         public VerdictHealth Verdicts { get; }
+
+        /// <summary>Rule regex timeouts and the rules they disabled; null when no rule was loaded.</summary>
+        public RuleHealth? Rules { get; }
 
         /// <summary>The store written to, or null.</summary>
         public string? StorePath { get; }
@@ -182,7 +187,7 @@ namespace BehaviorBlocking.Engine
                 bool cancelled = cancellationToken.IsCancellationRequested;
                 recorder.Finish(cancelled ? ScanStatus.Cancelled : ScanStatus.Completed, statistics);
                 return new ScanResult(statistics, run.Verdicts.ClassifierHealth, run.Verdicts.Health, request.StorePath, recorder.Stored,
-                    recorder.Unstored, recorder.Failure, recorder.ScanId, cancelled);
+                    recorder.Unstored, recorder.Failure, recorder.ScanId, cancelled, run.RuleDetector?.Health());
             }
         }
 

@@ -92,13 +92,21 @@ namespace BehaviorBlocking.Pipeline
             return counts;
         }
 
-        /// <summary>Per detector (and the verdict stage, as <c>verdicts</c>): how many times it threw, and the first error.</summary>
+        /// <summary>Per detector (and the verdict stage, as <c>verdicts</c>): how many times it threw or contained a failure itself, and the first error.</summary>
         public IReadOnlyList<DetectorHealth> DetectorHealth()
         {
             var health = new List<DetectorHealth>(_detectors.Count + 1);
             for (int i = 0; i < _detectors.Count; i++)
             {
-                health.Add(new DetectorHealth(_detectors[i].Name, _detectorFailures[i], _firstDetectorError[i]));
+                long failures = _detectorFailures[i];
+                string? first = _firstDetectorError[i];
+                if (_detectors[i] is IReportsContainedFailures contained && contained.ContainedFailures > 0)
+                {
+                    failures += contained.ContainedFailures;
+                    first ??= contained.FirstContainedFailure;
+                }
+
+                health.Add(new DetectorHealth(_detectors[i].Name, failures, first));
             }
 
             health.Add(new DetectorHealth(VerdictStageName, _verdictFailures, _firstVerdictError));
@@ -380,7 +388,7 @@ namespace BehaviorBlocking.Pipeline
         /// <summary>Detector name.</summary>
         public string Name { get; }
 
-        /// <summary>Times it threw.</summary>
+        /// <summary>Times it threw, plus failures it contained itself (rule regex timeouts).</summary>
         public long Failures { get; }
 
         /// <summary>The first error, when it failed.</summary>

@@ -72,12 +72,23 @@ namespace BehaviorBlocking.Rules
                 throw new RuleUnsupportedException("the correlation names no rules");
             }
 
-            var rules = new CompiledRule[references.Count];
-            for (int i = 0; i < references.Count; i++)
+            // Each group of a temporal correlation keeps a time per rule: the list is bounded, and a rule named twice counts once.
+            if (references.Count > RuleLimits.MaxCorrelationRules)
             {
-                rules[i] = detectionRules.Find(r => string.Equals(r.Rule.Id, references[i], StringComparison.OrdinalIgnoreCase)
-                        || string.Equals(r.Rule.Name, references[i], StringComparison.Ordinal))
-                    ?? throw new RuleUnsupportedException($"the correlation refers to rule '{references[i]}', which is not loaded");
+                throw new RuleUnsupportedException(string.Format(CultureInfo.InvariantCulture,
+                    "the correlation names {0:N0} rules; at most {1:N0} are allowed", references.Count, RuleLimits.MaxCorrelationRules));
+            }
+
+            var rules = new List<CompiledRule>(references.Count);
+            foreach (string reference in references)
+            {
+                CompiledRule found = detectionRules.Find(r => string.Equals(r.Rule.Id, reference, StringComparison.OrdinalIgnoreCase)
+                        || string.Equals(r.Rule.Name, reference, StringComparison.Ordinal))
+                    ?? throw new RuleUnsupportedException($"the correlation refers to rule '{RuleCompiler.Shorten(reference)}', which is not loaded");
+                if (!rules.Contains(found))
+                {
+                    rules.Add(found);
+                }
             }
 
             string? category = rules[0].Rule.Category;
@@ -132,7 +143,7 @@ namespace BehaviorBlocking.Rules
                 }
             }
 
-            var compiled = new CompiledCorrelation(rule, type, rules, groupBy, timespan, op, threshold, valueField);
+            var compiled = new CompiledCorrelation(rule, type, rules.ToArray(), groupBy, timespan, op, threshold, valueField);
             bool generate = string.Equals(correlation.GetString("generate") ?? document.GetString("generate"), "true", StringComparison.OrdinalIgnoreCase);
             foreach (CompiledRule referenced in rules)
             {
@@ -142,6 +153,12 @@ namespace BehaviorBlocking.Rules
 
             return compiled;
         }
+
+        /// <summary>
+        /// Matches (event_count) or values (value_count) a group needs to keep: beyond the threshold plus one,
+        /// every comparison has the same answer, so older ones can go; never more than <see cref="RuleLimits.MaxCorrelationWindow"/>.
+        /// </summary>
+        public int WindowCap => Threshold >= RuleLimits.MaxCorrelationWindow ? RuleLimits.MaxCorrelationWindow : Math.Max(1, (int)Math.Ceiling(Threshold) + 1);
 
         public bool Satisfied(double value) => Operator switch
         {
@@ -200,7 +217,7 @@ namespace BehaviorBlocking.Rules
                         _keysByTree.Clear();
                     }
 
-                    group = new Group(correlation.Rules.Length);
+                    group = new Group(correlation);
                     _groups[key] = group;
                     if (node is not null)
                     {
@@ -290,7 +307,7 @@ namespace BehaviorBlocking.Rules
             {
                 case CorrelationType.EventCount:
                     group.Times.Enqueue(now);
-                    while (group.Times.Count > 0 && group.Times.Peek() < horizon)
+                    while (group.Times.Count > 0 && (group.Times.Peek() < horizon || group.Times.Count > c.WindowCap))
                     {
                         group.Times.Dequeue();
                     }
@@ -300,27 +317,14 @@ namespace BehaviorBlocking.Rules
                     string? value = c.ValueField!(e);
                     if (value is not null)
                     {
-                        group.Values[value] = now;
+                        group.Values.Set(value, now);
                     }
 
-                    var stale = new List<string>();
-                    foreach (KeyValuePair<string, DateTimeOffset> entry in group.Values)
-                    {
-                        if (entry.Value < horizon)
-                        {
-                            stale.Add(entry.Key);
-                        }
-                    }
-
-                    foreach (string old in stale)
-                    {
-                        group.Values.Remove(old);
-                    }
-
+                    group.Values.Expire(horizon, c.WindowCap);
                     return c.Satisfied(group.Values.Count);
                 default:
                     int index = Array.IndexOf(c.Rules, matched);
-                    group.Last[index] = now;
+                    group.Last![index] = now;
                     for (int i = 0; i < group.Last.Length; i++)
                     {
                         if (group.Last[i] is not DateTimeOffset seen || seen < horizon)
@@ -362,7 +366,11 @@ namespace BehaviorBlocking.Rules
 
         private sealed class Group
         {
-            public Group(int rules) => Last = new DateTimeOffset?[rules];
+            public Group(CompiledCorrelation correlation)
+            {
+                bool temporal = correlation.Type == CorrelationType.Temporal || correlation.Type == CorrelationType.TemporalOrdered;
+                Last = temporal ? new DateTimeOffset?[correlation.Rules.Length] : null;
+            }
 
             /// <summary>Takes in another group's window of the same correlation (match times in order, latest values, latest per rule).</summary>
             public void Absorb(Group other)
@@ -380,15 +388,8 @@ namespace BehaviorBlocking.Rules
                     }
                 }
 
-                foreach (KeyValuePair<string, DateTimeOffset> value in other.Values)
-                {
-                    if (!Values.TryGetValue(value.Key, out DateTimeOffset seen) || seen < value.Value)
-                    {
-                        Values[value.Key] = value.Value;
-                    }
-                }
-
-                for (int i = 0; i < Last.Length && i < other.Last.Length; i++)
+                Values.Absorb(other.Values);
+                for (int i = 0; Last is not null && other.Last is not null && i < Last.Length && i < other.Last.Length; i++)
                 {
                     if (other.Last[i] is DateTimeOffset time && !(Last[i] >= time))
                     {
@@ -399,9 +400,61 @@ namespace BehaviorBlocking.Rules
 
             public Queue<DateTimeOffset> Times { get; } = new Queue<DateTimeOffset>();
 
-            public Dictionary<string, DateTimeOffset> Values { get; } = new Dictionary<string, DateTimeOffset>(StringComparer.OrdinalIgnoreCase);
+            public ValueWindow Values { get; } = new ValueWindow();
 
-            public DateTimeOffset?[] Last { get; }
+            /// <summary>Temporal correlations: when each rule last matched.</summary>
+            public DateTimeOffset?[]? Last { get; }
+        }
+    }
+
+    /// <summary>
+    /// The distinct values of a value_count group with the time each was last seen, oldest first, so
+    /// expiring them costs per expired value (scanning every value on every match was quadratic).
+    /// </summary>
+    internal sealed class ValueWindow
+    {
+        private readonly Dictionary<string, (DateTimeOffset Time, long Sequence)> _latest = new Dictionary<string, (DateTimeOffset, long)>(StringComparer.OrdinalIgnoreCase);
+        private readonly SortedSet<(DateTimeOffset Time, long Sequence, string Value)> _byTime = new SortedSet<(DateTimeOffset, long, string)>(Comparer<(DateTimeOffset Time, long Sequence, string Value)>.Create(
+            (a, b) => a.Time != b.Time ? a.Time.CompareTo(b.Time) : a.Sequence.CompareTo(b.Sequence)));
+
+        private long _sequence;
+
+        public int Count => _latest.Count;
+
+        /// <summary>The value was seen at <paramref name="time"/> (the latest report wins, as before, even when older).</summary>
+        public void Set(string value, DateTimeOffset time)
+        {
+            if (_latest.TryGetValue(value, out (DateTimeOffset Time, long Sequence) old))
+            {
+                _byTime.Remove((old.Time, old.Sequence, value));
+            }
+
+            long sequence = ++_sequence;
+            _latest[value] = (time, sequence);
+            _byTime.Add((time, sequence, value));
+        }
+
+        /// <summary>Drops values last seen before <paramref name="horizon"/>, then the oldest beyond <paramref name="cap"/>.</summary>
+        public void Expire(DateTimeOffset horizon, int cap)
+        {
+            while (_byTime.Count > 0 && (_byTime.Min.Time < horizon || _byTime.Count > cap))
+            {
+                (DateTimeOffset Time, long Sequence, string Value) oldest = _byTime.Min;
+                _byTime.Remove(oldest);
+                _latest.Remove(oldest.Value);
+            }
+        }
+
+        /// <summary>Takes in another window's values, keeping the later time of a value in both.</summary>
+        public void Absorb(ValueWindow other)
+        {
+            foreach (KeyValuePair<string, (DateTimeOffset Time, long Sequence)> entry in other._latest)
+            {
+                if (!_latest.TryGetValue(entry.Key, out (DateTimeOffset Time, long Sequence) seen) || seen.Time < entry.Value.Time)
+                {
+                    Set(entry.Key, entry.Value.Time);
+                }
+            }
         }
     }
 }

@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Net;
-using System.Text.RegularExpressions;
 using BehaviorBlocking.Events;
 
 namespace BehaviorBlocking.Rules
@@ -50,15 +49,6 @@ namespace BehaviorBlocking.Rules
 
             return false;
         }
-    }
-
-    internal sealed class RegexTest : ValueTest
-    {
-        private readonly Regex _regex;
-
-        public RegexTest(Regex regex) => _regex = regex;
-
-        public override bool Test(string value, BehaviorEvent e) => _regex.IsMatch(value);
     }
 
     internal sealed class NumericTest : ValueTest

@@ -15,6 +15,13 @@ namespace BehaviorBlocking.Rules
             ReaderKey = readerKey;
             Reader = reader;
             Literals = literals;
+            int min = int.MaxValue;
+            foreach (string literal in literals)
+            {
+                min = Math.Min(min, literal.Length);
+            }
+
+            Strength = min;
         }
 
         public string ReaderKey { get; }
@@ -24,19 +31,7 @@ namespace BehaviorBlocking.Rules
         public string[] Literals { get; }
 
         /// <summary>How selective it is: the shortest literal's length (longer literals occur less often).</summary>
-        public int Strength
-        {
-            get
-            {
-                int min = int.MaxValue;
-                foreach (string literal in Literals)
-                {
-                    min = Math.Min(min, literal.Length);
-                }
-
-                return min;
-            }
-        }
+        public int Strength { get; }
 
         /// <summary>Reader key of the requirement "some field of the event contains one of the literals" (keyword rules).</summary>
         public const string AnyFieldKey = "*any-field*";
@@ -96,33 +91,55 @@ namespace BehaviorBlocking.Rules
 
                     break;
                 case OrMatcher or:
-                    Dictionary<string, Requirement>? common = null;
+                    // The literals of each field every alternative constrains, gathered once (not re-copied per alternative).
+                    Dictionary<string, (FieldReader Reader, List<string> Literals)>? common = null;
                     foreach (Matcher part in or.Parts)
                     {
                         Dictionary<string, Requirement> these = All(part);
                         if (common is null)
                         {
-                            common = these;
+                            common = new Dictionary<string, (FieldReader, List<string>)>(StringComparer.Ordinal);
+                            foreach (KeyValuePair<string, Requirement> entry in these)
+                            {
+                                common[entry.Key] = (entry.Value.Reader, new List<string>(entry.Value.Literals));
+                            }
+
                             continue;
                         }
 
-                        var merged = new Dictionary<string, Requirement>(StringComparer.Ordinal);
-                        foreach (KeyValuePair<string, Requirement> entry in common)
+                        List<string>? dropped = null;
+                        foreach (KeyValuePair<string, (FieldReader Reader, List<string> Literals)> entry in common)
                         {
                             if (these.TryGetValue(entry.Key, out Requirement? other))
                             {
-                                var union = new List<string>(entry.Value.Literals);
-                                union.AddRange(other.Literals);
-                                merged[entry.Key] = new Requirement(entry.Key, entry.Value.Reader, union.ToArray());
+                                entry.Value.Literals.AddRange(other.Literals);
+                            }
+                            else
+                            {
+                                (dropped ??= new List<string>()).Add(entry.Key);
                             }
                         }
 
-                        common = merged;
+                        if (dropped is not null)
+                        {
+                            foreach (string key in dropped)
+                            {
+                                common.Remove(key);
+                            }
+                        }
+
+                        if (common.Count == 0)
+                        {
+                            break;
+                        }
                     }
 
                     if (common is not null)
                     {
-                        result = common;
+                        foreach (KeyValuePair<string, (FieldReader Reader, List<string> Literals)> entry in common)
+                        {
+                            result[entry.Key] = new Requirement(entry.Key, entry.Value.Reader, entry.Value.Literals.ToArray());
+                        }
                     }
 
                     break;
@@ -270,54 +287,87 @@ namespace BehaviorBlocking.Rules
     internal sealed class CandidatePlan
     {
         public CandidatePlan(int id, List<RuleEntry> entries)
+            : this(id, entries, new AutomatonCache())
+        {
+        }
+
+        /// <summary>
+        /// Builds the plan. Needle ids are numbered per field group (the group's offset plus its own
+        /// number), so plans whose group holds the same literals (Sysmon 1 and Security 4688 carry the
+        /// same process-creation rules) share one automaton from <paramref name="automata"/>.
+        /// </summary>
+        public CandidatePlan(int id, List<RuleEntry> entries, AutomatonCache automata)
         {
             Id = id;
             Entries = entries.ToArray();
             EntryNeedles = new int[Entries.Length][];
-            var groups = new Dictionary<string, (FieldReader Reader, List<KeyValuePair<string, int>> Needles)>(StringComparer.Ordinal);
-            var ids = new Dictionary<(string, string), int>();
+            var groups = new Dictionary<string, NeedleGroup>(StringComparer.Ordinal);
+            var groupOrder = new List<NeedleGroup>();
+            var entryGroup = new NeedleGroup?[Entries.Length];
             for (int i = 0; i < Entries.Length; i++)
             {
-                Requirement? requirement = Requirement.Of(Entries[i].Rule.Condition);
+                Requirement? requirement = Entries[i].Rule.Requirement;
                 if (requirement is null)
                 {
                     continue;
                 }
 
-                if (!groups.TryGetValue(requirement.ReaderKey, out var group))
+                if (!groups.TryGetValue(requirement.ReaderKey, out NeedleGroup? group))
                 {
-                    group = (requirement.Reader, new List<KeyValuePair<string, int>>());
+                    group = new NeedleGroup(requirement.ReaderKey, requirement.Reader);
                     groups[requirement.ReaderKey] = group;
+                    groupOrder.Add(group);
                 }
 
                 var needleIds = new List<int>();
                 foreach (string literal in requirement.Literals)
                 {
-                    string folded = literal.ToLowerInvariant();
-                    if (!ids.TryGetValue((requirement.ReaderKey, folded), out int needle))
+                    // A value containing the literal contains its start: long literals are looked for by their first characters.
+                    string folded = (literal.Length > NeedleAutomaton.MaxNeedleLength ? literal.Substring(0, NeedleAutomaton.MaxNeedleLength) : literal).ToLowerInvariant();
+                    if (!group.Ids.TryGetValue(folded, out int needle))
                     {
-                        needle = ids.Count;
-                        ids[(requirement.ReaderKey, folded)] = needle;
-                        group.Needles.Add(new KeyValuePair<string, int>(folded, needle));
+                        needle = group.Needles.Count;
+                        group.Ids[folded] = needle;
+                        group.Needles.Add(folded);
+                        group.LastEntry.Add(-1);
                     }
 
-                    if (!needleIds.Contains(needle))
+                    // Once per entry, however many of its literals share the needle (a list lookup here was quadratic).
+                    if (group.LastEntry[needle] != i)
                     {
+                        group.LastEntry[needle] = i;
                         needleIds.Add(needle);
                     }
                 }
 
                 EntryNeedles[i] = needleIds.ToArray();
+                entryGroup[i] = group;
             }
 
-            var scans = new List<FieldScan>();
-            foreach (KeyValuePair<string, (FieldReader Reader, List<KeyValuePair<string, int>> Needles)> group in groups)
+            var scans = new FieldScan[groupOrder.Count];
+            int offset = 0;
+            for (int g = 0; g < groupOrder.Count; g++)
             {
-                scans.Add(new FieldScan(group.Value.Reader, new NeedleAutomaton(group.Value.Needles), group.Key == Requirement.AnyFieldKey));
+                NeedleGroup group = groupOrder[g];
+                group.Offset = offset;
+                scans[g] = new FieldScan(group.Reader, automata.Get(group.Needles), group.ReaderKey == Requirement.AnyFieldKey, offset);
+                offset += group.Needles.Count;
             }
 
-            Scans = scans.ToArray();
-            NeedleCount = ids.Count;
+            for (int i = 0; i < Entries.Length; i++)
+            {
+                if (entryGroup[i] is NeedleGroup group)
+                {
+                    int[] needles = EntryNeedles[i]!;
+                    for (int j = 0; j < needles.Length; j++)
+                    {
+                        needles[j] += group.Offset;
+                    }
+                }
+            }
+
+            Scans = scans;
+            NeedleCount = offset;
         }
 
         /// <summary>Unique within the rule set, so a detector can keep per-plan scratch space.</summary>
@@ -342,7 +392,7 @@ namespace BehaviorBlocking.Rules
                     IReadOnlyList<KeyValuePair<string, string>> fields = e.Fields;
                     for (int i = 0; i < fields.Count; i++)
                     {
-                        scan.Automaton.Scan(fields[i].Value, found, stamp);
+                        scan.Automaton.Scan(fields[i].Value, found, stamp, scan.Offset);
                     }
 
                     continue;
@@ -351,7 +401,7 @@ namespace BehaviorBlocking.Rules
                 string? value = scan.Reader(e);
                 if (value is not null)
                 {
-                    scan.Automaton.Scan(value, found, stamp);
+                    scan.Automaton.Scan(value, found, stamp, scan.Offset);
                 }
             }
         }
@@ -380,12 +430,16 @@ namespace BehaviorBlocking.Rules
     /// <summary>One field's automaton within a plan.</summary>
     internal readonly struct FieldScan
     {
-        public FieldScan(FieldReader reader, NeedleAutomaton automaton, bool allFields)
+        public FieldScan(FieldReader reader, NeedleAutomaton automaton, bool allFields, int offset)
         {
             Reader = reader;
             Automaton = automaton;
             AllFields = allFields;
+            Offset = offset;
         }
+
+        /// <summary>The plan's id of the automaton's needle 0.</summary>
+        public int Offset { get; }
 
         /// <summary>Scan every field value of the event (keyword rules), not one field.</summary>
         public bool AllFields { get; }
@@ -393,5 +447,107 @@ namespace BehaviorBlocking.Rules
         public FieldReader Reader { get; }
 
         public NeedleAutomaton Automaton { get; }
+    }
+
+    /// <summary>The literals of one field within a plan, numbered from 0 in the order the plan's rules bring them.</summary>
+    internal sealed class NeedleGroup
+    {
+        public NeedleGroup(string readerKey, FieldReader reader)
+        {
+            ReaderKey = readerKey;
+            Reader = reader;
+        }
+
+        public string ReaderKey { get; }
+
+        public FieldReader Reader { get; }
+
+        public List<string> Needles { get; } = new List<string>();
+
+        public Dictionary<string, int> Ids { get; } = new Dictionary<string, int>(StringComparer.Ordinal);
+
+        /// <summary>Per needle, the last entry that listed it.</summary>
+        public List<int> LastEntry { get; } = new List<int>();
+
+        public int Offset { get; set; }
+    }
+
+    /// <summary>
+    /// Automata of one rule set by their literal lists, so equal lists share one automaton; and the set's
+    /// budget of full transition rows, <see cref="MaxDenseStates"/> (~37 MB), shared out as automata are built.
+    /// </summary>
+    internal sealed class AutomatonCache
+    {
+        /// <summary>Full rows of all the automata of a rule set together.</summary>
+        public const int MaxDenseStates = 131072;
+
+        private readonly Dictionary<long, List<(string[] Needles, NeedleAutomaton Automaton)>> _byHash = new Dictionary<long, List<(string[], NeedleAutomaton)>>();
+        private int _denseLeft = MaxDenseStates;
+
+        /// <summary>Full rows the set's automata have left to share.</summary>
+        public int DenseLeft => _denseLeft;
+
+        public NeedleAutomaton Get(List<string> needles)
+        {
+            long hash = needles.Count;
+            foreach (string needle in needles)
+            {
+                hash = (hash * 1_000_003) ^ StableHash(needle);
+            }
+
+            if (!_byHash.TryGetValue(hash, out List<(string[] Needles, NeedleAutomaton Automaton)>? bucket))
+            {
+                bucket = new List<(string[], NeedleAutomaton)>();
+                _byHash[hash] = bucket;
+            }
+
+            foreach ((string[] known, NeedleAutomaton automaton) in bucket)
+            {
+                if (SameNeedles(known, needles))
+                {
+                    return automaton;
+                }
+            }
+
+            var list = new List<KeyValuePair<string, int>>(needles.Count);
+            for (int i = 0; i < needles.Count; i++)
+            {
+                list.Add(new KeyValuePair<string, int>(needles[i], i));
+            }
+
+            var built = new NeedleAutomaton(list, _denseLeft);
+            _denseLeft = Math.Max(0, _denseLeft - built.DenseStates);
+            bucket.Add((needles.ToArray(), built));
+            return built;
+        }
+
+        private static bool SameNeedles(string[] known, List<string> needles)
+        {
+            if (known.Length != needles.Count)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < known.Length; i++)
+            {
+                if (!string.Equals(known[i], needles[i], StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+
+        private static long StableHash(string text)
+        {
+            long hash = 1469598103934665603;
+            foreach (char c in text)
+            {
+                hash = (hash ^ c) * 1099511628211;
+            }
+
+            return hash;
+        }
     }
 }

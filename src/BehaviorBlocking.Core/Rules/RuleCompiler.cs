@@ -11,6 +11,9 @@ namespace BehaviorBlocking.Rules
     /// <summary>A detection rule ready to run: its condition compiled into matchers, its events resolved.</summary>
     internal sealed class CompiledRule
     {
+        private Requirement? _requirement;
+        private bool _requirementKnown;
+
         public CompiledRule(SigmaRule rule, Matcher condition, EventSource[] sources, int[]? eventIds)
         {
             Ordinal = -1;
@@ -37,6 +40,21 @@ namespace BehaviorBlocking.Rules
 
         /// <summary>Correlations that count this rule's matches.</summary>
         public List<CompiledCorrelation> Correlations { get; } = new List<CompiledCorrelation>();
+
+        /// <summary>The literal prefilter of its condition (derived once, shared by every plan the rule is in), or null.</summary>
+        public Requirement? Requirement
+        {
+            get
+            {
+                if (!_requirementKnown)
+                {
+                    _requirement = Rules.Requirement.Of(Condition);
+                    _requirementKnown = true;
+                }
+
+                return _requirement;
+            }
+        }
     }
 
     /// <summary>Compiles Sigma rule documents (see docs/rules.md for the supported subset).</summary>
@@ -72,6 +90,7 @@ namespace BehaviorBlocking.Rules
             Tactic tactic = Tactic.Generic;
             bool tacticFound = false;
             var techniques = new List<string>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (string tag in tags)
             {
                 if (!tacticFound && s_tactics.TryGetValue(tag, out Tactic t))
@@ -84,7 +103,7 @@ namespace BehaviorBlocking.Rules
                 if (technique.Success)
                 {
                     string code = technique.Groups[1].Value.ToUpperInvariant();
-                    if (!techniques.Contains(code))
+                    if (seen.Add(code))
                     {
                         techniques.Add(code);
                     }
@@ -96,7 +115,7 @@ namespace BehaviorBlocking.Rules
             string? variant = document.GetMap("behaviorblocking")?.GetString("variant");
             if (variant is not null && !DetectionName.IsValidVariant(variant))
             {
-                throw new RuleUnsupportedException($"behaviorblocking.variant '{variant}' is not 1-16 letters or digits");
+                throw new RuleUnsupportedException($"behaviorblocking.variant '{Shorten(variant)}' is not 1-16 letters or digits");
             }
 
             return new SigmaRule
@@ -128,8 +147,8 @@ namespace BehaviorBlocking.Rules
             return "R" + BitConverter.ToString(hash, 0, 4).Replace("-", string.Empty);
         }
 
-        /// <summary>Compiles a detection rule document.</summary>
-        public static CompiledRule CompileDetection(YamlMap document, SigmaRule rule)
+        /// <summary>Compiles a detection rule document; its regexes come from the set's <paramref name="regexes"/>.</summary>
+        public static CompiledRule CompileDetection(YamlMap document, SigmaRule rule, RegexFactory regexes)
         {
             EventSource[] sources = Logsources.Resolve(rule.Product, rule.Category, rule.Service, out string? reason)
                 ?? throw new RuleUnsupportedException(reason!);
@@ -140,6 +159,7 @@ namespace BehaviorBlocking.Rules
             }
 
             var selections = new Dictionary<string, Matcher>(StringComparer.Ordinal);
+            var weights = new Dictionary<string, long>(StringComparer.Ordinal);
             var order = new List<string>();
             foreach (KeyValuePair<string, object?> entry in detection.Entries)
             {
@@ -148,7 +168,9 @@ namespace BehaviorBlocking.Rules
                     continue;
                 }
 
-                selections[entry.Key] = CompileSelection(entry.Value, rule, entry.Key);
+                Matcher selection = CompileSelection(entry.Value, rule, entry.Key, regexes);
+                selections[entry.Key] = selection;
+                weights[entry.Key] = Weight(selection);
                 order.Add(entry.Key);
             }
 
@@ -159,6 +181,7 @@ namespace BehaviorBlocking.Rules
             }
 
             var roots = new List<Matcher>();
+            long expanded = 0;
             foreach (string condition in conditions)
             {
                 if (condition.IndexOf('|') >= 0)
@@ -166,12 +189,49 @@ namespace BehaviorBlocking.Rules
                     throw new RuleUnsupportedException("condition aggregations ('| count() ...') are not supported; use a correlation rule");
                 }
 
-                var parser = new ConditionParser(condition, selections, order);
+                if (condition.Length > RuleLimits.MaxConditionLength)
+                {
+                    throw new RuleUnsupportedException(string.Format(CultureInfo.InvariantCulture,
+                        "the condition has {0:N0} characters; at most {1:N0} are allowed", condition.Length, RuleLimits.MaxConditionLength));
+                }
+
+                var parser = new ConditionParser(condition, selections, weights, order, expanded);
                 roots.Add(parser.Parse());
+                expanded = parser.Expanded;
             }
 
             Matcher root = roots.Count == 1 ? roots[0] : new OrMatcher(roots.ToArray());
             return new CompiledRule(rule, root, sources, Requirement.EventIdsOf(root));
+        }
+
+        /// <summary>Tests in a selection (each value, at least one per field): what one reference to it in a condition costs.</summary>
+        private static long Weight(Matcher selection)
+        {
+            switch (selection)
+            {
+                case FieldMatcher field:
+                    return Math.Max(1, field.Tests.Length);
+                case KeywordMatcher keywords:
+                    return Math.Max(1, keywords.Tests.Length);
+                case AndMatcher and:
+                    long andWeight = 0;
+                    foreach (Matcher part in and.Parts)
+                    {
+                        andWeight += Weight(part);
+                    }
+
+                    return andWeight;
+                case OrMatcher or:
+                    long orWeight = 0;
+                    foreach (Matcher part in or.Parts)
+                    {
+                        orWeight += Weight(part);
+                    }
+
+                    return orWeight;
+                default:
+                    return 1;
+            }
         }
 
         private static RuleLevel ParseLevel(string? level) => level?.ToLowerInvariant() switch
@@ -182,33 +242,33 @@ namespace BehaviorBlocking.Rules
             "high" => RuleLevel.High,
             "critical" => RuleLevel.Critical,
             null => RuleLevel.Medium,
-            _ => throw new RuleUnsupportedException($"unknown level '{level}'"),
+            _ => throw new RuleUnsupportedException($"unknown level '{Shorten(level!)}'"),
         };
 
-        private static Matcher CompileSelection(object? node, SigmaRule rule, string name)
+        private static Matcher CompileSelection(object? node, SigmaRule rule, string name, RegexFactory regexes)
         {
             switch (node)
             {
                 case YamlMap map:
-                    return CompileMap(map, rule);
+                    return CompileMap(map, rule, regexes);
                 case List<object?> list when list.Count > 0 && list.TrueForAll(i => i is YamlMap):
                     var alternatives = new Matcher[list.Count];
                     for (int i = 0; i < list.Count; i++)
                     {
-                        alternatives[i] = CompileMap((YamlMap)list[i]!, rule);
+                        alternatives[i] = CompileMap((YamlMap)list[i]!, rule, regexes);
                     }
 
                     return new OrMatcher(alternatives);
                 case List<object?> list when list.TrueForAll(i => i is string):
-                    return CompileField(string.Empty, list, rule);
+                    return CompileField(string.Empty, list, rule, regexes);
                 case string keyword:
-                    return CompileField(string.Empty, new List<object?> { keyword }, rule);
+                    return CompileField(string.Empty, new List<object?> { keyword }, rule, regexes);
                 default:
-                    throw new RuleUnsupportedException($"selection '{name}' is neither a map, a list of maps nor a list of values");
+                    throw new RuleUnsupportedException($"selection '{Shorten(name)}' is neither a map, a list of maps nor a list of values");
             }
         }
 
-        private static Matcher CompileMap(YamlMap map, SigmaRule rule)
+        private static Matcher CompileMap(YamlMap map, SigmaRule rule, RegexFactory regexes)
         {
             if (map.Entries.Count == 0)
             {
@@ -219,13 +279,13 @@ namespace BehaviorBlocking.Rules
             for (int i = 0; i < parts.Length; i++)
             {
                 KeyValuePair<string, object?> entry = map.Entries[i];
-                parts[i] = CompileField(entry.Key, entry.Value, rule);
+                parts[i] = CompileField(entry.Key, entry.Value, rule, regexes);
             }
 
             return parts.Length == 1 ? parts[0] : new AndMatcher(parts);
         }
 
-        private static Matcher CompileField(string key, object? value, SigmaRule rule)
+        private static Matcher CompileField(string key, object? value, SigmaRule rule, RegexFactory regexes)
         {
             string[] parts = key.Split('|');
             string field = parts[0];
@@ -253,20 +313,20 @@ namespace BehaviorBlocking.Rules
                         }
                         else
                         {
-                            throw new RuleUnsupportedException($"field '{key}' has a value that is not a scalar");
+                            throw new RuleUnsupportedException($"field '{Shorten(key)}' has a value that is not a scalar");
                         }
                     }
 
                     break;
                 default:
-                    throw new RuleUnsupportedException($"field '{key}' has a value that is not a scalar or a list");
+                    throw new RuleUnsupportedException($"field '{Shorten(key)}' has a value that is not a scalar or a list");
             }
 
             bool cased = false, all = false, windash = false, isRegex = false, cidr = false, fieldref = false;
             bool? exists = null;
             string? shape = null, base64 = null, encoding = null, numeric = null;
-            // Compiled: rule regexes run on every candidate event, often over long command lines.
-            var regexOptions = RegexOptions.CultureInvariant | RegexOptions.Compiled;
+            // Whether a regex is also compiled to IL is the factory's choice (a budget per set).
+            var regexOptions = RegexOptions.CultureInvariant;
             foreach (string modifier in modifiers)
             {
                 switch (modifier)
@@ -323,13 +383,13 @@ namespace BehaviorBlocking.Rules
                         fieldref = true;
                         break;
                     default:
-                        throw new RuleUnsupportedException($"modifier '{modifier}' (field '{key}') is not supported");
+                        throw new RuleUnsupportedException($"modifier '{Shorten(modifier)}' (field '{Shorten(field)}') is not supported");
                 }
             }
 
             if (encoding is not null && base64 is null)
             {
-                throw new RuleUnsupportedException($"encoding modifier '{encoding}' without base64 (field '{key}') is not supported");
+                throw new RuleUnsupportedException($"encoding modifier '{encoding}' without base64 (field '{Shorten(field)}') is not supported");
             }
 
             FieldReader? reader = field.Length == 0 ? null : FieldAccess.Compile(field, rule.Category, rule.Service);
@@ -337,7 +397,7 @@ namespace BehaviorBlocking.Rules
             {
                 if (reader is null || values.Count != 1 || !bool.TryParse(values[0], out bool want))
                 {
-                    throw new RuleUnsupportedException($"'exists' on '{key}' needs a field and true or false");
+                    throw new RuleUnsupportedException($"'exists' on '{Shorten(key)}' needs a field and true or false");
                 }
 
                 return new FieldMatcher(field, FieldAccess.ReaderKey(field, rule.Category, rule.Service), reader, Array.Empty<ValueTest>(), false, false, want);
@@ -353,23 +413,22 @@ namespace BehaviorBlocking.Rules
                     continue;
                 }
 
+                // Matching costs up to value length times pattern length (substring search, wildcards), so a pattern is bounded too.
+                if (raw.Length > RuleLimits.MaxValueLength)
+                {
+                    throw new RuleUnsupportedException(string.Format(CultureInfo.InvariantCulture,
+                        "a value of field '{0}' has {1:N0} characters; at most {2:N0} are allowed", Shorten(field.Length == 0 ? "(keywords)" : field), raw.Length, RuleLimits.MaxValueLength));
+                }
+
                 if (isRegex)
                 {
-                    try
-                    {
-                        tests.Add(new RegexTest(new Regex(raw, regexOptions, TimeSpan.FromMilliseconds(250))));
-                    }
-                    catch (ArgumentException ex)
-                    {
-                        throw new RuleUnsupportedException($"regular expression on '{key}' does not compile: {ex.Message}");
-                    }
-
+                    tests.Add(regexes.Create(raw, regexOptions, key));
                     continue;
                 }
 
                 if (cidr)
                 {
-                    tests.Add(CidrTest.Parse(raw) ?? throw new RuleUnsupportedException($"'{raw}' is not a CIDR range (field '{key}')"));
+                    tests.Add(CidrTest.Parse(raw) ?? throw new RuleUnsupportedException($"'{Shorten(raw)}' is not a CIDR range (field '{Shorten(field)}', modifier 'cidr')"));
                     continue;
                 }
 
@@ -377,7 +436,7 @@ namespace BehaviorBlocking.Rules
                 {
                     if (!NumericTest.TryNumber(raw, out double bound))
                     {
-                        throw new RuleUnsupportedException($"'{raw}' is not a number (field '{key}|{numeric}')");
+                        throw new RuleUnsupportedException($"'{Shorten(raw)}' is not a number (field '{Shorten(field)}', modifier '{numeric}')");
                     }
 
                     tests.Add(new NumericTest(numeric, bound));
@@ -488,25 +547,43 @@ namespace BehaviorBlocking.Rules
             return result;
         }
 
-        /// <summary>Recursive-descent parser of Sigma conditions: or, and, not, parentheses, 1/all/any of pattern|them.</summary>
+        /// <summary>A value as it appears in a message: at most 200 characters.</summary>
+        internal static string Shorten(string text) => text.Length <= 200 ? text : text.Substring(0, 200) + "...";
+
+        /// <summary>
+        /// Recursive-descent parser of Sigma conditions: or, and, not, parentheses, 1/all/any of pattern|them.
+        /// Each parenthesis and <c>not</c> is one level of recursion, at most <see cref="RuleLimits.MaxConditionDepth"/>:
+        /// that also bounds the depth of the matcher tree, which the prefilter and evaluation walk recursively.
+        /// </summary>
         private sealed class ConditionParser
         {
             private readonly List<string> _tokens = new List<string>();
             private readonly Dictionary<string, Matcher> _selections;
+            private readonly Dictionary<string, long> _weights;
             private readonly List<string> _order;
             private readonly string _text;
             private int _position;
+            private int _depth;
 
-            public ConditionParser(string text, Dictionary<string, Matcher> selections, List<string> order)
+            public ConditionParser(string text, Dictionary<string, Matcher> selections, Dictionary<string, long> weights, List<string> order, long expanded)
             {
                 _text = text;
                 _selections = selections;
+                _weights = weights;
                 _order = order;
+                Expanded = expanded;
                 foreach (Match m in s_conditionToken.Matches(text))
                 {
                     _tokens.Add(m.Value);
                 }
             }
+
+            /// <summary>
+            /// Tests of the selections referred to so far, once per reference: a selection named a thousand
+            /// times is evaluated (and prefiltered) a thousand times, so the condition may not multiply a
+            /// rule past <see cref="RuleLimits.MaxConditionExpansion"/>.
+            /// </summary>
+            public long Expanded { get; private set; }
 
             public Matcher Parse()
             {
@@ -543,7 +620,33 @@ namespace BehaviorBlocking.Rules
 
             private Matcher ParseNot()
             {
-                return Accept("not") ? new NotMatcher(ParseNot()) : ParsePrimary();
+                if (!Accept("not"))
+                {
+                    return ParsePrimary();
+                }
+
+                Enter();
+                Matcher inner = ParseNot();
+                _depth--;
+                return new NotMatcher(inner);
+            }
+
+            private void Refer(string selection)
+            {
+                Expanded += _weights[selection];
+                if (Expanded > RuleLimits.MaxConditionExpansion)
+                {
+                    throw Error(string.Format(CultureInfo.InvariantCulture,
+                        "it refers to more than {0:N0} values, counting a selection each time it is named", RuleLimits.MaxConditionExpansion));
+                }
+            }
+
+            private void Enter()
+            {
+                if (++_depth > RuleLimits.MaxConditionDepth)
+                {
+                    throw Error($"parentheses and 'not' nest deeper than {RuleLimits.MaxConditionDepth} levels");
+                }
             }
 
             private Matcher ParsePrimary()
@@ -556,12 +659,14 @@ namespace BehaviorBlocking.Rules
                 string token = _tokens[_position++];
                 if (token == "(")
                 {
+                    Enter();
                     Matcher inner = ParseOr();
                     if (!Accept(")"))
                     {
                         throw Error("a parenthesis is not closed");
                     }
 
+                    _depth--;
                     return inner;
                 }
 
@@ -590,6 +695,7 @@ namespace BehaviorBlocking.Rules
 
                 if (_selections.TryGetValue(token, out Matcher? selection))
                 {
+                    Refer(token);
                     return selection;
                 }
 
@@ -605,6 +711,7 @@ namespace BehaviorBlocking.Rules
                 {
                     if (them ? !name.StartsWith("_", StringComparison.Ordinal) : pattern.IsMatch(name))
                     {
+                        Refer(name);
                         matched.Add(_selections[name]);
                     }
                 }
@@ -623,7 +730,7 @@ namespace BehaviorBlocking.Rules
                 return false;
             }
 
-            private RuleUnsupportedException Error(string what) => new RuleUnsupportedException($"condition '{_text}': {what}");
+            private RuleUnsupportedException Error(string what) => new RuleUnsupportedException($"condition '{Shorten(_text)}': {what}");
         }
     }
 }

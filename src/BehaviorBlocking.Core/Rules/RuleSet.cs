@@ -98,14 +98,15 @@ namespace BehaviorBlocking.Rules
             }
 
             int planId = 0;
+            var automata = new AutomatonCache();
             foreach (ChannelRules channel in _byChannel.Values)
             {
                 foreach (KeyValuePair<int, List<RuleEntry>> list in channel.ById)
                 {
-                    channel.Plans[list.Key] = new CandidatePlan(planId++, list.Value);
+                    channel.Plans[list.Key] = new CandidatePlan(planId++, list.Value, automata);
                 }
 
-                channel.AnyPlan = channel.Any.Count > 0 ? new CandidatePlan(planId++, channel.Any) : null;
+                channel.AnyPlan = channel.Any.Count > 0 ? new CandidatePlan(planId++, channel.Any, automata) : null;
             }
 
             PlanCount = planId;
@@ -130,69 +131,71 @@ namespace BehaviorBlocking.Rules
 
         internal IReadOnlyList<CompiledCorrelation> Correlations { get; }
 
-        /// <summary>Loads and compiles the rules of every source, in order; a later duplicate id is skipped.</summary>
-        public static RuleSet Load(IEnumerable<RuleSource> sources)
+        /// <summary>
+        /// Loads and compiles the rules of every source, in order. Only a rule that loads claims its id: a
+        /// later rule with the same id is skipped, a skipped one leaves the id free. Detection rules claim
+        /// theirs first, then correlations (which refer to them). Files, rules and the set are held to
+        /// <see cref="RuleLimits"/>; what goes past a limit is skipped with the reason, the rest loads.
+        /// </summary>
+        public static RuleSet Load(IEnumerable<RuleSource> sources) => Load(sources, new RuleLoadOptions());
+
+        /// <summary>Loads with the given options (tests choose the regex engines and smaller set budgets).</summary>
+        internal static RuleSet Load(IEnumerable<RuleSource> sources, RuleLoadOptions options)
         {
-            var rules = new List<CompiledRule>();
-            var pendingCorrelations = new List<(YamlMap Document, SigmaRule Rule)>();
-            var skipped = new List<RuleLoadIssue>();
-            var ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            var loader = new Loader(options);
             using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
             foreach (RuleSource source in sources)
             {
-                foreach (string file in RuleFiles(source, skipped))
+                foreach (string file in RuleFiles(source, loader.Skipped))
                 {
-                    string text;
+                    string? text;
+                    string? refusal;
                     try
                     {
-                        text = File.ReadAllText(file);
+                        text = RuleFileText.Read(file, out refusal);
                     }
                     catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
                     {
-                        skipped.Add(new RuleLoadIssue(file, null, "cannot read the file: " + ex.Message));
+                        loader.Skipped.Add(new RuleLoadIssue(file, null, "cannot read the file: " + ex.Message));
+                        continue;
+                    }
+
+                    if (text is null)
+                    {
+                        loader.Skipped.Add(new RuleLoadIssue(file, null, refusal!));
                         continue;
                     }
 
                     hash.AppendData(Encoding.UTF8.GetBytes(text));
-                    List<object?> documents;
+                    List<YamlTreeDocument> documents;
                     try
                     {
                         documents = YamlTree.LoadDocuments(text);
                     }
                     catch (YamlException ex)
                     {
-                        skipped.Add(new RuleLoadIssue(file, null, $"invalid YAML at line {ex.Start.Line}: {FirstLine(ex.Message)}"));
+                        loader.Skipped.Add(new RuleLoadIssue(file, null, $"invalid YAML: {FirstLine(ex.Message)}", Line(ex.Start.Line)));
                         continue;
                     }
-                    catch (Exception ex) when (ex is InvalidDataException || ex is InvalidOperationException || ex is ArgumentException)
+                    catch (Exception ex) when (!(ex is OutOfMemoryException))
                     {
-                        // The YAML parser reports some malformed input this way rather than as a YamlException.
-                        skipped.Add(new RuleLoadIssue(file, null, "invalid YAML: " + ex.Message));
+                        // The YAML parser reports some malformed input as other exceptions (InvalidOperationException for
+                        // 'title: ['); whatever it throws, only this file is at stake.
+                        loader.Skipped.Add(new RuleLoadIssue(file, null, "invalid YAML: " + ex.Message));
                         continue;
                     }
 
-                    foreach (object? document in documents)
+                    foreach (YamlTreeDocument document in documents)
                     {
-                        LoadDocument(document, file, source.Origin, rules, pendingCorrelations, skipped, ids);
+                        loader.LoadDocument(document, file, source.Origin, documents.Count > 1);
                     }
                 }
             }
 
-            var correlations = new List<CompiledCorrelation>();
-            foreach ((YamlMap document, SigmaRule rule) in pendingCorrelations)
-            {
-                try
-                {
-                    correlations.Add(CompiledCorrelation.Compile(document, rule, rules));
-                }
-                catch (RuleUnsupportedException ex)
-                {
-                    skipped.Add(new RuleLoadIssue(rule.SourceFile, rule.Id, ex.Message));
-                }
-            }
-
+            loader.CompileCorrelations();
             string digest = BitConverter.ToString(hash.GetHashAndReset(), 0, 6).Replace("-", string.Empty).ToLowerInvariant();
-            return new RuleSet(rules, correlations, skipped, (rules.Count + correlations.Count).ToString(CultureInfo.InvariantCulture) + "-" + digest);
+            return new RuleSet(loader.Rules, loader.Correlations, loader.Skipped,
+                (loader.Rules.Count + loader.Correlations.Count).ToString(CultureInfo.InvariantCulture) + "-" + digest);
         }
 
         /// <summary>The rules that may match the event, for callers that iterate themselves (no delegate per event).</summary>
@@ -205,55 +208,6 @@ namespace BehaviorBlocking.Rules
 
             channel.Plans.TryGetValue(e.EventId, out CandidatePlan? byId);
             return new CandidateLists(byId, channel.AnyPlan);
-        }
-
-        private static void LoadDocument(
-            object? document, string file, string origin, List<CompiledRule> rules, List<(YamlMap, SigmaRule)> correlations,
-            List<RuleLoadIssue> skipped, HashSet<string> ids)
-        {
-            if (document is not YamlMap map)
-            {
-                if (document is not null)
-                {
-                    skipped.Add(new RuleLoadIssue(file, null, "a YAML document that is not a mapping"));
-                }
-
-                return;
-            }
-
-            string? id = map.GetString("id");
-            try
-            {
-                if (map.TryGet("action", out _))
-                {
-                    throw new RuleUnsupportedException("rule collections ('action: global/reset/repeat') are not supported");
-                }
-
-                bool isCorrelation = map.TryGet("correlation", out _);
-                if (!isCorrelation && !map.TryGet("detection", out _))
-                {
-                    throw new RuleUnsupportedException("not a Sigma rule: it has neither detection nor correlation");
-                }
-
-                SigmaRule rule = RuleCompiler.ReadMetadata(map, file, origin, isCorrelation ? RuleKind.Correlation : RuleKind.Detection);
-                if (!ids.Add(rule.Id))
-                {
-                    throw new RuleUnsupportedException($"another rule already has id {rule.Id}");
-                }
-
-                if (isCorrelation)
-                {
-                    correlations.Add((map, rule));
-                }
-                else
-                {
-                    rules.Add(RuleCompiler.CompileDetection(map, rule));
-                }
-            }
-            catch (RuleUnsupportedException ex)
-            {
-                skipped.Add(new RuleLoadIssue(file, id, ex.Message));
-            }
         }
 
         private static IEnumerable<string> RuleFiles(RuleSource source, List<RuleLoadIssue> skipped)
@@ -282,10 +236,141 @@ namespace BehaviorBlocking.Rules
             return files;
         }
 
+        private static int? Line(long line) => line <= 0 ? (int?)null : (int)Math.Min(line, int.MaxValue);
+
         private static string FirstLine(string message)
         {
             string line = message.Split('\n')[0].Trim();
             return Regex.Replace(line, @"^\(Line: \d+, Col: \d+, Idx: \d+\) - \(Line: \d+, Col: \d+, Idx: \d+\): ", string.Empty);
+        }
+
+        /// <summary>The state of one load: what loaded, what was skipped, the ids claimed and the set's budget.</summary>
+        private sealed class Loader
+        {
+            private readonly RuleLoadOptions _options;
+            private readonly HashSet<string> _ids = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            private readonly List<PendingCorrelation> _pending = new List<PendingCorrelation>();
+            private long _characters;
+            private long _nodes;
+
+            public Loader(RuleLoadOptions options) => _options = options;
+
+            public List<CompiledRule> Rules { get; } = new List<CompiledRule>();
+
+            public List<CompiledCorrelation> Correlations { get; } = new List<CompiledCorrelation>();
+
+            public List<RuleLoadIssue> Skipped { get; } = new List<RuleLoadIssue>();
+
+            public void LoadDocument(YamlTreeDocument document, string file, string origin, bool manyDocuments)
+            {
+                if (document.Refusal is not null)
+                {
+                    Skipped.Add(new RuleLoadIssue(file, document.Id, document.Refusal, document.Line > 0 ? document.Line : (int?)null));
+                    return;
+                }
+
+                // One rule per file is the norm; in a file of several, the line says which one.
+                int? line = manyDocuments ? document.Line : (int?)null;
+                if (document.Root is not YamlMap map)
+                {
+                    if (document.Root is not null)
+                    {
+                        Skipped.Add(new RuleLoadIssue(file, null, "a YAML document that is not a mapping", line));
+                    }
+
+                    return;
+                }
+
+                string? id = map.GetString("id");
+                try
+                {
+                    if (map.TryGet("action", out _))
+                    {
+                        throw new RuleUnsupportedException("rule collections ('action: global/reset/repeat') are not supported");
+                    }
+
+                    bool isCorrelation = map.TryGet("correlation", out _);
+                    if (!isCorrelation && !map.TryGet("detection", out _))
+                    {
+                        throw new RuleUnsupportedException("not a Sigma rule: it has neither detection nor correlation");
+                    }
+
+                    SigmaRule rule = RuleCompiler.ReadMetadata(map, file, origin, isCorrelation ? RuleKind.Correlation : RuleKind.Detection);
+                    if (isCorrelation)
+                    {
+                        _pending.Add(new PendingCorrelation(map, rule, document, line));
+                        return;
+                    }
+
+                    CompiledRule compiled = RuleCompiler.CompileDetection(map, rule, _options.Regexes);
+                    Claim(rule, document);
+                    Rules.Add(compiled);
+                }
+                catch (RuleUnsupportedException ex)
+                {
+                    Skipped.Add(new RuleLoadIssue(file, id, ex.Message, line));
+                }
+            }
+
+            /// <summary>Compiles the correlations once every detection rule they may refer to is loaded.</summary>
+            public void CompileCorrelations()
+            {
+                foreach (PendingCorrelation pending in _pending)
+                {
+                    try
+                    {
+                        // Claimed before compiling: compiling links the correlation into the rules it refers to.
+                        CheckClaim(pending.Rule, pending.Document);
+                        Correlations.Add(CompiledCorrelation.Compile(pending.Map, pending.Rule, Rules));
+                        Claim(pending.Rule, pending.Document);
+                    }
+                    catch (RuleUnsupportedException ex)
+                    {
+                        Skipped.Add(new RuleLoadIssue(pending.Rule.SourceFile, pending.Rule.Id, ex.Message, pending.Line));
+                    }
+                }
+            }
+
+            private void CheckClaim(SigmaRule rule, YamlTreeDocument document)
+            {
+                if (_ids.Contains(rule.Id))
+                {
+                    throw new RuleUnsupportedException($"another rule already has id {RuleCompiler.Shorten(rule.Id)}");
+                }
+
+                if (_characters + document.Characters > _options.MaxCharactersPerSet || _nodes + document.Nodes > _options.MaxNodesPerSet)
+                {
+                    throw new RuleUnsupportedException(string.Format(CultureInfo.InvariantCulture,
+                        "the rule set is full: its rules may hold at most {0:N0} characters and {1:N0} YAML nodes together", _options.MaxCharactersPerSet, _options.MaxNodesPerSet));
+                }
+            }
+
+            private void Claim(SigmaRule rule, YamlTreeDocument document)
+            {
+                CheckClaim(rule, document);
+                _ids.Add(rule.Id);
+                _characters += document.Characters;
+                _nodes += document.Nodes;
+            }
+        }
+
+        private sealed class PendingCorrelation
+        {
+            public PendingCorrelation(YamlMap map, SigmaRule rule, YamlTreeDocument document, int? line)
+            {
+                Map = map;
+                Rule = rule;
+                Document = document;
+                Line = line;
+            }
+
+            public YamlMap Map { get; }
+
+            public SigmaRule Rule { get; }
+
+            public YamlTreeDocument Document { get; }
+
+            public int? Line { get; }
         }
 
         private sealed class ChannelRules
@@ -298,6 +383,17 @@ namespace BehaviorBlocking.Rules
 
             public CandidatePlan? AnyPlan { get; set; }
         }
+    }
+
+    /// <summary>How a rule set is loaded: the regex factory and the set's budget (the <see cref="RuleLimits"/> unless a test says otherwise).</summary>
+    internal sealed class RuleLoadOptions
+    {
+        /// <summary>Builds the set's regexes; by default with the linear-time fallback and the standard timeout.</summary>
+        public RegexFactory Regexes { get; init; } = new RegexFactory(linearFallback: true, TimeSpan.FromMilliseconds(RuleLimits.RegexTimeoutMilliseconds));
+
+        public long MaxCharactersPerSet { get; init; } = RuleLimits.MaxCharactersPerSet;
+
+        public long MaxNodesPerSet { get; init; } = RuleLimits.MaxNodesPerSet;
     }
 
     /// <summary>A rule in the index, with the event kind its logsource also requires (Sysmon 12 create vs delete).</summary>

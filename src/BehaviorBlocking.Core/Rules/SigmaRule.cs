@@ -99,14 +99,24 @@ namespace BehaviorBlocking.Rules
     {
         /// <summary>Creates an issue.</summary>
         public RuleLoadIssue(string file, string? ruleId, string reason)
+            : this(file, ruleId, reason, null)
+        {
+        }
+
+        /// <summary>Creates an issue at a line of the file.</summary>
+        public RuleLoadIssue(string file, string? ruleId, string reason, int? line)
         {
             File = file;
             RuleId = ruleId;
             Reason = reason;
+            Line = line;
         }
 
         /// <summary>The file.</summary>
         public string File { get; }
+
+        /// <summary>The line (1-based) where the problem was found, when known: the offending YAML node, or the rule's first line in a file of several.</summary>
+        public int? Line { get; }
 
         /// <summary>The rule's id when it could be read.</summary>
         public string? RuleId { get; }
@@ -115,7 +125,11 @@ namespace BehaviorBlocking.Rules
         public string Reason { get; }
 
         /// <inheritdoc />
-        public override string ToString() => RuleId is null ? $"{File}: {Reason}" : $"{File} ({RuleId}): {Reason}";
+        public override string ToString()
+        {
+            string where = Line is int line ? File + ":" + line.ToString(System.Globalization.CultureInfo.InvariantCulture) : File;
+            return RuleId is null ? $"{where}: {Reason}" : $"{where} ({RuleCompiler.Shorten(RuleId)}): {Reason}";
+        }
     }
 
     /// <summary>Raised while compiling a rule that the engine cannot support; carries the reason.</summary>

@@ -162,71 +162,76 @@ namespace BehaviorBlocking.Rules
                 case Shape.Any:
                     return true;
                 default:
-                    return GlobMatch(value, 0, 0);
+                    return GlobMatch(value);
             }
         }
 
         /// <summary>Escapes a literal so that <see cref="FromSigma(string, bool)"/> reads it back unchanged.</summary>
         public static string Escape(string literal) => literal.Replace("\\", "\\\\").Replace("*", "\\*").Replace("?", "\\?");
 
-        private bool GlobMatch(string value, int position, int segment)
+        /// <summary>
+        /// Matches the segments left to right, keeping only the last star: on a mismatch that star takes one
+        /// more character (up to the next place its following text occurs) and matching resumes after it.
+        /// Every run between stars has a fixed length, so the leftmost fit of each run is the one to keep;
+        /// the cost is at most value length times segments, with no recursion however many stars a rule has.
+        /// </summary>
+        private bool GlobMatch(string value)
         {
             Segment[] segments = _segments!;
-            while (segment < segments.Length)
+            int position = 0, segment = 0;
+            int star = -1, starPosition = 0;
+            while (true)
             {
-                Segment s = segments[segment];
-                switch (s.Kind)
+                if (segment < segments.Length)
                 {
-                    case SegmentKind.Text:
-                        if (position + s.Text.Length > value.Length || string.Compare(value, position, s.Text, 0, s.Text.Length, _comparison) != 0)
-                        {
-                            return false;
-                        }
-
-                        position += s.Text.Length;
-                        segment++;
-                        break;
-                    case SegmentKind.One:
-                        if (position >= value.Length)
-                        {
-                            return false;
-                        }
-
-                        position++;
-                        segment++;
-                        break;
-                    default:
+                    Segment s = segments[segment];
+                    if (s.Kind == SegmentKind.Star)
+                    {
                         if (segment == segments.Length - 1)
                         {
                             return true;
                         }
 
-                        // Try every place the rest can start; the next text segment narrows them down.
-                        Segment next = segments[segment + 1];
-                        for (int start = position; start <= value.Length; start++)
-                        {
-                            if (next.Kind == SegmentKind.Text)
-                            {
-                                int found = value.IndexOf(next.Text, start, _comparison);
-                                if (found < 0)
-                                {
-                                    return false;
-                                }
+                        star = segment;
+                        starPosition = position;
+                        segment++;
+                        continue;
+                    }
 
-                                start = found;
-                            }
-
-                            if (GlobMatch(value, start, segment + 1))
-                            {
-                                return true;
-                            }
-                        }
-
-                        return false;
+                    if (s.Kind == SegmentKind.One ? position < value.Length
+                        : position + s.Text.Length <= value.Length && string.Compare(value, position, s.Text, 0, s.Text.Length, _comparison) == 0)
+                    {
+                        position += s.Kind == SegmentKind.One ? 1 : s.Text.Length;
+                        segment++;
+                        continue;
+                    }
                 }
-            }
+                else if (position == value.Length)
+                {
+                    return true;
+                }
 
-            return position == value.Length;
+                if (star < 0 || starPosition >= value.Length)
+                {
+                    return false;
+                }
+
+                starPosition++;
+                Segment next = segments[star + 1];
+                if (next.Kind == SegmentKind.Text)
+                {
+                    int found = value.IndexOf(next.Text, starPosition, _comparison);
+                    if (found < 0)
+                    {
+                        return false;
+                    }
+
+                    starPosition = found;
+                }
+
+                position = starPosition;
+                segment = star + 1;
+            }
         }
 
         private static List<Token> MergeStars(List<Token> tokens)

@@ -373,7 +373,7 @@ namespace BehaviorBlocking.Tests.Cli
 
             Assert.Equal(1, exit);
             Assert.Contains("mod.yml (m-1): modifier 'fuzzy'", output);
-            Assert.Contains("bad.yml: invalid YAML", output);
+            Assert.Contains("bad.yml:2: invalid YAML", output);
             Assert.EndsWith("1 loaded, 2 skipped", output.TrimEnd());
         }
 

@@ -1,7 +1,9 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Events;
+using BehaviorBlocking.Pipeline;
 using BehaviorBlocking.Rules;
 
 namespace BehaviorBlocking.Tests.Rules
@@ -152,6 +154,142 @@ namespace BehaviorBlocking.Tests.Rules
             RuleSet rules = _kit.Write("c.yml", "title: x\nid: c\ncorrelation:\n  type: temporal\n  rules: [nothere]\n  timespan: 1m\n").Load();
 
             Assert.Contains("'nothere', which is not loaded", Assert.Single(rules.Skipped).Reason);
+        }
+
+        [Fact]
+        public void Correlation_ValueCountOverManyValues_FiresFromTheThresholdAndForgetsExpiredValues()
+        {
+            RuleSet rules = _kit
+                .Write("base.yml", RuleTestKit.Rule("share", "service: security", "  sel:\n    EventID: 5140\n  condition: sel", "informational", "attack.discovery", "Share"))
+                .Write("corr.yml", "title: Many shares\nid: sweep\nlevel: medium\ntags:\n  - attack.discovery\n" +
+                    "correlation:\n  type: value_count\n  rules: share\n  group-by:\n    - IpAddress\n  timespan: 5m\n  condition:\n    field: ShareName\n    gt: 2000\n")
+                .Load();
+            var detector = new RuleDetector(rules);
+            var pipeline = new BehaviorPipeline(new IDetector[] { detector }, _ => { });
+
+            // Each match used to walk every value of the window: 2,500 values, over 3 million steps.
+            for (int i = 0; i < 2500; i++)
+            {
+                pipeline.Process(_kit.Event("Security", 5140, i * 0.1, ("IpAddress", "10.0.0.9"), ("ShareName", "share" + i)));
+            }
+
+            long Fires() => detector.Statistics().Single(s => s.Rule.Id == "sweep").Matches;
+            Assert.Equal(500, Fires());
+            pipeline.Process(_kit.Event("Security", 5140, 600, ("IpAddress", "10.0.0.9"), ("ShareName", "late")));
+            Assert.Equal(500, Fires());
+        }
+
+        [Fact]
+        public void Correlation_RuleNamedTwice_CountsOnceAndTooManyNamesAreRefused()
+        {
+            _kit.Write("a.yml", RuleTestKit.Rule("dl", "category: network_connection", "  sel:\n    DestinationPort: 80\n  condition: sel", "informational", "attack.command_and_control", "Dl"))
+                .Write("b.yml", RuleTestKit.Rule("ex", "category: file_event", "  sel:\n    TargetFilename|endswith: '.exe'\n  condition: sel", "informational", "attack.command_and_control", "Ex"))
+                .Write("c.yml", "title: Twice\nid: twice\nlevel: high\ncorrelation:\n  type: temporal\n  rules: [dl, dl, ex]\n  timespan: 1m\n")
+                .Write("d.yml", "title: Many\nid: many\ncorrelation:\n  type: temporal\n  rules: [" + string.Join(", ", Enumerable.Repeat("dl", RuleLimits.MaxCorrelationRules + 1)) + "]\n  timespan: 1m\n");
+            RuleSet rules = _kit.Load();
+
+            Assert.Equal($"the correlation names {RuleLimits.MaxCorrelationRules + 1} rules; at most {RuleLimits.MaxCorrelationRules} are allowed", Assert.Single(rules.Skipped).Reason);
+            BehaviorEvent net = _kit.Event(Sysmon, 3, 1, ("ProcessGuid", "{p-7}"), ("ProcessId", "7"), ("Image", @"C:\x\a.exe"), ("DestinationIp", "192.0.2.1"), ("DestinationPort", "80"));
+            BehaviorEvent file = _kit.Event(Sysmon, 11, 2, ("ProcessGuid", "{p-7}"), ("ProcessId", "7"), ("Image", @"C:\x\a.exe"), ("TargetFilename", @"C:\x\b.exe"));
+            Assert.Contains(RuleTestKit.Run(rules, net, file), d => d.Evidence.Any(e => e.Id == "twice"));
+        }
+
+        /// <summary>A catastrophic regex rule, loaded (and so evaluated) before a plain rule that matches the same event.</summary>
+        private RuleSet TimeoutRules(bool linearFallback) => _kit
+            .Write("a_slow.yml", RuleTestKit.Rule("slow", "category: process_creation", "  sel:\n    CommandLine|re: '" + RuleRegexTests.Catastrophic + "'\n  condition: sel", variant: "Slow"))
+            .Write("b_fast.yml", RuleTestKit.Rule("fast", "category: process_creation", "  sel:\n    CommandLine|contains: 'aaaa'\n  condition: sel", variant: "Fast"))
+            .Load(new RuleLoadOptions { Regexes = new RegexFactory(linearFallback, TimeSpan.FromMilliseconds(RuleLimits.RegexTimeoutMilliseconds)) });
+
+        private static (RuleDetector Detector, BehaviorPipeline Pipeline, List<string> Signals) Pipeline(RuleSet rules)
+        {
+            var detector = new RuleDetector(rules);
+            var signals = new List<string>();
+            var pipeline = new BehaviorPipeline(new IDetector[] { detector, new SignalRecorder(signals) }, _ => { });
+            return (detector, pipeline, signals);
+        }
+
+        [Fact]
+        public void OnEvent_RegexTimeoutWithoutLinearEngine_CostsOnlyThatRuleAndIsCountedPerRule()
+        {
+            var (detector, pipeline, signals) = Pipeline(TimeoutRules(linearFallback: false));
+
+            pipeline.Process(_kit.ProcessStart(1, 100, @"C:\x\a.exe", RuleRegexTests.CatastrophicValue));
+
+            // The plain rule evaluated after the slow one still fires on the same event.
+            Assert.Equal(new[] { "fast" }, signals);
+            Dictionary<string, RuleStatistics> stats = detector.Statistics().ToDictionary(s => s.Rule.Id);
+            Assert.Equal((1L, 0L, 1L, false), (stats["slow"].Evaluations, stats["slow"].Matches, stats["slow"].Timeouts, stats["slow"].Disabled));
+            Assert.Equal((1L, 0L), (stats["fast"].Matches, stats["fast"].Timeouts));
+            DetectorHealth health = pipeline.DetectorHealth().Single(h => h.Name == "rules");
+            Assert.Equal(1, health.Failures);
+            Assert.StartsWith("rule 'Rule slow' (slow, ", health.FirstError);
+            Assert.Contains("a_slow.yml): regular expression on 'CommandLine|re' ran past 250 ms; the rule did not match that event", health.FirstError);
+        }
+
+        [Fact]
+        public void OnEvent_RegexThatKeepsTimingOut_DisablesItsRuleAfterTheBudgetAndSaysSo()
+        {
+            var (detector, pipeline, signals) = Pipeline(TimeoutRules(linearFallback: false));
+
+            for (int i = 0; i < RuleLimits.MaxRegexTimeoutsPerRule + 2; i++)
+            {
+                pipeline.Process(_kit.ProcessStart(1 + i, 100 + i, @"C:\x\a.exe", RuleRegexTests.CatastrophicValue));
+            }
+
+            Assert.Equal(Enumerable.Repeat("fast", RuleLimits.MaxRegexTimeoutsPerRule + 2), signals);
+            RuleStatistics slow = detector.Statistics().Single(s => s.Rule.Id == "slow");
+            Assert.Equal(RuleLimits.MaxRegexTimeoutsPerRule, slow.Evaluations);
+            Assert.Equal(RuleLimits.MaxRegexTimeoutsPerRule, slow.Timeouts);
+            Assert.True(slow.Disabled);
+            RuleHealth health = detector.Health();
+            Assert.Equal(((long)RuleLimits.MaxRegexTimeoutsPerRule, 1), (health.RegexTimeouts, health.RulesTimedOut));
+            Assert.Equal("slow", Assert.Single(health.Disabled).Id);
+        }
+
+        [Fact]
+        public void OnEvent_RegexTimeoutWithLinearEngine_SwitchesAndStillJudgesTheEvent()
+        {
+            Assert.True(RegexFactory.RuntimeHasLinearEngine, "the test runtime (.NET 10) has NonBacktracking");
+            var (detector, pipeline, signals) = Pipeline(TimeoutRules(linearFallback: true));
+
+            pipeline.Process(_kit.ProcessStart(1, 100, @"C:\x\a.exe", RuleRegexTests.CatastrophicValue));
+            pipeline.Process(_kit.ProcessStart(2, 101, @"C:\x\a.exe", RuleRegexTests.CatastrophicValue));
+
+            // Both rules fire on both events; only the first event paid a timeout.
+            Assert.Equal(new[] { "slow", "fast", "slow", "fast" }, signals);
+            RuleStatistics slow = detector.Statistics().Single(s => s.Rule.Id == "slow");
+            Assert.Equal((2L, 2L, 1L, false), (slow.Evaluations, slow.Matches, slow.Timeouts, slow.Disabled));
+            Assert.Contains("it now runs on the linear-time engine", detector.Health().FirstTimeout);
+        }
+
+        /// <summary>Records, in order, the ids of the rules that signalled.</summary>
+        private sealed class SignalRecorder : IDetector, ISignalObserver
+        {
+            private readonly List<string> _signals;
+
+            public SignalRecorder(List<string> signals) => _signals = signals;
+
+            public string Name => "recorder";
+
+            public string? Version => null;
+
+            public void OnEvent(BehaviorEvent behaviorEvent, BehaviorBlocking.Graph.ProcessNode? process, ISignalSink sink)
+            {
+            }
+
+            public void OnTreeClosed(BehaviorBlocking.Graph.ProcessTree tree)
+            {
+            }
+
+            public void OnTreesMerged(BehaviorBlocking.Graph.ProcessTree from, BehaviorBlocking.Graph.ProcessTree into)
+            {
+            }
+
+            public void OnRecordingEnd()
+            {
+            }
+
+            public void OnSignal(in DetectionSignal signal) => _signals.Add(signal.Source.Id);
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Linq;
 using System.Text;
 using BehaviorBlocking.Detections;
@@ -186,6 +187,206 @@ namespace BehaviorBlocking.Tests.Rules
             Assert.Equal("LsassDump", rule.Variant);
             Assert.Matches("^1-[0-9a-f]{12}$", rules.Version);
             Assert.Matches("^R[0-9A-F]{8}$", RuleCompiler.DeriveVariant("abc"));
+        }
+
+        private static string Pc(string id, string detection) => RuleTestKit.Rule(id, "category: process_creation", detection);
+
+        [Fact]
+        public void Load_SkippedRule_LeavesItsIdToALaterRuleThatLoads()
+        {
+            RuleSet rules = _kit
+                .Write("a.yml", Pc("shared", "  sel:\n    Image|sounds_like: 'a'\n  condition: sel"))
+                .Write("b.yml", Pc("shared", "  sel:\n    Image|endswith: '\\b.exe'\n  condition: sel"))
+                .Write("c.yml", Pc("shared", "  sel:\n    Image|endswith: '\\c.exe'\n  condition: sel"))
+                .Load();
+
+            SigmaRule loaded = Assert.Single(rules.Rules);
+            Assert.EndsWith("b.yml", loaded.SourceFile);
+            Assert.Equal(2, rules.Skipped.Count);
+            Assert.Contains("modifier 'sounds_like'", rules.Skipped.Single(s => s.File.EndsWith("a.yml", StringComparison.Ordinal)).Reason);
+            Assert.Equal("another rule already has id shared", rules.Skipped.Single(s => s.File.EndsWith("c.yml", StringComparison.Ordinal)).Reason);
+        }
+
+        [Fact]
+        public void Load_CorrelationThatFails_LeavesItsIdToALaterCorrelation()
+        {
+            string Correlation(string refersTo) =>
+                "title: Corr\nid: corr\ncorrelation:\n  type: event_count\n  rules:\n    - " + refersTo + "\n  timespan: 5m\n  condition:\n    gte: 2\n";
+            RuleSet rules = _kit
+                .Write("base.yml", Pc("base", "  sel:\n    Image|endswith: '\\a.exe'\n  condition: sel"))
+                .Write("c1.yml", Correlation("missing"))
+                .Write("c2.yml", Correlation("base"))
+                .Load();
+
+            Assert.Equal(new[] { "base", "corr" }, rules.Rules.Select(r => r.Id));
+            Assert.EndsWith("c2.yml", rules.Rules[1].SourceFile);
+            Assert.Contains("'missing', which is not loaded", Assert.Single(rules.Skipped).Reason);
+        }
+
+        [Theory]
+        [InlineData("ProcessId|gte: 'abc'", "'abc' is not a number (field 'ProcessId', modifier 'gte')")]
+        [InlineData("DestinationIp|cidr: '10.0.0.0/99'", "'10.0.0.0/99' is not a CIDR range (field 'DestinationIp', modifier 'cidr')")]
+        [InlineData("Image|contains|sounds_like: 'a'", "modifier 'sounds_like' (field 'Image') is not supported")]
+        public void Load_BadValueOrModifier_MessageNamesTheFieldAndModifierOnce(string selection, string reason)
+        {
+            RuleSet rules = _kit.Write("r.yml", Pc("r", "  sel:\n    " + selection + "\n  condition: sel")).Load();
+
+            Assert.Equal(reason, Assert.Single(rules.Skipped).Reason);
+        }
+
+        [Fact]
+        public void Load_SelfAliasAliasBombAndDeepNesting_SkippedWithFileAndLineAndTheRestLoad()
+        {
+            _kit.Write("bomb.yml", YamlTreeTests.AliasBomb())
+                .Write("self.yml", Pc("self", "  sel:\n    Image: a\n  condition: sel") + "x: &a [1, *a]\n")
+                .Write("deep.yml", Pc("deep", "  sel:\n    Image: a\n  condition: sel") + "x: " + new string('[', 100_000) + new string(']', 100_000) + "\n")
+                .Write("good.yml", Pc("good", "  sel:\n    Image|endswith: '\\a.exe'\n  condition: sel"));
+
+            RuleSet rules = RuleTestKit.Within(30, () => _kit.Load());
+
+            Assert.Equal(new[] { "good" }, rules.Rules.Select(r => r.Id));
+            string Issue(string file) => rules.Skipped.Single(s => s.File.EndsWith(file, StringComparison.Ordinal)).ToString();
+            Assert.EndsWith("bomb.yml:11 (bomb-1): more than 200,000 YAML nodes (aliases expanded) (reading of the file stopped there)", Issue("bomb.yml"));
+            Assert.EndsWith("self.yml:16 (self): alias '*a' refers to a node that contains it (a cycle) (reading of the file stopped there)", Issue("self.yml"));
+            Assert.EndsWith("deep.yml:16 (deep): YAML nested deeper than 64 levels (reading of the file stopped there)", Issue("deep.yml"));
+        }
+
+        [Fact]
+        public void Load_TwentyThousandNestedParentheses_RefusedAndTheRestLoad()
+        {
+            string condition = new string('(', 20_000) + "sel" + new string(')', 20_000);
+            RuleSet rules = RuleTestKit.Within(30, () => _kit
+                .Write("parens.yml", Pc("parens", "  sel:\n    Image: a\n  condition: '" + condition + "'"))
+                .Write("good.yml", Pc("good", "  sel:\n    Image: b\n  condition: sel"))
+                .Load());
+
+            Assert.Equal(new[] { "good" }, rules.Rules.Select(r => r.Id));
+            Assert.Equal("the condition has 40,003 characters; at most 8,192 are allowed", Assert.Single(rules.Skipped).Reason);
+        }
+
+        [Theory]
+        [InlineData("(", ")", RuleLimits.MaxConditionDepth, true)]
+        [InlineData("(", ")", RuleLimits.MaxConditionDepth + 1, false)]
+        [InlineData("not ", "", RuleLimits.MaxConditionDepth, true)]
+        [InlineData("not ", "", 2000, false)]
+        [InlineData("(not ", ")", 1000, false)]
+        public void Load_ConditionNesting_LoadsUpToTheDepthLimit(string open, string close, int levels, bool loads)
+        {
+            string condition = string.Concat(Enumerable.Repeat(open, levels)) + "sel" + string.Concat(Enumerable.Repeat(close, levels));
+
+            RuleSet rules = _kit.Write("r.yml", Pc("r", "  sel:\n    Image: a\n  condition: '" + condition + "'")).Load();
+
+            Assert.Equal(loads, rules.Rules.Count == 1);
+            if (!loads)
+            {
+                Assert.EndsWith($"parentheses and 'not' nest deeper than {RuleLimits.MaxConditionDepth} levels", Assert.Single(rules.Skipped).Reason);
+            }
+        }
+
+        [Fact]
+        public void Load_ConditionNamingALargeSelectionOverAndOver_Refused()
+        {
+            string values = string.Concat(Enumerable.Range(0, 1000).Select(i => "      - 'v" + i + "'\n"));
+            string condition = string.Join(" or ", Enumerable.Repeat("sel", (RuleLimits.MaxConditionExpansion / 1000) + 1));
+
+            RuleSet rules = _kit
+                .Write("many.yml", Pc("many", "  sel:\n    CommandLine|contains:\n" + values + "  condition: " + condition))
+                .Write("twice.yml", Pc("twice", "  sel:\n    CommandLine|contains:\n" + values + "  condition: sel or (sel and sel)"))
+                .Load();
+
+            Assert.Equal(new[] { "twice" }, rules.Rules.Select(r => r.Id));
+            Assert.Contains($"it refers to more than {RuleLimits.MaxConditionExpansion:N0} values", Assert.Single(rules.Skipped).Reason);
+        }
+
+        private static string ManyValues(string id, int count, int seed)
+        {
+            var random = new Random(seed);
+            var values = new StringBuilder();
+            for (int i = 0; i < count; i++)
+            {
+                values.Append("      - '");
+                for (int c = 0; c < 20; c++)
+                {
+                    values.Append("abcdefghijklmnopqrstuvwxyz0123456789"[random.Next(36)]);
+                }
+
+                values.Append("'\n");
+            }
+
+            return Pc(id, "  sel:\n    CommandLine|contains:\n" + values + "  condition: sel");
+        }
+
+        [Fact]
+        public void Load_TwoMegabytesOfValues_LoadInMemoryProportionalToThem()
+        {
+            // 100,000 values of 20 characters: their prefilter automata once took a 300-byte row per character (about 1 GB).
+            for (int f = 0; f < 4; f++)
+            {
+                _kit.Write($"v{f}.yml", ManyValues($"v{f}", 25_000, f));
+            }
+
+            RuleSet? rules = null;
+            long allocated = RuleTestKit.Within(60, () => RuleTestKit.Allocated(() => rules = _kit.Load()));
+
+            Assert.Equal(4, rules!.Rules.Count);
+            Assert.True(allocated < 1_000_000_000, $"{allocated:N0} bytes allocated");
+            string value = ManyValues("x", 1, 2).Split('\'')[^2];
+            BehaviorEvent e = Ps("powershell " + value.ToUpperInvariant());
+            Assert.Equal(new[] { "v2" }, RuleTestKit.Matches(rules, e));
+        }
+
+        [Fact]
+        public void Load_RulePastTheCharacterLimit_RefusedWithTheLine()
+        {
+            RuleSet rules = _kit.Write("big.yml", ManyValues("big", 60_000, 1)).Load();
+
+            RuleLoadIssue issue = Assert.Single(rules.Skipped);
+            Assert.Equal("big", issue.RuleId);
+            Assert.True(issue.Line > 40_000, issue.ToString());
+            Assert.StartsWith($"more than {RuleLimits.MaxCharactersPerRule:N0} characters of values", issue.Reason);
+        }
+
+        [Fact]
+        public void Load_ValueLongerThanTheLimit_RefusedNamingTheField()
+        {
+            RuleSet rules = _kit
+                .Write("long.yml", Pc("long", "  sel:\n    CommandLine|contains: '" + new string('a', RuleLimits.MaxValueLength + 1) + "'\n  condition: sel"))
+                .Write("edge.yml", Pc("edge", "  sel:\n    CommandLine|contains: '" + new string('a', RuleLimits.MaxValueLength) + "'\n  condition: sel"))
+                .Load();
+
+            Assert.Equal(new[] { "edge" }, rules.Rules.Select(r => r.Id));
+            Assert.Equal($"a value of field 'CommandLine' has {RuleLimits.MaxValueLength + 1:N0} characters; at most {RuleLimits.MaxValueLength:N0} are allowed", Assert.Single(rules.Skipped).Reason);
+        }
+
+        [Fact]
+        public void Load_SetBudget_RulesPastItAreRefusedAndSkippedOnesDoNotSpendIt()
+        {
+            var options = new RuleLoadOptions { MaxCharactersPerSet = 1300 };
+            RuleSet rules = _kit
+                .Write("a.yml", Pc("a", "  sel:\n    Image|sounds_like: '" + new string('x', 400) + "'\n  condition: sel"))
+                .Write("b.yml", Pc("b", "  sel:\n    Image|endswith: '" + new string('b', 400) + "'\n  condition: sel"))
+                .Write("c.yml", Pc("c", "  sel:\n    Image|endswith: '" + new string('c', 400) + "'\n  condition: sel"))
+                .Write("d.yml", Pc("d", "  sel:\n    Image|endswith: '" + new string('d', 400) + "'\n  condition: sel"))
+                .Load(options);
+
+            Assert.Equal(new[] { "b", "c" }, rules.Rules.Select(r => r.Id));
+            Assert.StartsWith("the rule set is full: its rules may hold at most 1,300 characters", rules.Skipped.Single(s => s.RuleId == "d").Reason);
+        }
+
+        [Fact]
+        public void Load_SelectionOfManyAlternatives_DerivesItsPrefilterInLinearTime()
+        {
+            // A list of 30,000 maps: the literals of an 'or' were re-copied for every alternative (quadratic).
+            string alternatives = string.Concat(Enumerable.Range(0, 30_000).Select(i => "    - CommandLine|contains: 'v" + i.ToString("D5") + "'\n"));
+            _kit.Write("alt.yml", Pc("alt", "  sel:\n" + alternatives + "  condition: sel"));
+
+            RuleSet? rules = null;
+            long allocated = RuleTestKit.Within(60, () => RuleTestKit.Allocated(() => rules = _kit.Load()));
+
+            Assert.Single(rules!.Rules);
+            Assert.True(allocated < 500_000_000, $"{allocated:N0} bytes allocated");
+            Assert.Equal(new[] { "alt" }, RuleTestKit.Matches(rules, Ps("cmd /c V29999")));
+            Assert.Empty(RuleTestKit.Matches(rules, Ps("cmd /c v3000")));
         }
     }
 }

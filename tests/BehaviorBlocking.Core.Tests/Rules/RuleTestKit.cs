@@ -31,6 +31,30 @@ namespace BehaviorBlocking.Tests.Rules
 
         public RuleSet Load() => RuleSet.Load(new[] { new RuleSource(Folder, "test") });
 
+        public RuleSet Load(RuleLoadOptions options) => RuleSet.Load(new[] { new RuleSource(Folder, "test") }, options);
+
+        public RuleTestKit WriteBytes(string name, byte[] bytes)
+        {
+            File.WriteAllBytes(Path.Combine(Folder, name), bytes);
+            return this;
+        }
+
+        /// <summary>Runs <paramref name="work"/> on its own thread and fails if it has not finished in <paramref name="seconds"/>: a hang fails the test instead of stalling the run.</summary>
+        public static T Within<T>(double seconds, Func<T> work)
+        {
+            var task = System.Threading.Tasks.Task.Factory.StartNew(work, System.Threading.Tasks.TaskCreationOptions.LongRunning);
+            Assert.True(task.Wait(TimeSpan.FromSeconds(seconds)), $"did not finish within {seconds} s");
+            return task.Result;
+        }
+
+        /// <summary>Bytes allocated by <paramref name="work"/> on the calling thread (other tests running in parallel do not count).</summary>
+        public static long Allocated(Action work)
+        {
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            work();
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+
         public static string Rule(string id, string logsource, string detection, string level = "high", string tags = "attack.execution", string variant = "Test")
         {
             return $"title: Rule {id}\nid: {id}\nstatus: experimental\nlevel: {level}\ntags:\n" +

@@ -11,7 +11,7 @@ namespace BehaviorBlocking.Fuzz.Targets
     /// One rule file (the input) loaded as a rule directory is: YAML, metadata, the detection
     /// compiler with its condition parser and value modifiers, correlations; then every loaded rule
     /// runs on the fixed events. Documented: a rule that cannot be loaded is a counted skip with a
-    /// reason; nothing escapes <see cref="RuleSet.Load"/>, and a loaded rule never makes the rule
+    /// reason; nothing escapes <see cref="RuleSet.Load(System.Collections.Generic.IEnumerable{RuleSource}, RuleLoadOptions)"/>, and a loaded rule never makes the rule
     /// detector fail on an event (that would blind every other rule on it).
     /// </summary>
     internal static class RuleTarget
