@@ -115,6 +115,12 @@ namespace BehaviorBlocking.Fuzz.Targets
                 {
                     ended = true;
                 }
+                else if (problem.ErrorId == ErrorIds.RecordDuplicateKey)
+                {
+                    // A warning about a record that was read (its first value kept), not a skip.
+                    FuzzInvariantException.That(!oneRecordPerLine || recordLines.Contains(problem.Line),
+                        $"line {problem.Line} was reported as {problem.ErrorId} but returned no record");
+                }
                 else
                 {
                     recordProblems++;

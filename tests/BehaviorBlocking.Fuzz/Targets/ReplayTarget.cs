@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Engine;
 using BehaviorBlocking.Pipeline;
@@ -48,10 +49,13 @@ namespace BehaviorBlocking.Fuzz.Targets
             long recordProblems = 0;
             foreach (ReplayProblem problem in observer.Problems)
             {
-                recordProblems += problem.IsFileLevel ? 0 : 1;
+                // A repeated key is a warning on a record that was read, counted apart from malformed ones.
+                recordProblems += problem.IsFileLevel || problem.ErrorId == ErrorIds.RecordDuplicateKey ? 0 : 1;
             }
 
             FuzzInvariantException.That(stats.Malformed == recordProblems, $"the scan counts {stats.Malformed} malformed records but reported {recordProblems}");
+            long duplicateKeys = observer.Problems.Count(p => p.ErrorId == ErrorIds.RecordDuplicateKey);
+            FuzzInvariantException.That(stats.DuplicateKeys == duplicateKeys, $"the scan counts {stats.DuplicateKeys} records with repeated keys but reported {duplicateKeys}");
             foreach (Detection detection in observer.Detections)
             {
                 DetectionChecks.Check(detection);
