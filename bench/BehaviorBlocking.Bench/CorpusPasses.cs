@@ -60,7 +60,7 @@ namespace BehaviorBlocking.Bench
             long bytes = 0;
             lines = 0;
             using FileStream raw = OpenFile(file);
-            using Stream content = ReplayInputs.OpenContent(raw, file, out _);
+            using Stream content = ReplayInputs.OpenContent(raw, file, FailOnProblem, out _);
             var reader = new Utf8LineReader(content, maxLineBytes: MaxRecordBytes);
             while (reader.TryReadLine(out ArraySegment<byte> line, out _))
             {
@@ -79,7 +79,7 @@ namespace BehaviorBlocking.Bench
                 foreach (string file in context.Files)
                 {
                     using FileStream raw = OpenFile(file);
-                    using Stream content = ReplayInputs.OpenContent(raw, file, out ReplayFormat format);
+                    using Stream content = ReplayInputs.OpenContent(raw, file, FailOnProblem, out ReplayFormat format);
                     if (format != ReplayFormat.JsonLines)
                     {
                         continue;
@@ -409,6 +409,9 @@ namespace BehaviorBlocking.Bench
 
         private static FileStream OpenFile(string file) =>
             new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 4096, FileOptions.SequentialScan);
+
+        // The baselines time clean input: a damaged corpus file stops the pass rather than flattering it.
+        private static void FailOnProblem(ReplayProblem problem) => throw new InvalidDataException(problem.ToString());
 
         /// <summary>Calls back when a tree closes, before the collector lets go of it (it runs first).</summary>
         private sealed class TreeProbe : IDetector

@@ -47,7 +47,8 @@ Describe 'Module manifest' {
 Describe 'Module folder' {
     It 'holds the cmdlet assembly, Core and their managed dependencies, without System.Management.Automation' {
         foreach ($file in 'BehaviorBlocking.dll', 'BehaviorBlocking.Core.dll', 'YamlDotNet.dll', 'Microsoft.Data.Sqlite.dll',
-                          'SQLitePCLRaw.core.dll', 'SQLitePCLRaw.provider.e_sqlite3.dll', 'System.Text.Json.dll', 'System.Threading.Channels.dll') {
+                          'SQLitePCLRaw.core.dll', 'SQLitePCLRaw.provider.e_sqlite3.dll', 'System.Text.Json.dll', 'System.Threading.Channels.dll',
+                          'System.IO.Hashing.dll') {
             Join-Path $ModuleDir $file | Should -Exist
         }
         Join-Path $ModuleDir 'System.Management.Automation.dll' | Should -Not -Exist
@@ -132,6 +133,63 @@ $resolved = try { [System.Reflection.Assembly]::Load('YamlDotNet').Location } ca
 '@
         $result.Loaded | Should -Be 0
         $result.Yaml | Should -BeNullOrEmpty
+    }
+
+    It 'checks each gzip member''s CRC-32 with System.IO.Hashing from the module folder while reading a recording' {
+        # Two gzip members, the first with a flipped bit in its stored CRC: every event is read and the
+        # one problem is InputCorrupt for the first member. Core's CRC comes from the module's own copy.
+        $result = Invoke-FreshPwsh @'
+Import-Module (Join-Path $module 'BehaviorBlocking.psd1')
+$core = [System.Reflection.Assembly]::Load('BehaviorBlocking.Core')
+$folder = Join-Path ([System.IO.Path]::GetTempPath()) ("bb-gzip-{0}" -f [guid]::NewGuid())
+New-Item $folder -ItemType Directory | Out-Null
+try {
+    function ConvertTo-Gzip([int[]] $Records) {
+        $text = -join ($Records | ForEach-Object {
+            '{"EventID":1,"Channel":"Microsoft-Windows-Sysmon/Operational","Computer":"WS1","TimeCreated":"2024-03-01T10:00:00Z","EventRecordID":' +
+            $_ + ',"ProcessId":"' + (100 + $_) + '","Image":"C:\\x\\cmd.exe"}' + "`n" })
+        $buffer = [System.IO.MemoryStream]::new()
+        $gzip = [System.IO.Compression.GZipStream]::new($buffer, [System.IO.Compression.CompressionLevel]::Fastest, $true)
+        $bytes = [System.Text.Encoding]::UTF8.GetBytes($text)
+        $gzip.Write($bytes, 0, $bytes.Length)
+        $gzip.Dispose()
+        , $buffer.ToArray()
+    }
+    [byte[]] $first = ConvertTo-Gzip (0..9)
+    [byte[]] $second = ConvertTo-Gzip (10..19)
+    $first[$first.Length - 8] = $first[$first.Length - 8] -bxor 1
+    $path = Join-Path $folder 'two.jsonl.gz'
+    [System.IO.File]::WriteAllBytes($path, [byte[]] ($first + $second))
+
+    $files = [System.Collections.Generic.List[string]]::new()
+    $files.Add($path)
+    $normalizer = [System.Activator]::CreateInstance($core.GetType('BehaviorBlocking.Sensors.Windows.WindowsEventNormalizer', $true))
+    $source = [System.Activator]::CreateInstance($core.GetType('BehaviorBlocking.Sensors.Replay.ReplaySource', $true), @($files, $normalizer, 16777216))
+    $pump = [System.Activator]::CreateInstance($core.GetType('BehaviorBlocking.Pipeline.EventPump', $true), @($source, $null))
+    $state = @{ Events = 0; Problems = [System.Collections.Generic.List[object]]::new() }
+    $consume = [System.Management.Automation.LanguagePrimitives]::ConvertTo(
+        { param($batch) $state.Events += $batch.Count; if ($batch.Problems) { $state.Problems.AddRange($batch.Problems) } },
+        [System.Action``1].MakeGenericType($core.GetType('BehaviorBlocking.Pipeline.EventBatch', $true)))
+    $pump.Run($consume, [System.Threading.CancellationToken]::None)
+    $hashing = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'System.IO.Hashing' }
+    [pscustomobject]@{
+        Events = $state.Events; FirstLength = $first.Length
+        Problems = @($state.Problems | ForEach-Object { [pscustomobject]@{ ErrorId = $_.ErrorId; File = $_.File; Message = $_.Message } })
+        Hashing = @($hashing | ForEach-Object Location)
+        HashingFramework = @($hashing | ForEach-Object { $_.GetCustomAttributes([System.Runtime.Versioning.TargetFrameworkAttribute], $false).FrameworkName })
+        Path = $path
+    } | ConvertTo-Json -Depth 4
+} finally {
+    Remove-Item $folder -Recurse -Force -ErrorAction SilentlyContinue
+}
+'@
+        $result.Events | Should -Be 20
+        $result.Problems.Count | Should -Be 1
+        $result.Problems[0].ErrorId | Should -Be 'InputCorrupt'
+        $result.Problems[0].File | Should -Be $result.Path
+        $result.Problems[0].Message | Should -BeLike 'gzip member 1 (from byte 0) fails its CRC-32 check*next member'
+        $result.Hashing | Should -Be @(Join-Path $ModuleDir 'System.IO.Hashing.dll')
+        $result.HashingFramework | Should -Be @('.NETStandard,Version=v2.0')
     }
 
     It 'opens the SQLite store with the native library from the module''s runtimes folder' {

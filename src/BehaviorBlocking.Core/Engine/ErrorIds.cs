@@ -25,6 +25,9 @@ namespace BehaviorBlocking.Engine
         /// <summary>A file ends early or its gzip data is corrupt.</summary>
         public const string InputTruncated = "InputTruncated";
 
+        /// <summary>A gzip member's data does not match its CRC-32; its records were read, the rest of the file too.</summary>
+        public const string InputCorrupt = "InputCorrupt";
+
         /// <summary>A file or directory could not be opened or listed.</summary>
         public const string InputUnreadable = "InputUnreadable";
 
@@ -90,6 +93,7 @@ namespace BehaviorBlocking.Engine
             Entry(RecordDuplicateKey, FailureKind.InvalidData),
             Entry(EventTimeMissing, FailureKind.InvalidData),
             Entry(InputTruncated, FailureKind.InvalidData),
+            Entry(InputCorrupt, FailureKind.InvalidData),
             Entry(InputUnreadable, FailureKind.InvalidData),
             Entry(InputNotFound, FailureKind.NotFound),
             Entry(StoreSchemaTooNew, FailureKind.InvalidData),

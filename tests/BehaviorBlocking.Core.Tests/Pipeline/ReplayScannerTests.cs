@@ -330,6 +330,31 @@ namespace BehaviorBlocking.Tests.Pipeline
         }
 
         [Fact]
+        public void Run_GzipMemberFailingItsCrc_IsReportedAndItsAndLaterRecordsAreScanned()
+        {
+            // A bit flipped in the first member's stored CRC: the file is read whole, its events and
+            // detections stay, and the one problem is about the file, not a malformed record.
+            string a = Write("a.jsonl.gz", Line(1, 0, 100, "cmd.exe"), Line(1, 1, 101, "cmd.exe"));
+            string b = Write("b.jsonl.gz", Line(1, 2, 102, "cmd.exe"));
+            byte[] first = File.ReadAllBytes(a);
+            first[first.Length - 7] ^= 0x20;
+            string both = Path.Combine(_dir, "both.jsonl.gz");
+            File.WriteAllBytes(both, first.Concat(File.ReadAllBytes(b)).ToArray());
+
+            var (stats, detections, problems) = Scan(new[] { both }, pipelined: true, new ImageWatchDetector("cmd.exe"));
+
+            Assert.Equal(3, stats.Events);
+            Assert.Equal(0, stats.Malformed);
+            Assert.Equal(0, stats.FilesUnreadable);
+            Assert.False(stats.NothingRead);
+            Assert.Equal(3, detections.Select(d => d.ProcessId).Distinct().Count());
+            ReplayProblem problem = Assert.Single(problems);
+            Assert.Equal("InputCorrupt", problem.ErrorId);
+            Assert.Equal(both, problem.File);
+            Assert.Contains("gzip member 1 (from byte 0)", problem.Message);
+        }
+
+        [Fact]
         public void Run_ConcatenatedGzipMembers_ReadsAllWithoutAProblem()
         {
             string a = Write("a.jsonl.gz", Line(1, 0, 100, "cmd.exe"), Line(1, 1, 101, "cmd.exe"));

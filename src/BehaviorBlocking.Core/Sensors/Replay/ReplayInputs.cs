@@ -193,7 +193,7 @@ namespace BehaviorBlocking.Sensors.Replay
         /// </summary>
         internal static IRecordReader Open(Stream raw, string file, Action<ReplayProblem> report, Utf8StringCache strings, int maxRecordBytes)
         {
-            Stream content = OpenContent(raw, file, out ReplayFormat format);
+            Stream content = OpenContent(raw, file, report, out ReplayFormat format);
             if (format != ReplayFormat.EventXml)
             {
                 return new JsonLinesRecordReader(content, file, report, strings, maxRecordBytes);
@@ -206,14 +206,16 @@ namespace BehaviorBlocking.Sensors.Replay
         /// <summary>
         /// The decompressed content of an input and its format (by name, else by content: a UTF-16 byte
         /// order mark or <c>&lt;</c> as the first non-blank byte means event XML, anything else JSON Lines).
+        /// A gzip member whose CRC-32 does not match its trailer is reported as <c>InputCorrupt</c> and
+        /// reading goes on; other gzip damage throws <see cref="InvalidDataException"/> from a read.
         /// </summary>
-        internal static Stream OpenContent(Stream raw, string file, out ReplayFormat format)
+        internal static Stream OpenContent(Stream raw, string file, Action<ReplayProblem> report, out ReplayFormat format)
         {
             PeekableStream input = raw as PeekableStream ?? new PeekableStream(raw);
             Stream content = input;
             if (input.Peek(2) == 2 && input.Head[0] == 0x1F && input.Head[1] == 0x8B)
             {
-                content = new GzipMemberStream(input);
+                content = new GzipMemberStream(input, message => report(new ReplayProblem(file, 0, ReplayProblem.InputCorruptErrorId, message)));
             }
 
             format = file == StandardInput ? ReplayFormat.Detect : FormatFromName(file);

@@ -18,6 +18,9 @@ namespace BehaviorBlocking.Sensors.Replay
         /// <summary>An input ends early or its compression is corrupt; records before the cut are kept.</summary>
         public const string InputTruncatedErrorId = Engine.ErrorIds.InputTruncated;
 
+        /// <summary>A gzip member's data fails its CRC-32 check: its records were read and may be altered; reading went on.</summary>
+        public const string InputCorruptErrorId = Engine.ErrorIds.InputCorrupt;
+
         /// <summary>A named input does not exist.</summary>
         public const string InputNotFoundErrorId = Engine.ErrorIds.InputNotFound;
 
@@ -36,13 +39,13 @@ namespace BehaviorBlocking.Sensors.Replay
         /// <summary>1-based line, or 0 when the problem is about the whole file.</summary>
         public long Line { get; }
 
-        /// <summary>Stable id: <c>RecordMalformed</c>, <c>RecordTooLarge</c>, <c>RecordDuplicateKey</c>, <c>EventTimeMissing</c>, <c>InputUnreadable</c>, <c>InputTruncated</c>, <c>InputNotFound</c>.</summary>
+        /// <summary>Stable id: <c>RecordMalformed</c>, <c>RecordTooLarge</c>, <c>RecordDuplicateKey</c>, <c>EventTimeMissing</c>, <c>InputUnreadable</c>, <c>InputTruncated</c>, <c>InputCorrupt</c>, <c>InputNotFound</c>.</summary>
         public string ErrorId { get; }
 
         /// <summary>What is wrong, for a person.</summary>
         public string Message { get; }
 
-        /// <summary>True for problems that lost a whole file or the rest of one, rather than one record.</summary>
+        /// <summary>True for problems about a whole file or a part of one (the rest of it lost, or a gzip member that fails its CRC), rather than one record.</summary>
         public bool IsFileLevel => Line == 0 || ErrorId == InputTruncatedErrorId;
 
         /// <summary>True when the record was still read (a warning about it), false when it was skipped or a file was lost.</summary>

@@ -144,6 +144,163 @@ namespace BehaviorBlocking.Tests.Sensors.Replay
             Assert.Contains("not gzip data", Assert.Single(problems2).Message);
         }
 
+        [Theory]
+        [InlineData(0)]
+        [InlineData(1)]
+        [InlineData(3)]
+        public void Read_FlippedCrcInTheFirstMember_IsReportedAndEveryRecordIsRead(int crcByte)
+        {
+            byte[] first = Gzip(Lines(0, 300));
+            byte[] second = Gzip(Lines(300, 200));
+            first[first.Length - 8 + crcByte] ^= 0x01;
+
+            var (records, problems) = ReadAll(first.Concat(second).ToArray());
+
+            Assert.Equal(Enumerable.Range(0, 500).Select(i => (long?)i), records.Select(r => r.RecordId));
+            ReplayProblem problem = Assert.Single(problems);
+            Assert.Equal("InputCorrupt", problem.ErrorId);
+            Assert.Equal("r.jsonl.gz", problem.File);
+            Assert.True(problem.IsFileLevel);
+            Assert.Contains("gzip member 1 (from byte 0)", problem.Message);
+            Assert.Contains("CRC-32", problem.Message);
+            Assert.Contains("went on with the next member", problem.Message);
+        }
+
+        [Fact]
+        public void Read_FlippedCrcInTheSecondMember_NamesThatMemberAndItsOffset()
+        {
+            byte[] first = Gzip(Lines(0, 300));
+            byte[] second = Gzip(Lines(300, 200));
+            second[second.Length - 6] ^= 0x80;
+
+            var (records, problems) = ReadAll(new MemoryStream(first.Concat(second).ToArray()), "two.jsonl.gz");
+
+            Assert.Equal(500, records.Count);
+            ReplayProblem problem = Assert.Single(problems);
+            Assert.Equal("InputCorrupt", problem.ErrorId);
+            Assert.Equal("two.jsonl.gz", problem.File);
+            Assert.Contains("gzip member 2 (from byte " + first.Length + ")", problem.Message);
+            Assert.DoesNotContain("next member", problem.Message);
+            Assert.StartsWith("two.jsonl.gz: InputCorrupt: gzip member 2", problem.ToString());
+        }
+
+        [Fact]
+        public void Read_FlippedCrcFromAPipeInTinyPieces_IsReportedOnceForThatMember()
+        {
+            byte[] members = Gzip(Lines(0, 100)).Concat(Gzip(Lines(100, 100))).ToArray();
+            byte[] third = Gzip(Lines(200, 100));
+            third[third.Length - 5] ^= 0x10;
+            byte[] all = members.Concat(third).ToArray();
+            foreach (int seed in new[] { 1, 2 })
+            {
+                var (records, problems) = ReadAll(new TrickleStream(all, seed));
+
+                Assert.Equal(300, records.Count);
+                Assert.Contains("gzip member 3 (from byte " + members.Length + ")", Assert.Single(problems, p => p.ErrorId == "InputCorrupt").Message);
+                Assert.Single(problems);
+            }
+        }
+
+        [Fact]
+        public void Read_FlippedByteInTheBodyThatStillInflates_IsCaughtByTheCrc()
+        {
+            // A stored (uncompressed) deflate block: a changed byte in it still inflates to the same size,
+            // so only the CRC can tell. The byte sits inside a value, so the record still parses.
+            string text = Lines(0, 20);
+            byte[] good = Gzip(text, CompressionLevel.NoCompression);
+            byte[] bad = (byte[])good.Clone();
+            int inValue = IndexOf(bad, Encoding.ASCII.GetBytes("\"Pad\":\"kkkkkkkkkk")) + 9;
+            Assert.True(inValue > 9);
+            bad[inValue] = (byte)'K';
+
+            var (goodRecords, goodProblems) = ReadAll(good);
+            var (records, problems) = ReadAll(bad);
+
+            Assert.Empty(goodProblems);
+            Assert.Equal(20, goodRecords.Count);
+            Assert.Equal(20, records.Count);
+            Assert.Equal("InputCorrupt", Assert.Single(problems).ErrorId);
+        }
+
+        [Fact]
+        public void Read_AnyChangedByteInTheCompressedBody_NeverAltersTheContentSilently()
+        {
+            // Every single-bit change in the body of a Huffman-coded member: what inflates to other bytes is
+            // reported (by the deflate structure, the size or the CRC); only a change the content does not
+            // show (padding bits after the last block) may pass without a word.
+            byte[] original = Encoding.UTF8.GetBytes(Lines(0, 60));
+            byte[] good = Gzip(Lines(0, 60), CompressionLevel.Optimal);
+            int caughtByCrc = 0;
+            for (int i = 10; i < good.Length - 8; i++)
+            {
+                for (int bit = 0; bit < 8; bit++)
+                {
+                    byte[] bad = (byte[])good.Clone();
+                    bad[i] ^= (byte)(1 << bit);
+
+                    var (content, problems, thrown) = Decompress(bad);
+
+                    if (content.AsSpan().SequenceEqual(original) && thrown is null)
+                    {
+                        Assert.Empty(problems);
+                        continue;
+                    }
+
+                    Assert.True(thrown is not null || problems.Count > 0, "bit " + bit + " of byte " + i + " of " + good.Length + " altered the content without a word");
+                    if (thrown is null)
+                    {
+                        Assert.Equal(original.Length, content.Length);
+                        Assert.Equal("InputCorrupt", Assert.Single(problems).ErrorId);
+                        caughtByCrc++;
+                    }
+                }
+            }
+
+            Assert.True(caughtByCrc > 0, "no change inflated to the right size: the CRC check was not exercised");
+        }
+
+        private static (byte[] Content, List<ReplayProblem> Problems, InvalidDataException? Thrown) Decompress(byte[] gzip)
+        {
+            var problems = new List<ReplayProblem>();
+            var output = new MemoryStream();
+            using Stream content = ReplayInputs.OpenContent(new MemoryStream(gzip), "r.jsonl.gz", problems.Add, out _);
+            try
+            {
+                content.CopyTo(output);
+                return (output.ToArray(), problems, null);
+            }
+            catch (InvalidDataException ex)
+            {
+                return (output.ToArray(), problems, ex);
+            }
+        }
+
+        [Fact]
+        public void Read_EmptyMemberWithAWrongCrc_IsReported()
+        {
+            // An empty member, as gzip writes it for an empty file (GZipStream writes nothing for no data):
+            // header, an empty final fixed-Huffman block, CRC-32 0 (here changed to 1) and size 0.
+            byte[] empty = { 0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3, 0x03, 0x00, 1, 0, 0, 0, 0, 0, 0, 0 };
+
+            var (records, problems) = ReadAll(Gzip(Lines(0, 3)).Concat(empty).ToArray());
+
+            Assert.Equal(3, records.Count);
+            Assert.Equal("InputCorrupt", Assert.Single(problems).ErrorId);
+        }
+
+        private static int IndexOf(byte[] data, byte[] pattern)
+        {
+            for (int i = 0; i + pattern.Length <= data.Length; i++)
+            {
+                if (data.AsSpan(i, pattern.Length).SequenceEqual(pattern))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
         /// <summary>A pipe: forward only, delivering 1 to 7 bytes a read.</summary>
         internal sealed class TrickleStream : Stream
         {
