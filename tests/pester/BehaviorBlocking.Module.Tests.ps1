@@ -48,7 +48,7 @@ Describe 'Module folder' {
     It 'holds the cmdlet assembly, Core and their managed dependencies, without System.Management.Automation' {
         foreach ($file in 'BehaviorBlocking.dll', 'BehaviorBlocking.Core.dll', 'YamlDotNet.dll', 'Microsoft.Data.Sqlite.dll',
                           'SQLitePCLRaw.core.dll', 'SQLitePCLRaw.provider.e_sqlite3.dll', 'System.Text.Json.dll', 'System.Threading.Channels.dll',
-                          'System.IO.Hashing.dll') {
+                          'System.IO.Hashing.dll', 'net8.0/System.IO.Hashing.dll') {
             Join-Path $ModuleDir $file | Should -Exist
         }
         Join-Path $ModuleDir 'System.Management.Automation.dll' | Should -Not -Exist
@@ -188,8 +188,10 @@ try {
         $result.Problems[0].ErrorId | Should -Be 'InputCorrupt'
         $result.Problems[0].File | Should -Be $result.Path
         $result.Problems[0].Message | Should -BeLike 'gzip member 1 (from byte 0) fails its CRC-32 check*next member'
-        $result.Hashing | Should -Be @(Join-Path $ModuleDir 'System.IO.Hashing.dll')
-        $result.HashingFramework | Should -Be @('.NETStandard,Version=v2.0')
+        # PowerShell 7 runs on .NET 8+, so the module's vectorized net8.0 build is the one loaded;
+        # the netstandard2.0 copy beside it is for Windows PowerShell 5.1.
+        $result.Hashing | Should -Be @(Join-Path $ModuleDir 'net8.0/System.IO.Hashing.dll')
+        $result.HashingFramework | Should -Be @('.NETCoreApp,Version=v8.0')
     }
 
     It 'opens the SQLite store with the native library from the module''s runtimes folder' {

@@ -14,8 +14,27 @@ namespace BehaviorBlocking.Commands.Internal
     {
         private static readonly string s_moduleDirectory = Path.GetDirectoryName(typeof(ModuleAssemblyLoader).Assembly.Location) ?? string.Empty;
 
+        // Builds of a dependency for .NET 8 and later (faster where the netstandard2.0 build is
+        // scalar), taken before the module folder's netstandard2.0 copy when the host runs on .NET 8+.
+        // Windows PowerShell 5.1 (.NET Framework, Environment.Version 4.x) never looks there.
+        private static readonly string? s_modernDirectory = Environment.Version.Major >= 8 ? Path.Combine(s_moduleDirectory, "net8.0") : null;
+
         /// <summary>Registers the resolve hook when the module is imported.</summary>
-        public void OnImport() => AppDomain.CurrentDomain.AssemblyResolve += Resolve;
+        public void OnImport()
+        {
+            AppDomain.CurrentDomain.AssemblyResolve += Resolve;
+
+            // PowerShell 7 resolves a binary module's dependencies from the module folder itself, before
+            // this hook is asked, so the net8.0 builds are loaded here, ahead of the first use: the
+            // runtime then binds every reference by that name to the copy already loaded.
+            if (s_modernDirectory is not null && Directory.Exists(s_modernDirectory))
+            {
+                foreach (string path in Directory.GetFiles(s_modernDirectory, "*.dll"))
+                {
+                    Assembly.LoadFrom(path);
+                }
+            }
+        }
 
         /// <summary>Removes the hook when the module is removed.</summary>
         public void OnRemove(PSModuleInfo psModuleInfo) => AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
@@ -26,6 +45,15 @@ namespace BehaviorBlocking.Commands.Internal
             if (name.Name is null)
             {
                 return null;
+            }
+
+            if (s_modernDirectory is not null)
+            {
+                string modern = Path.Combine(s_modernDirectory, name.Name + ".dll");
+                if (File.Exists(modern))
+                {
+                    return Assembly.LoadFrom(modern);
+                }
             }
 
             string candidate = Path.Combine(s_moduleDirectory, name.Name + ".dll");
