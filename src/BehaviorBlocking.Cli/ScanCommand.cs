@@ -1,7 +1,6 @@
 using System;
 using System.Collections.Generic;
 using System.CommandLine;
-using System.Linq;
 using System.Threading;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
@@ -75,29 +74,10 @@ namespace BehaviorBlocking.Cli
                     console.Out.WriteLine($"{statistics.Detections} detection(s) in {statistics.Events:N0} events from {statistics.Files} file(s).");
                 }
 
-                foreach (DetectorHealth health in statistics.Detectors.Where(h => h.Failures > 0))
+                // What failed inside the engine is said out loud, not only in --stats (a failed model's verdicts are !rule).
+                foreach (string warning in result.Warnings())
                 {
-                    console.Error.WriteLine($"behaviorblock: warning: detector {health.Name} failed {health.Failures} time(s); first: {health.FirstError}");
-                }
-
-                // A model that failed during the scan is said out loud, not only in --stats: those verdicts are !rule.
-                if (result.Classifier.Disabled)
-                {
-                    console.Error.WriteLine("behaviorblock: warning: " + result.Classifier.DisabledReason);
-                }
-                else if (result.Classifier.Failures > 0)
-                {
-                    console.Error.WriteLine($"behaviorblock: warning: the model {result.Classifier.Version} failed {result.Classifier.Failures:N0} time(s); those verdicts were decided by rules alone (!rule). First: {result.Classifier.FirstError}");
-                }
-
-                foreach (SigmaRule disabled in result.Rules?.Disabled ?? Array.Empty<SigmaRule>())
-                {
-                    console.Error.WriteLine($"behaviorblock: warning: {ErrorIds.RuleDisabled}: rule '{disabled.Title}' ({disabled.Id}, {disabled.SourceFile}) was disabled for the rest of the scan: its regular expression timed out {RuleLimits.MaxRegexTimeoutsPerRule} times.");
-                }
-
-                if (result.Verdicts.PolicyFailures + result.Verdicts.ResponderFailures > 0)
-                {
-                    console.Error.WriteLine($"behaviorblock: warning: policy or responder failed {result.Verdicts.PolicyFailures + result.Verdicts.ResponderFailures} time(s); first: {result.Verdicts.FirstError}");
+                    console.Error.WriteLine("behaviorblock: warning: " + warning);
                 }
 
                 if (showStats)

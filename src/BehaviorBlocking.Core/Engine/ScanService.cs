@@ -126,6 +126,46 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>True when the scan was stopped before it read everything; what was read is reported and stored.</summary>
         public bool Cancelled { get; }
+
+        /// <summary>
+        /// What went wrong inside the engine during the scan, one sentence each, for every front end
+        /// to show (the CLI prefixes <c>warning:</c>, a cmdlet writes a warning record): detectors that
+        /// failed, a model that failed or was switched off (those verdicts are <c>!rule</c>), rules
+        /// disabled by regex timeouts, policy or responder failures. Empty when all went well.
+        /// </summary>
+        public IReadOnlyList<string> Warnings()
+        {
+            var warnings = new List<string>();
+            foreach (DetectorHealth health in Statistics.Detectors)
+            {
+                if (health.Failures > 0)
+                {
+                    warnings.Add($"detector {health.Name} failed {health.Failures} time(s); first: {health.FirstError}");
+                }
+            }
+
+            if (Classifier.Disabled)
+            {
+                warnings.Add(Classifier.DisabledReason!);
+            }
+            else if (Classifier.Failures > 0)
+            {
+                warnings.Add($"the model {Classifier.Version} failed {Classifier.Failures:N0} time(s); those verdicts were decided by rules alone (!rule). First: {Classifier.FirstError}");
+            }
+
+            foreach (SigmaRule disabled in Rules?.Disabled ?? (IReadOnlyList<SigmaRule>)Array.Empty<SigmaRule>())
+            {
+                warnings.Add($"{ErrorIds.RuleDisabled}: rule '{disabled.Title}' ({disabled.Id}, {disabled.SourceFile}) was disabled for the rest of the scan: its regular expression timed out {RuleLimits.MaxRegexTimeoutsPerRule} times.");
+            }
+
+            long verdictFailures = Verdicts.PolicyFailures + Verdicts.ResponderFailures;
+            if (verdictFailures > 0)
+            {
+                warnings.Add($"policy or responder failed {verdictFailures} time(s); first: {Verdicts.FirstError}");
+            }
+
+            return warnings;
+        }
     }
 
     /// <summary>

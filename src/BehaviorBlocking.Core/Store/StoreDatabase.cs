@@ -213,65 +213,36 @@ namespace BehaviorBlocking.Store
         /// <summary>Maps every SQLite failure to one of the store's error ids, naming the file; no SqliteException leaves the store.</summary>
         public static BehaviorBlockingException Translate(SqliteException ex, string filePath)
         {
+            string store = "The store '" + filePath + "' ";
+
             // Extended result codes carry the primary code in their low byte.
             switch (ex.SqliteErrorCode & 0xFF)
             {
                 case 11: // SQLITE_CORRUPT
                 case 26: // SQLITE_NOTADB
-                    return new BehaviorBlockingException(
-                        DetectionStore.CorruptErrorId,
-                        FailureKind.InvalidData,
-                        "The store '" + filePath + "' is not a BehaviorBlocking database or is damaged: " + ex.Message,
-                        ex)
-                    {
-                        Target = filePath,
-                    };
+                    return Failure(DetectionStore.CorruptErrorId, FailureKind.InvalidData, store + "is not a BehaviorBlocking database or is damaged: ");
                 case 3: // SQLITE_PERM
                 case 8: // SQLITE_READONLY
                 case 14: // SQLITE_CANTOPEN
                 case 23: // SQLITE_AUTH
-                    return new BehaviorBlockingException(
-                        DetectionStore.AccessDeniedErrorId,
-                        FailureKind.AccessDenied,
-                        "The store '" + filePath + "' cannot be opened, or not for writing: " + ex.Message,
-                        ex)
-                    {
-                        Target = filePath,
-                    };
+                    return Failure(DetectionStore.AccessDeniedErrorId, FailureKind.AccessDenied, store + "cannot be opened, or not for writing: ");
                 case 5: // SQLITE_BUSY
                 case 6: // SQLITE_LOCKED
                 case 10: // SQLITE_IOERR
                 case 13: // SQLITE_FULL
-                    return new BehaviorBlockingException(
-                        DetectionStore.UnavailableErrorId,
-                        FailureKind.Unavailable,
-                        "The store '" + filePath + "' cannot be used right now: " + ex.Message,
-                        ex)
-                    {
-                        Target = filePath,
-                    };
+                    return Failure(DetectionStore.UnavailableErrorId, FailureKind.Unavailable, store + "cannot be used right now: ");
                 case 1: // SQLITE_ERROR: a table or column the statement needs is missing
                 case 19: // SQLITE_CONSTRAINT
                 case 20: // SQLITE_MISMATCH
-                    return new BehaviorBlockingException(
-                        DetectionStore.SchemaMismatchErrorId,
-                        FailureKind.InvalidData,
-                        "The store '" + filePath + "' does not have the tables this version of BehaviorBlocking writes (schema version "
-                        + StoreSchema.CurrentVersion.ToString(CultureInfo.InvariantCulture) + "); it was changed by something else: " + ex.Message,
-                        ex)
-                    {
-                        Target = filePath,
-                    };
+                    return Failure(DetectionStore.SchemaMismatchErrorId, FailureKind.InvalidData,
+                        store + "does not have the tables this version of BehaviorBlocking writes (schema version "
+                        + StoreSchema.CurrentVersion.ToString(CultureInfo.InvariantCulture) + "); it was changed by something else: ");
                 default:
-                    return new BehaviorBlockingException(
-                        DetectionStore.UnavailableErrorId,
-                        FailureKind.Unavailable,
-                        "The store '" + filePath + "' failed: " + ex.Message,
-                        ex)
-                    {
-                        Target = filePath,
-                    };
+                    return Failure(DetectionStore.UnavailableErrorId, FailureKind.Unavailable, store + "failed: ");
             }
+
+            BehaviorBlockingException Failure(string errorId, FailureKind kind, string message) =>
+                new BehaviorBlockingException(errorId, kind, message + ex.Message, ex) { Target = filePath };
         }
 
         /// <summary>The failure for a stored value this version cannot read.</summary>
