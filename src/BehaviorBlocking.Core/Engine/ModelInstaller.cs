@@ -112,9 +112,13 @@ namespace BehaviorBlocking.Engine
                     WriteDurably(stagedManifest, ManifestNaming(source.ManifestJson, modelName, source.ManifestPath));
 
                     beforeStep?.Invoke(Step.VerifyStaged);
+                    // The source pair was loaded and probed above; the staged pair holds the same model bytes,
+                    // so reading it back means: the manifest parses, names the model file, and that file
+                    // has the manifest's hash (what loading checks first, without a second session and probe run).
                     ModelManifest staged = ModelManifest.Parse(ModelManifest.ReadLimited(stagedManifest, ModelManifest.MaxBytes, "model manifest"), stagedManifest);
-                    using (BehaviorEngine.Probed(OnnxTreeClassifier.Load(staged, ModelManifest.ReadLimited(modelFile, OnnxTreeClassifier.MaxModelBytes, "model"), modelFile, OnnxModel.DefaultRunTimeout)))
+                    if (!string.Equals(staged.ModelFile, modelName, StringComparison.Ordinal) || !HasHash(modelFile, staged.Sha256))
                     {
+                        throw new IOException("The staged model '" + modelFile + "' and manifest '" + stagedManifest + "' do not read back as they were written.");
                     }
 
                     beforeStep?.Invoke(Step.Commit);
