@@ -50,7 +50,7 @@ namespace BehaviorBlocking.Fuzz.Targets
             foreach (ReplayProblem problem in observer.Problems)
             {
                 // A repeated key is a warning on a record that was read, counted apart from malformed ones.
-                recordProblems += problem.IsFileLevel || problem.ErrorId == ErrorIds.RecordDuplicateKey ? 0 : 1;
+                recordProblems += problem.IsFileLevel || problem.RecordKept ? 0 : 1;
             }
 
             FuzzInvariantException.That(stats.Malformed == recordProblems, $"the scan counts {stats.Malformed} malformed records but reported {recordProblems}");
