@@ -61,16 +61,7 @@ namespace BehaviorBlocking.Cli
                     Detectors = console.ExtraDetectors,
                     Progress = line => console.Error.WriteLine(line),
                 };
-                BenchReport report;
-                try
-                {
-                    report = BenchRunner.Run(options);
-                }
-                catch (BehaviorBlockingException ex)
-                {
-                    console.Fail(ex);
-                    return Program.ExitNoInput;
-                }
+                BenchReport report = BenchRunner.Run(options);
 
                 BenchSummary.Write(console.Out, report);
                 string? jsonPath = parsed.GetValue(json);

@@ -36,26 +36,18 @@ namespace BehaviorBlocking.Cli
                     return Program.ExitNoInput;
                 }
 
-                try
-                {
-                    using BehaviorEngine engine = rules.Build(parsed, console, measureRuleCost: true);
-                    int problems = 0;
-                    EvaluationReport report = CorpusEvaluator.Run(dir, CorpusEvaluator.ReadLabels(labelFile), engine,
-                        problem =>
+                using BehaviorEngine engine = rules.Build(parsed, console, measureRuleCost: true);
+                int problems = 0;
+                EvaluationReport report = CorpusEvaluator.Run(dir, CorpusEvaluator.ReadLabels(labelFile), engine,
+                    problem =>
+                    {
+                        if (++problems <= 20)
                         {
-                            if (++problems <= 20)
-                            {
-                                console.Error.WriteLine("behaviorblock: warning: " + problem);
-                            }
-                        });
-                    Write(console.Out, report, parsed.GetValue(missed));
-                    return Program.ExitOk;
-                }
-                catch (BehaviorBlockingException ex)
-                {
-                    console.Fail(ex);
-                    return Program.ExitNoInput;
-                }
+                            console.Error.WriteLine("behaviorblock: warning: " + problem);
+                        }
+                    });
+                Write(console.Out, report, parsed.GetValue(missed));
+                return Program.ExitOk;
             });
             return command;
         }

@@ -25,18 +25,9 @@ namespace BehaviorBlocking.Cli
             command.SetAction(parsed =>
             {
                 string path = parsed.GetValue(file) ?? EngineLocations.DefaultModelPath;
-                OnnxTreeClassifier classifier;
-                try
-                {
-                    classifier = BehaviorEngine.LoadModel(path);
-                }
-                catch (BehaviorBlockingException ex)
-                {
-                    console.Fail(ex);
-                    return Program.ExitNoInput;
-                }
-
-                using (classifier)
+                // Failures (ModelNotFound, ModelInvalid, ModelInstallFailed) end the command through
+                // Program's one handler: a single 'behaviorblock: <ErrorId>: <message>' line, exit code 1.
+                using (OnnxTreeClassifier classifier = BehaviorEngine.LoadModel(path))
                 {
                     console.Out.WriteLine($"model          {classifier.Path}");
                     console.Out.WriteLine($"version        {classifier.Version}");
@@ -51,16 +42,8 @@ namespace BehaviorBlocking.Cli
                     }
                 }
 
-                try
-                {
-                    console.Out.WriteLine($"installed      {ModelInstaller.Install(path)}");
-                    return Program.ExitOk;
-                }
-                catch (BehaviorBlockingException ex)
-                {
-                    console.Fail(ex);
-                    return Program.ExitNoInput;
-                }
+                console.Out.WriteLine($"installed      {ModelInstaller.Install(path)}");
+                return Program.ExitOk;
             });
             return command;
         }
