@@ -36,31 +36,6 @@ namespace BehaviorBlocking.Response
         public IReadOnlyList<ResponseStep> Steps { get; }
     }
 
-    /// <summary>One step a responder took (or tried).</summary>
-    public sealed class ResponseStep
-    {
-        /// <summary>Creates a step.</summary>
-        public ResponseStep(string kind, string target, bool succeeded, string? error = null)
-        {
-            Kind = kind ?? throw new ArgumentNullException(nameof(kind));
-            Target = target ?? throw new ArgumentNullException(nameof(target));
-            Succeeded = succeeded;
-            Error = error;
-        }
-
-        /// <summary>What was done: <c>KillTree</c>, <c>Quarantine</c>, <c>BlockHash</c>...</summary>
-        public string Kind { get; }
-
-        /// <summary>What it was done to, as a person recognises it (<c>PID 4242 (payload.exe)</c>).</summary>
-        public string Target { get; }
-
-        /// <summary>True when it worked.</summary>
-        public bool Succeeded { get; }
-
-        /// <summary>Why it failed.</summary>
-        public string? Error { get; }
-    }
-
     /// <summary>
     /// The responder for replay and audit: it records the decision and acts on nothing. A decision
     /// that asks for an action it cannot take is recorded as <c>BlockFailed</c>, never as <c>Blocked</c>.
@@ -86,7 +61,7 @@ namespace BehaviorBlocking.Response
             string target = verdict.Tree?.Root.ToString() ?? verdict.Detection.Host;
             return new ResponseResult(DetectionAction.BlockFailed, new[]
             {
-                new ResponseStep(decision.Action.ToString(), target, false, "no responder can act here (replay or record-only)"),
+                new ResponseStep(ResponseStep.KindOf(decision.Action), target, StepOutcome.NotSupported, "no responder can act here (replay or record-only)"),
             });
         }
     }

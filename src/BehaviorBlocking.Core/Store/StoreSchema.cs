@@ -227,6 +227,61 @@ INSERT INTO sqlite_sequence (name, seq) SELECT 'scans', seq FROM sqlite_sequence
 DROP TABLE scan_inputs_v3;
 DROP TABLE scans_v3;";
 
+        /// <summary>
+        /// Version 5: response. Every action step with its detection (null detection for a manual
+        /// block), allow/block indicators, the policy change audit trail, and remediation backups.
+        /// Enum columns hold the Core enums' numeric values.
+        /// </summary>
+        internal const string Version5 = @"
+CREATE TABLE actions (
+    seq          INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    detection_id TEXT,
+    time         TEXT    NOT NULL,
+    kind         INTEGER NOT NULL,
+    target       TEXT    NOT NULL,
+    outcome      INTEGER NOT NULL,
+    detail       TEXT,
+    reference    TEXT,
+    actor        TEXT    NOT NULL
+);
+CREATE INDEX ix_actions_detection ON actions (detection_id, seq);
+CREATE TABLE indicators (
+    id           TEXT    NOT NULL PRIMARY KEY,
+    kind         INTEGER NOT NULL,
+    value        TEXT    NOT NULL,
+    verdict      INTEGER NOT NULL,
+    source       INTEGER NOT NULL,
+    created      TEXT    NOT NULL,
+    expires      TEXT,
+    comment      TEXT,
+    detection_id TEXT,
+    created_by   TEXT
+);
+CREATE UNIQUE INDEX ux_indicators_value ON indicators (kind, value, verdict);
+CREATE TABLE policy_changes (
+    seq             INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
+    time            TEXT    NOT NULL,
+    user_name       TEXT    NOT NULL,
+    host            TEXT    NOT NULL,
+    version         TEXT    NOT NULL,
+    sha256          TEXT    NOT NULL,
+    previous_sha256 TEXT,
+    changes         TEXT    NOT NULL,
+    document        TEXT    NOT NULL
+);
+CREATE TABLE remediations (
+    id           TEXT    NOT NULL PRIMARY KEY,
+    detection_id TEXT,
+    time         TEXT    NOT NULL,
+    kind         INTEGER NOT NULL,
+    location     TEXT    NOT NULL,
+    entry        TEXT,
+    description  TEXT,
+    backup       BLOB    NOT NULL,
+    state        INTEGER NOT NULL,
+    restored     TEXT
+);";
+
         /// <summary>Every migration, oldest first; each runs in its own transaction.</summary>
         internal static readonly IReadOnlyList<StoreMigration> Migrations = new[]
         {
@@ -234,6 +289,7 @@ DROP TABLE scans_v3;";
             new StoreMigration(2, "query indexes and scans", Version2),
             new StoreMigration(3, "the store's own column encoding", Version3),
             new StoreMigration(4, "scans recorded when they start", Version4),
+            new StoreMigration(5, "actions, indicators, policy changes and remediations", Version5),
         };
 
         /// <summary>The schema version this code creates and understands: the last migration's.</summary>

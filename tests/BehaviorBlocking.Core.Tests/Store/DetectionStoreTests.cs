@@ -819,15 +819,24 @@ namespace BehaviorBlocking.Tests.Store
             Assert.Equal("StoreCorrupt", Assert.Throws<BehaviorBlockingException>(() => damaged.Query(new DetectionQuery())).ErrorId);
         }
 
-        /// <summary>Overwrites every page but the first (the schema) with bytes no b-tree page starts with.</summary>
+        /// <summary>
+        /// Overwrites every page an empty store does not have (pages the detections were written to)
+        /// with bytes no b-tree page starts with; the schema's own pages stay readable.
+        /// </summary>
         internal static void DamagePagesAfterTheSchema(string path)
         {
             long pageSize = (long)Scalar(path, "PRAGMA page_size;")!;
+            string empty = path + ".empty.db";
+            using (DetectionStore.Open(empty))
+            {
+            }
+
+            long schemaPages = (long)Scalar(empty, "PRAGMA page_count;")!;
             SqliteConnection.ClearAllPools();
             using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-            Assert.True(file.Length > 2 * pageSize, "the store is too small to damage");
+            Assert.True(file.Length > (schemaPages + 1) * pageSize, "the store is too small to damage");
             byte[] junk = Enumerable.Repeat((byte)0xEE, (int)pageSize).ToArray();
-            file.Position = pageSize;
+            file.Position = schemaPages * pageSize;
             while (file.Position < file.Length)
             {
                 file.Write(junk, 0, junk.Length);

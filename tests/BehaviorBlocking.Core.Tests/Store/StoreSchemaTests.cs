@@ -63,7 +63,7 @@ namespace BehaviorBlocking.Tests.Store
         }
 
         [Fact]
-        public void Open_Version2Store_LeavesOnlyTheVersion3TablesAndAConsistentFile()
+        public void Open_Version2Store_LeavesOnlyTheCurrentTablesAndAConsistentFile()
         {
             string path = Version2Store();
 
@@ -72,7 +72,7 @@ namespace BehaviorBlocking.Tests.Store
             }
 
             Assert.Equal(
-                new HashSet<string> { "detections", "techniques", "evidence", "scans", "scan_inputs", "sqlite_sequence" },
+                new HashSet<string> { "detections", "techniques", "evidence", "scans", "scan_inputs", "sqlite_sequence", "actions", "indicators", "policy_changes", "remediations" },
                 Objects(path, "table"));
             Assert.Equal("ok", Scalar(path, "PRAGMA integrity_check;"));
             Assert.Empty(Rows(path, "PRAGMA foreign_key_check;"));
@@ -144,7 +144,7 @@ namespace BehaviorBlocking.Tests.Store
 
             using (DetectionStore store = DetectionStore.Open(path))
             {
-                Assert.Equal(4, store.SchemaVersion);
+                Assert.Equal(DetectionStore.CurrentSchemaVersion, store.SchemaVersion);
                 IReadOnlyList<ScanRecord> scans = store.ListScans();
                 Assert.Equal(new[] { 1L, 2L, 3L }, scans.Select(s => s.Id));
                 Assert.All(scans, s => Assert.Equal(ScanStatus.Completed, s.Status));
@@ -161,11 +161,11 @@ namespace BehaviorBlocking.Tests.Store
             Assert.Equal(inputsBefore, Rows(path, "SELECT * FROM scan_inputs ORDER BY scan_id, ordinal;"));
             Assert.Equal(new[] { new object?[] { 1L } }, Rows(path, "SELECT DISTINCT status FROM scans;"));
             Assert.Equal(
-                new HashSet<string> { "detections", "techniques", "evidence", "scans", "scan_inputs", "sqlite_sequence" },
+                new HashSet<string> { "detections", "techniques", "evidence", "scans", "scan_inputs", "sqlite_sequence", "actions", "indicators", "policy_changes", "remediations" },
                 Objects(path, "table"));
             Assert.Equal("ok", Scalar(path, "PRAGMA integrity_check;"));
             Assert.Empty(Rows(path, "PRAGMA foreign_key_check;"));
-            Assert.Equal(StoreSchema.LayoutOf(4), Layout(path));
+            Assert.Equal(StoreSchema.LayoutOf(StoreSchema.CurrentVersion), Layout(path));
         }
 
         [Fact]

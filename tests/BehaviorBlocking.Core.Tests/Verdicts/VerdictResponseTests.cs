@@ -65,7 +65,7 @@ namespace BehaviorBlocking.Tests.Verdicts
             Assert.Equal(action, raised.Decision.Action);
             Assert.Equal(DetectionAction.BlockFailed, raised.Response.Action);
             ResponseStep step = Assert.Single(raised.Response.Steps);
-            Assert.Equal(action.ToString(), step.Kind);
+            Assert.Equal(ResponseStep.KindOf(action), step.Kind);
             Assert.Equal("PID 100 (winword.exe)", step.Target);
             Assert.False(step.Succeeded);
             Assert.False(string.IsNullOrEmpty(step.Error));
