@@ -57,6 +57,12 @@ namespace BehaviorBlocking.Policy
                 return new PolicyParseResult(null, parser._errors);
             }
 
+            if (IsBlank(utf8, parser._start))
+            {
+                parser._errors.Add(new PolicyProblem(new PolicyProblemPosition(1, 1), "$", "the policy is empty; it must be a JSON object"));
+                return new PolicyParseResult(null, parser._errors);
+            }
+
             PolicyDocument? document = null;
             try
             {
@@ -666,6 +672,20 @@ namespace BehaviorBlocking.Policy
             // The reader's message ends with its own (0-based) position; the problem carries the 1-based one.
             int at = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
             return (at > 0 ? message.Substring(0, at) : message).Trim();
+        }
+
+        private static bool IsBlank(byte[] utf8, int start)
+        {
+            for (int i = start; i < utf8.Length; i++)
+            {
+                byte b = utf8[i];
+                if (b != (byte)' ' && b != (byte)'\t' && b != (byte)'\r' && b != (byte)'\n')
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private static bool IsHex(string value)

@@ -43,7 +43,7 @@ namespace BehaviorBlocking.Store
         /// <summary>SHA-256 of the installed file (upper-case hex).</summary>
         public string Sha256 { get; }
 
-        /// <summary>SHA-256 of the file it replaced; null when it replaced the default policy (or an unreadable file).</summary>
+        /// <summary>SHA-256 of the file it replaced (even an invalid one); null when there was no file (the default policy) or it could not be read.</summary>
         public string? PreviousSha256 { get; }
 
         /// <summary>What changed, one JSON-path-level line each (<c>mode: Audit -> Block</c>).</summary>
