@@ -152,17 +152,17 @@ namespace BehaviorBlocking.Policy
 
             Detection detection = verdict.Detection;
             ProcessSnapshot? implicated = Implicated(verdict);
-            string? sha256 = implicated?.Sha256;
+            var artifact = new Artifact(implicated);
             string? image = detection.Image ?? implicated?.Image;
             DateTimeOffset now = default;
             bool haveNow = false;
 
             IIndicatorLookup? indicators = _options.Indicators;
-            if (indicators is not null && (sha256 is not null || image is not null))
+            if (indicators is not null && (artifact.Sha256 is not null || image is not null))
             {
                 now = _options.Clock();
                 haveNow = true;
-                Indicator? indicator = indicators.Match(sha256, image, now);
+                Indicator? indicator = indicators.Match(artifact.Sha256, image, now);
                 if (indicator is not null && indicator.IsActive(now))
                 {
                     return indicator.Verdict == IndicatorVerdict.Allow
@@ -189,7 +189,7 @@ namespace BehaviorBlocking.Policy
                     }
                 }
 
-                if (Matches(exclusion, verdict, detection, sha256, image))
+                if (Matches(exclusion, verdict, detection, ref artifact, image))
                 {
                     return _exclusionDecisions[i];
                 }
@@ -204,11 +204,13 @@ namespace BehaviorBlocking.Policy
             return Document.Mode == PolicyMode.Block ? resolved.Block : resolved.Audit;
         }
 
-        private bool Matches(PolicyExclusion exclusion, Verdict verdict, Detection detection, string? sha256, string? image)
+        private bool Matches(PolicyExclusion exclusion, Verdict verdict, Detection detection, ref Artifact artifact, string? image)
         {
             bool windows = detection.Platform == DetectionPlatform.Win32;
-            foreach (ExclusionCondition condition in exclusion.Conditions)
+            IReadOnlyList<ExclusionCondition> conditions = exclusion.Conditions;
+            for (int i = 0; i < conditions.Count; i++)
             {
+                ExclusionCondition condition = conditions[i];
                 bool match;
                 switch (condition.Field)
                 {
@@ -216,7 +218,7 @@ namespace BehaviorBlocking.Policy
                         match = condition.Glob!.IsMatch(image, windows);
                         break;
                     case ExclusionField.Sha256:
-                        match = sha256 is not null && string.Equals(sha256, condition.Value, StringComparison.OrdinalIgnoreCase);
+                        match = artifact.Sha256 is string sha256 && string.Equals(sha256, condition.Value, StringComparison.OrdinalIgnoreCase);
                         break;
                     case ExclusionField.Signer:
                         match = _options.Signer is not null && condition.Glob!.IsMatch(SignerOf(verdict), ignoreCase: true);
@@ -267,8 +269,10 @@ namespace BehaviorBlocking.Policy
         private static bool EveryRuleMatches(Detection detection, PolicyGlob glob)
         {
             bool any = false;
-            foreach (Evidence evidence in detection.Evidence)
+            IReadOnlyList<Evidence> items = detection.Evidence;
+            for (int i = 0; i < items.Count; i++)
             {
+                Evidence evidence = items[i];
                 if (string.Equals(evidence.Kind, "rule", StringComparison.Ordinal))
                 {
                     if (!glob.IsMatch(evidence.Id, ignoreCase: true))
@@ -292,16 +296,19 @@ namespace BehaviorBlocking.Policy
             }
 
             Detection detection = verdict.Detection;
-            foreach (ProcessSnapshot process in tree.Processes)
+            IReadOnlyList<ProcessSnapshot> processes = tree.Processes;
+            for (int i = 0; i < processes.Count; i++)
             {
+                ProcessSnapshot process = processes[i];
                 if (detection.ProcessGuid is not null && string.Equals(process.ProcessGuid, detection.ProcessGuid, StringComparison.OrdinalIgnoreCase))
                 {
                     return process;
                 }
             }
 
-            foreach (ProcessSnapshot process in tree.Processes)
+            for (int i = 0; i < processes.Count; i++)
             {
+                ProcessSnapshot process = processes[i];
                 if (detection.ProcessId.HasValue && process.ProcessId == detection.ProcessId.Value)
                 {
                     return process;
@@ -321,8 +328,10 @@ namespace BehaviorBlocking.Policy
             }
 
             // The first rule of the evidence (its order) that has an entry.
-            foreach (Evidence evidence in detection.Evidence)
+            IReadOnlyList<Evidence> items = detection.Evidence;
+            for (int i = 0; i < items.Count; i++)
             {
+                Evidence evidence = items[i];
                 if (string.Equals(evidence.Kind, "rule", StringComparison.Ordinal) && _rules.TryGetValue(evidence.Id, out int index))
                 {
                     return index;
@@ -384,6 +393,35 @@ namespace BehaviorBlocking.Policy
 
         private static string Describe(Indicator indicator) =>
             indicator.Kind.ToString().ToLowerInvariant() + " " + indicator.Value + " (" + indicator.Source + (string.IsNullOrEmpty(indicator.Comment) ? string.Empty : ": " + indicator.Comment) + ")";
+
+        /// <summary>The implicated process and its image's SHA-256, parsed from the sensor's hashes only when something asks (parsing allocates).</summary>
+        private struct Artifact
+        {
+            private readonly ProcessSnapshot? _process;
+            private string? _sha256;
+            private bool _parsed;
+
+            public Artifact(ProcessSnapshot? process)
+            {
+                _process = process;
+                _sha256 = null;
+                _parsed = false;
+            }
+
+            public string? Sha256
+            {
+                get
+                {
+                    if (!_parsed)
+                    {
+                        _sha256 = _process?.Sha256;
+                        _parsed = true;
+                    }
+
+                    return _sha256;
+                }
+            }
+        }
 
         /// <summary>The effective settings of one (detection entry, rule entry, tactic) combination and the decisions they lead to.</summary>
         private sealed class Resolved

@@ -58,7 +58,6 @@ namespace BehaviorBlocking.Policy
                 old[entry.Key] = entry;
             }
 
-            var kept = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (PolicyOverride entry in before)
             {
                 if (!Contains(after, entry.Key))
@@ -73,7 +72,7 @@ namespace BehaviorBlocking.Policy
                 {
                     Settings(changes, entry.Path.Substring(2), previous.Settings, entry.Settings);
                 }
-                else if (kept.Add(entry.Key))
+                else
                 {
                     changes.Add(entry.Path.Substring(2) + " added (" + entry.Settings + ")");
                 }

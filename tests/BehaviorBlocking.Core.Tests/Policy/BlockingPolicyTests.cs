@@ -334,6 +334,26 @@ namespace BehaviorBlocking.Tests.Policy
             Assert.Same(policy.Decide(excluded), policy.Decide(excluded));
         }
 
+        [Fact]
+        public void Decide_UsualPaths_AllocateNothing()
+        {
+            BlockingPolicy policy = Block(", \"tactics\": {\"Execution\": {\"threshold\": 0.7}}, \"rules\": {\"rule-a\": {\"action\": \"Suspend\"}}"
+                + ", \"exclusions\": [{\"image\": \"C:\\\\Tools\\\\*\", \"expires\": \"2030-01-01\", \"justification\": \"j\"}, {\"ruleId\": \"whoami*\", \"justification\": \"j\"}]");
+            Verdict[] verdicts = { Make(rules: new[] { "rule-a" }), Make(score: 0.1), Make(image: @"C:\Tools\x.exe"), Make(rules: new[] { "whoami_a" }) };
+            foreach (Verdict verdict in verdicts)
+            {
+                policy.Decide(verdict);
+            }
+
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 10_000; i++)
+            {
+                policy.Decide(verdicts[i % verdicts.Length]);
+            }
+
+            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+
         private sealed class ThrowingLookup : IIndicatorLookup
         {
             public System.Collections.Generic.IReadOnlyList<Indicator> All => Array.Empty<Indicator>();

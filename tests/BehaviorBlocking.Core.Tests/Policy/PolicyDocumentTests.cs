@@ -327,6 +327,24 @@ namespace BehaviorBlocking.Tests.Policy
         }
 
         [Fact]
+        public void Docs_JsonExamples_AreValidAndTheSameAsTheExampleFiles()
+        {
+            string doc = File.ReadAllText(Path.Combine(TestPaths.RepositoryRoot, "docs", "policy.md"));
+            string[] blocks = System.Text.RegularExpressions.Regex.Matches(doc, "```json\n(.*?)```", System.Text.RegularExpressions.RegexOptions.Singleline)
+                .Select(m => m.Groups[1].Value).ToArray();
+
+            Assert.Equal(3, blocks.Length);
+            foreach (string block in blocks)
+            {
+                PolicyParseResult result = PolicyDocument.Parse(block);
+                Assert.True(result.IsValid, string.Join("\n", result.Errors));
+            }
+
+            Assert.Equal(File.ReadAllText(Path.Combine(PolicyData, "audit.json")).Replace("\r", string.Empty), blocks[1]);
+            Assert.Equal(File.ReadAllText(Path.Combine(PolicyData, "block.json")).Replace("\r", string.Empty), blocks[2]);
+        }
+
+        [Fact]
         public void Parse_TacticNames_AreExactlyTheTacticEnum()
         {
             foreach (string tactic in Enum.GetNames(typeof(Tactic)))
