@@ -198,26 +198,37 @@ namespace BehaviorBlocking.Policy
 
             string target = FullPath(targetPath ?? DefaultPath);
             PolicyDocument document = parsed.Document!;
-            (PolicyDocument? previous, string? previousSha256, byte[]? previousBytes) = Current(target);
-            IReadOnlyList<string> changes = PolicyChanges.Between(previous, document);
             PolicyActor who = actor ?? PolicyActor.Current;
-            var change = new PolicyChange(0, (now ?? DateTimeOffset.UtcNow).ToUniversalTime(), who.User, who.Host, document.Version,
-                Sha256Of(bytes), previousSha256, changes, TextOf(bytes));
+            DateTimeOffset time = (now ?? DateTimeOffset.UtcNow).ToUniversalTime();
+            PolicyChange? change = null;
+            byte[]? previousBytes = null;
             using (PolicyHistory history = PolicyHistory.Open(storePath ?? ProductHome.DefaultStorePath))
             {
-                long sequence = history.Record(change, () => WriteAtomically(target, bytes), () =>
-                {
-                    // The row could not be committed after the file was replaced: put the old policy back.
-                    if (previousBytes is not null)
+                // The previous policy is read inside the store's write transaction: two installs through one store
+                // are serialized, and each records the file it really replaced.
+                long sequence = history.Record(
+                    () =>
                     {
-                        WriteAtomically(target, previousBytes);
-                    }
-                    else
+                        (PolicyDocument? previous, string? previousSha256, byte[]? replaced) = Current(target);
+                        previousBytes = replaced;
+                        change = new PolicyChange(0, time, who.User, who.Host, document.Version, Sha256Of(bytes), previousSha256,
+                            PolicyChanges.Between(previous, document), TextOf(bytes));
+                        return change;
+                    },
+                    () => WriteAtomically(target, bytes),
+                    () =>
                     {
-                        File.Delete(target);
-                    }
-                });
-                return new PolicySetResult(target, change.WithSequence(sequence), document);
+                        // The row could not be committed after the file was replaced: put the old policy back.
+                        if (previousBytes is not null)
+                        {
+                            WriteAtomically(target, previousBytes);
+                        }
+                        else
+                        {
+                            File.Delete(target);
+                        }
+                    });
+                return new PolicySetResult(target, change!.WithSequence(sequence), document);
             }
         }
 

@@ -81,7 +81,15 @@ namespace BehaviorBlocking.Store
         public static PolicyHistory OpenReadOnly(string path) => new PolicyHistory(StoreDatabase.OpenReadOnly(path));
 
         /// <summary>Records one change (its <see cref="PolicyChange.Sequence"/> is ignored) and returns its sequence number.</summary>
-        public long Record(PolicyChange change) => Record(change, null, null);
+        public long Record(PolicyChange change)
+        {
+            if (change is null)
+            {
+                throw new ArgumentNullException(nameof(change));
+            }
+
+            return Record(() => change, null, null);
+        }
 
         /// <summary>The recorded changes, oldest first; with <paramref name="last"/>, only that many of the most recent.</summary>
         public IReadOnlyList<PolicyChange> List(int? last = null)
@@ -129,22 +137,19 @@ namespace BehaviorBlocking.Store
         }
 
         /// <summary>
-        /// Records <paramref name="change"/> in a transaction that commits only after <paramref name="beforeCommit"/>
-        /// succeeded (the policy file was replaced); when the commit fails, <paramref name="undo"/> puts the old file back.
+        /// Records the change <paramref name="build"/> makes once the write transaction holds the store's lock; the
+        /// transaction commits only after <paramref name="beforeCommit"/> succeeded (the policy file was replaced), and
+        /// when the commit fails, <paramref name="undo"/> puts the old file back.
         /// </summary>
-        internal long Record(PolicyChange change, Action? beforeCommit, Action? undo)
+        internal long Record(Func<PolicyChange> build, Action? beforeCommit, Action? undo)
         {
-            if (change is null)
-            {
-                throw new ArgumentNullException(nameof(change));
-            }
-
             _database.ThrowIfDisposed();
             bool applied = false;
             try
             {
                 using (SqliteTransaction transaction = _database.Begin())
                 {
+                    PolicyChange change = build();
                     long seq;
                     using (SqliteCommand command = _database.Command(transaction, @"
 INSERT INTO policy_changes (time, user_name, host, version, sha256, previous_sha256, changes, document)

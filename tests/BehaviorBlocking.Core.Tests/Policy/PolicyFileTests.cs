@@ -236,6 +236,41 @@ namespace BehaviorBlocking.Tests.Policy
         }
 
         [Fact]
+        public void Set_ConcurrentInstallsThroughOneStore_FormAnUnbrokenChainOfHashes()
+        {
+            string a = Write("a.json", Audit);
+            string b = Write("b.json", Block);
+            Set(a);
+            var threads = new[] { a, b }.Select(file => new System.Threading.Thread(() =>
+            {
+                for (int i = 0; i < 10; i++)
+                {
+                    Set(file);
+                }
+            })).ToArray();
+
+            foreach (System.Threading.Thread thread in threads)
+            {
+                thread.Start();
+            }
+
+            foreach (System.Threading.Thread thread in threads)
+            {
+                thread.Join();
+            }
+
+            using PolicyHistory history = PolicyHistory.OpenReadOnly(Store);
+            var rows = history.List();
+            Assert.Equal(21, rows.Count);
+            for (int i = 1; i < rows.Count; i++)
+            {
+                Assert.Equal(rows[i - 1].Sha256, rows[i].PreviousSha256);
+            }
+
+            Assert.Equal(rows[rows.Count - 1].Sha256, PolicyFile.Load(Target).Sha256);
+        }
+
+        [Fact]
         public void WriteAtomically_ReplacesTheWholeFile()
         {
             string path = _temp.Combine("atomic.json");
