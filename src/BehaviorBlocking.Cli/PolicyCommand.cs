@@ -49,7 +49,12 @@ namespace BehaviorBlocking.Cli
             {
                 return PolicyFile.LoadInForce().ToPolicy();
             }
-            catch (BehaviorBlockingException ex) when (ex.ErrorId != ErrorIds.ProductHomeUnavailable)
+            catch (BehaviorBlockingException ex) when (ex.ErrorId == ErrorIds.ProductHomeUnavailable)
+            {
+                // No product folder, so no policy in force: a scan that needs no store still runs, with Audit.
+                return BlockingPolicy.Default;
+            }
+            catch (BehaviorBlockingException ex)
             {
                 console.Error.WriteLine($"behaviorblock: warning: {ex.ErrorId}: {ex.Message} The scan uses the default Audit policy.");
                 return BlockingPolicy.Default;
