@@ -32,8 +32,9 @@ namespace BehaviorBlocking.Cli
         }
 
         /// <summary>The engine options the command line asks for.</summary>
-        public EngineOptions Options(ParseResult parsed, CliConsole console, bool measureRuleCost = false) => new EngineOptions
+        public EngineOptions Options(ParseResult parsed, CliConsole console, bool measureRuleCost = false, Policy.IBlockingPolicy? policy = null) => new EngineOptions
         {
+            Policy = policy ?? Policy.AuditPolicy.Instance,
             BuiltInRules = !parsed.GetValue(NoBuiltinRules),
             RuleDirectories = parsed.GetValue(Rules) ?? Array.Empty<string>(),
             UseModel = !parsed.GetValue(NoModel),
@@ -46,9 +47,9 @@ namespace BehaviorBlocking.Cli
         /// Builds the engine and prints its warnings: skipped rules (at most <paramref name="shown"/>) and a model
         /// that did not load, which leaves the run with rules alone, visibly.
         /// </summary>
-        public BehaviorEngine Build(ParseResult parsed, CliConsole console, bool measureRuleCost = false, int shown = 20)
+        public BehaviorEngine Build(ParseResult parsed, CliConsole console, bool measureRuleCost = false, int shown = 20, Policy.IBlockingPolicy? policy = null)
         {
-            BehaviorEngine engine = BehaviorEngine.Create(Options(parsed, console, measureRuleCost));
+            BehaviorEngine engine = BehaviorEngine.Create(Options(parsed, console, measureRuleCost, policy));
             WriteWarnings(engine.Warnings, console, shown);
             return engine;
         }

@@ -28,7 +28,11 @@ namespace BehaviorBlocking.Cli
             var stats = new Option<bool>("--stats") { Description = "Print counts per event kind, processes, trees, malformed records and events/s to stderr." };
             Option<string?> store = CliOptions.Store();
             var noStore = new Option<bool>("--no-store") { Description = "Do not write detections to the store." };
-            var command = new Command("scan", "Replay recorded telemetry and report detections.") { paths, format, stats, store, noStore };
+            var policy = new Option<string?>("--policy")
+            {
+                Description = "Policy file (JSON, docs/policy.md) to apply as a what-if. Default: the policy in force (policy.json in the product folder), else Audit.",
+            };
+            var command = new Command("scan", "Replay recorded telemetry and report detections.") { paths, format, stats, store, noStore, policy };
             var rules = new RuleOptions();
             rules.AddTo(command);
             command.Validators.Add(result =>
@@ -41,7 +45,9 @@ namespace BehaviorBlocking.Cli
             });
             command.SetAction(parsed =>
             {
-                using BehaviorEngine engine = rules.Build(parsed, console);
+                // A --policy file that cannot be used ends the command (PolicyFileInvalid with its position) before anything is read.
+                Policy.BlockingPolicy scanPolicy = PolicyCommand.ForScan(parsed.GetValue(policy), console);
+                using BehaviorEngine engine = rules.Build(parsed, console, policy: scanPolicy);
                 return Run(console, engine, parsed.GetValue(paths)!, parsed.GetValue(format), parsed.GetValue(stats),
                     parsed.GetValue(noStore) ? null : CliOptions.StorePath(parsed.GetValue(store)));
             });

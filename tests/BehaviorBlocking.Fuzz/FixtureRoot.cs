@@ -20,6 +20,9 @@ namespace BehaviorBlocking.Fuzz
         /// <summary>Per-rule match and benign fixtures: tests/data/rules.</summary>
         public string RuleFixtures => Combine("tests", "data", "rules");
 
+        /// <summary>Example policy documents: tests/data/policy.</summary>
+        public string Policies => Combine("tests", "data", "policy");
+
         /// <summary>The built-in rule pack: module/rules.</summary>
         public string RulePack => Combine("module", "rules");
 

@@ -150,6 +150,33 @@ namespace BehaviorBlocking.Fuzz
             return WithExtras(root, "replay", seeds);
         }
 
+        /// <summary>The example policies of tests/data/policy, each cut down to one part (mode, defaults, overrides, exclusions) as well, and the hand-written seeds.</summary>
+        public static IEnumerable<FuzzSeed> Policies(FixtureRoot root)
+        {
+            var seeds = new List<FuzzSeed>();
+            foreach (string file in SortedFiles(root.Policies, "*.json"))
+            {
+                byte[] content = File.ReadAllBytes(file);
+                string name = Path.GetFileNameWithoutExtension(file);
+                seeds.Add(new FuzzSeed(name + ".json", content));
+                using (JsonDocument document = JsonDocument.Parse(content, new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip }))
+                {
+                    foreach (JsonProperty part in document.RootElement.EnumerateObject())
+                    {
+                        if (part.Name == "schemaVersion" || part.Name == "version")
+                        {
+                            continue;
+                        }
+
+                        string one = "{\"schemaVersion\": 1, \"version\": \"" + name + "-" + part.Name + "\", \"" + part.Name + "\": " + part.Value.GetRawText() + "}";
+                        seeds.Add(new FuzzSeed(name + "-" + part.Name + ".json", Encoding.UTF8.GetBytes(one)));
+                    }
+                }
+            }
+
+            return WithExtras(root, "policy", seeds);
+        }
+
         /// <summary>The recorded samples, <see cref="LinesPerSeed"/> lines a seed.</summary>
         private static IEnumerable<FuzzSeed> SampleChunks(FixtureRoot root)
         {

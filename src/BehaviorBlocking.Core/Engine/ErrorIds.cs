@@ -85,6 +85,18 @@ namespace BehaviorBlocking.Engine
         /// <summary>A validated model could not be copied into the product folder.</summary>
         public const string ModelInstallFailed = "ModelInstallFailed";
 
+        /// <summary>A policy document is refused: not JSON, or outside the schema (the message names file, line, column and JSON path).</summary>
+        public const string PolicyFileInvalid = "PolicyFileInvalid";
+
+        /// <summary>No policy file at the given path.</summary>
+        public const string PolicyFileNotFound = "PolicyFileNotFound";
+
+        /// <summary>A policy file could not be opened or read.</summary>
+        public const string PolicyFileUnreadable = "PolicyFileUnreadable";
+
+        /// <summary>A valid policy could not be written into the product folder; the policy in force is unchanged.</summary>
+        public const string PolicyInstallFailed = "PolicyInstallFailed";
+
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
         {
@@ -113,6 +125,10 @@ namespace BehaviorBlocking.Engine
             Entry(ModelDisabled, FailureKind.Unavailable),
             Entry(ModelNotFound, FailureKind.NotFound),
             Entry(ModelInstallFailed, FailureKind.AccessDenied),
+            Entry(PolicyFileInvalid, FailureKind.InvalidData),
+            Entry(PolicyFileNotFound, FailureKind.NotFound),
+            Entry(PolicyFileUnreadable, FailureKind.InvalidData),
+            Entry(PolicyInstallFailed, FailureKind.AccessDenied),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);

@@ -71,6 +71,12 @@ namespace BehaviorBlocking.Policy
         /// <summary>Undo what the tree left behind (autoruns, tasks, services).</summary>
         public bool Remediate { get; init; }
 
+        /// <summary>
+        /// In Audit mode, the decision Block mode would make for the same verdict (for what-if reports);
+        /// null otherwise, and null when Block mode would not act either.
+        /// </summary>
+        public PolicyDecision? InBlockMode { get; init; }
+
         /// <summary>Why: the mode, the threshold or the exclusion that decided.</summary>
         public string Reason { get; }
 

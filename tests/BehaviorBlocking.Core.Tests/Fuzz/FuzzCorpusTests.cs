@@ -93,6 +93,7 @@ namespace BehaviorBlocking.Tests.Fuzz
         [InlineData("jsonl")]
         [InlineData("eventxml")]
         [InlineData("sigma")]
+        [InlineData("policy")]
         public void Dictionaries_AreValidAflDictionaries(string name)
         {
             // afl-fuzz refuses to start on a malformed dictionary line, and drops tokens over 128 bytes.
