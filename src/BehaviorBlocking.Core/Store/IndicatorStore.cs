@@ -136,12 +136,12 @@ namespace BehaviorBlocking.Store
             });
         }
 
-        /// <summary>The indicators, oldest first; expired ones only with <paramref name="includeExpired"/>.</summary>
+        /// <summary>The indicators, oldest first (then in the order added); expired ones only with <paramref name="includeExpired"/>.</summary>
         public IReadOnlyList<Indicator> List(bool includeExpired = false)
         {
             string sql = "SELECT " + Columns + " FROM indicators"
                 + (includeExpired ? string.Empty : " WHERE expires IS NULL OR expires > $now")
-                + " ORDER BY created, id;";
+                + " ORDER BY created, rowid;";
             return Guard(() =>
             {
                 var found = new List<Indicator>();
