@@ -193,6 +193,15 @@ namespace BehaviorBlocking.Tests.Policy
         }
 
         [Fact]
+        public void Feed_FuzzSeeds_ValidOnesAcceptedOthersRejected()
+        {
+            var seeds = BehaviorBlocking.Fuzz.SeedCorpus.Indicators(new BehaviorBlocking.Fuzz.FixtureRoot(TestPaths.RepositoryRoot)).Take(8).ToList();
+
+            Assert.Equal(new[] { 2, 2, 2 }, seeds.Take(3).Select(s => IndicatorFeed.Parse(s.Content, s.Name, s_now).Count));
+            Assert.All(seeds.Skip(3), s => Assert.Throws<IndicatorFeedException>(() => IndicatorFeed.Parse(s.Content, s.Name, s_now)));
+        }
+
+        [Fact]
         public void Feed_EmptyOrTooLarge_Rejected()
         {
             Assert.Contains("no indicators", Assert.Throws<IndicatorFeedException>(() => IndicatorFeed.Parse(Encoding.UTF8.GetBytes("\n\n"), "f", s_now)).Reason);
