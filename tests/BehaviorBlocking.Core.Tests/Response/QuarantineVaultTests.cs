@@ -169,6 +169,7 @@ namespace BehaviorBlocking.Tests.Response
         public void Add_CrashAtEveryStep_OriginalOrCompleteCopyExistsAndReopenRecovers()
         {
             int steps = 0;
+            int finishedByRecovery = 0;
             for (int crashAt = 0; ; crashAt++)
             {
                 string dir = _temp.Combine("crash-add-" + crashAt);
@@ -195,6 +196,7 @@ namespace BehaviorBlocking.Tests.Response
                 Assert.DoesNotContain(Directory.GetFiles(vaultFolder), f => f.EndsWith(".tmp", StringComparison.Ordinal));
                 IReadOnlyList<QuarantineEntry> entries = reopened.List();
                 Assert.All(entries, e => Assert.Equal(QuarantineState.Held, e.State));
+                finishedByRecovery += reopened.Recovered.Count(r => r.StartsWith("finished the interrupted quarantine", StringComparison.Ordinal));
                 if (entries.Count == 1)
                 {
                     // Recovery finished an entry whose original was left: the original is gone, the copy restores.
@@ -215,14 +217,16 @@ namespace BehaviorBlocking.Tests.Response
                 }
             }
 
-            // Open (folder), lock-free steps: create, header, content chunks, sync, rename, folder sync, removal, folder sync.
+            // Open (folder), then: create, header, content chunks, sync, rename, folder sync, removal, folder sync.
             Assert.True(steps >= 9, $"only {steps} steps were interrupted");
+            Assert.True(finishedByRecovery >= 1, "no crash fell between the rename and the removal of the original");
         }
 
         [Fact]
         public void Restore_CrashAtEveryStep_FileInOneOfTheTwoPlacesAndReopenRecovers()
         {
             int steps = 0;
+            int finishedByRecovery = 0;
             for (int crashAt = 0; ; crashAt++)
             {
                 string dir = _temp.Combine("crash-restore-" + crashAt);
@@ -249,6 +253,7 @@ namespace BehaviorBlocking.Tests.Response
                 AssertNeverLost(file, content, vaultFolder);
                 Assert.DoesNotContain(Directory.GetFiles(dir), f => f.EndsWith(".bbq-restore", StringComparison.Ordinal));
                 Assert.DoesNotContain(Directory.GetFiles(vaultFolder), f => f.EndsWith(".tmp", StringComparison.Ordinal) || f.EndsWith(".restoring", StringComparison.Ordinal));
+                finishedByRecovery += reopened.Recovered.Count(r => r.StartsWith("finished the interrupted restore", StringComparison.Ordinal));
                 QuarantineEntry entry = reopened.Get(id)!;
                 if (File.Exists(file))
                 {
@@ -270,6 +275,7 @@ namespace BehaviorBlocking.Tests.Response
             }
 
             Assert.True(steps >= 10, $"only {steps} steps were interrupted");
+            Assert.True(finishedByRecovery >= 1, "no crash fell between moving the file into place and marking the entry");
         }
 
         [UnixFact]
