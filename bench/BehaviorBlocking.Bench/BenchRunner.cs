@@ -23,6 +23,9 @@ namespace BehaviorBlocking.Bench
         /// <summary>Detections written in the store measurement.</summary>
         public int StoreDetections { get; init; } = 20_000;
 
+        /// <summary>Times a 10 MB file is quarantined and restored.</summary>
+        public int QuarantineRepeats { get; init; } = 20;
+
         /// <summary>The built-in rule pack's directory; null to measure without it.</summary>
         public string? BuiltInRules { get; init; }
 
@@ -64,6 +67,7 @@ namespace BehaviorBlocking.Bench
             ("latency: event to verdict (pipeline)", CorpusPasses.PipelineLatency),
             ("latency: tree verdict (features + model)", CorpusPasses.ModelLatency),
             ("store: upsert and query", StoreBench.Run),
+            ("response: quarantine and restore a 10 MB file", QuarantineBench.Run),
             ("stage shares", CorpusPasses.StageShares),
             ("scaling: synthetic events", ScalingBench.Run),
         };

@@ -56,6 +56,7 @@ namespace BehaviorBlocking.Cli
                     Only = parsed.GetValue(only),
                     ScalingSizes = isQuick ? new long[] { 10_000, 100_000 } : new long[] { 10_000, 100_000, 1_000_000, 10_000_000 },
                     StoreDetections = isQuick ? 2_000 : 20_000,
+                    QuarantineRepeats = isQuick ? 3 : 20,
                     BuiltInRules = Program.BuiltInRulesDirectory,
                     Classifier = () => LoadClassifier(console),
                     Detectors = console.ExtraDetectors,

@@ -70,6 +70,17 @@ namespace BehaviorBlocking.Cli
             return option;
         }
 
+        /// <summary>An entry or indicator id; anything else is a usage error naming the command.</summary>
+        public static Guid ParseId(string text, string command)
+        {
+            if (Guid.TryParse(text, out Guid id))
+            {
+                return id;
+            }
+
+            throw new UsageException($"{command}: '{text}' is not an id (a uuid such as 3f2b6c1e-0000-4000-8000-000000000000).");
+        }
+
         /// <summary>Parses a count; the error names the option and the range.</summary>
         internal static bool TryParseCount(string text, string option, int minimum, out int value, out string? error)
         {

@@ -55,6 +55,8 @@ namespace BehaviorBlocking.Cli
                     FeaturesCommand.Create(console),
                     ModelCommand.Create(console),
                     PolicyCommand.Create(console),
+                    QuarantineCommand.Create(console),
+                    IndicatorCommand.Create(console),
                 };
 
                 ParseResult parsed = root.Parse(args);
@@ -165,6 +167,13 @@ namespace BehaviorBlocking.Cli
         public Func<IReadOnlyList<IDetector>> ExtraDetectors { get; }
 
         public TextWriter Error { get; }
+
+        /// <summary>
+        /// The guard rails quarantine and restore ask before touching a file. None yet: the response area's
+        /// rails are plugged in here when they land (until then the vault's own checks apply: no links, no
+        /// files inside the quarantine folder).
+        /// </summary>
+        public Func<Response.IGuardRails?> GuardRails { get; init; } = () => null;
 
         public void Fail(BehaviorBlockingException ex) => Error.WriteLine($"behaviorblock: {ex.ErrorId}: {ex.Message}");
     }

@@ -327,6 +327,30 @@ namespace BehaviorBlocking.Fuzz
         }
 
         /// <summary>Adds the hand-written seeds of tests/fuzz/seeds/TARGET (what no fixture shows).</summary>
+        /// <summary>Indicator feeds: valid ones in both forms, and one of each refusal the reader names.</summary>
+        public static IEnumerable<FuzzSeed> Indicators(FixtureRoot root)
+        {
+            const string hash = "3f79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea";
+            string[] feeds =
+            {
+                "{\"sha256\":\"" + hash + "\",\"verdict\":\"block\",\"comment\":\"implant\"}\n{\"path\":\"/tmp/x.sh\",\"verdict\":\"allow\",\"expires\":\"2030-01-01T00:00:00Z\"}\n",
+                "[\n {\"path\": \"C:\\\\Tools\\\\x.exe\", \"verdict\": \"block\"},\n {\"path\": \"\\\\\\\\server\\\\share\\\\y.dll\", \"verdict\": \"allow\", \"expires\": \"2031-02-03T04:05:06+01:00\"}\n]\n",
+                "\uFEFF{\"path\":\"/usr/bin/nc\",\"verdict\":\"block\"}\r\n\r\n{\"sha256\":\"" + hash.ToUpperInvariant() + "\",\"verdict\":\"allow\"}\r\n",
+                "{\"path\":\"/a\",\"verdict\":\"block\"}\n{\"path\":\"/a\",\"verdict\":\"allow\"}\n",
+                "{\"sha256\":\"abc\",\"verdict\":\"block\"}\n",
+                "{\"path\":\"/a\",\"verdict\":\"block\",\"extra\":1}\n",
+                "[{\"path\":\"/a\",\"verdict\":\"block\"},\n{\"path\":\"rel\",\"verdict\":\"block\"}]",
+                "{\"path\":\"/a\",\"verdict\":\"block\",\"expires\":\"2001-01-01T00:00:00Z\"}\n",
+            };
+            var seeds = new List<FuzzSeed>();
+            for (int i = 0; i < feeds.Length; i++)
+            {
+                seeds.Add(new FuzzSeed("feed-" + i.ToString(CultureInfo.InvariantCulture) + ".jsonl", new UTF8Encoding(false).GetBytes(feeds[i])));
+            }
+
+            return WithExtras(root, "indicators", seeds);
+        }
+
         private static IEnumerable<FuzzSeed> WithExtras(FixtureRoot root, string target, List<FuzzSeed> seeds)
         {
             string extras = root.ExtraSeeds(target);

@@ -67,6 +67,13 @@ namespace BehaviorBlocking.Detections
         string Variant { get; }
     }
 
+    /// <summary>A signal source whose evidence is not a rule (an indicator): the verdict lists it under <see cref="EvidenceKind"/>.</summary>
+    public interface ISignalEvidence
+    {
+        /// <summary>The evidence kind, such as <c>indicator</c>.</summary>
+        string EvidenceKind { get; }
+    }
+
     /// <summary>One signal: <see cref="Source"/> matched <see cref="Event"/> of <see cref="Process"/> (null for host-level events).</summary>
     public readonly struct DetectionSignal
     {

@@ -96,6 +96,44 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>A valid policy could not be written into the product folder; the policy in force is unchanged.</summary>
         public const string PolicyInstallFailed = "PolicyInstallFailed";
+        /// <summary>No quarantine entry has the given id.</summary>
+        public const string QuarantineEntryNotFound = "QuarantineEntryNotFound";
+
+        /// <summary>A quarantine entry's header or content does not check out (magic, header checksum, length or SHA-256); nothing was written.</summary>
+        public const string QuarantineEntryCorrupt = "QuarantineEntryCorrupt";
+
+        /// <summary>A file already exists where a quarantined file would be restored; it is never overwritten.</summary>
+        public const string QuarantineRestoreTargetExists = "QuarantineRestoreTargetExists";
+
+        /// <summary>The quarantine entry was already restored.</summary>
+        public const string QuarantineAlreadyRestored = "QuarantineAlreadyRestored";
+
+        /// <summary>A guard rail refused to quarantine (or restore over) a file.</summary>
+        public const string QuarantineRefused = "QuarantineRefused";
+
+        /// <summary>The file to quarantine does not exist.</summary>
+        public const string QuarantineSourceNotFound = "QuarantineSourceNotFound";
+
+        /// <summary>The path to quarantine is not a regular file (a symbolic link, directory, device or FIFO).</summary>
+        public const string QuarantineSourceNotRegularFile = "QuarantineSourceNotRegularFile";
+
+        /// <summary>The file changed (content, or the file the path names) while it was being quarantined; it was left in place.</summary>
+        public const string QuarantineSourceChanged = "QuarantineSourceChanged";
+
+        /// <summary>The file is larger than the quarantine's size limit.</summary>
+        public const string QuarantineFileTooLarge = "QuarantineFileTooLarge";
+
+        /// <summary>The quarantine folder or a file in it could not be created, written or read.</summary>
+        public const string QuarantineUnavailable = "QuarantineUnavailable";
+
+        /// <summary>An indicator is invalid (not a 64-hex SHA-256, not an absolute path, an expiry not in the future, a value past a limit).</summary>
+        public const string IndicatorInvalid = "IndicatorInvalid";
+
+        /// <summary>No indicator has the given id.</summary>
+        public const string IndicatorNotFound = "IndicatorNotFound";
+
+        /// <summary>An indicator feed was rejected as a whole: a bad entry (file and line named), a duplicate, or past a size limit.</summary>
+        public const string IndicatorFeedInvalid = "IndicatorFeedInvalid";
 
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
@@ -129,6 +167,19 @@ namespace BehaviorBlocking.Engine
             Entry(PolicyFileNotFound, FailureKind.NotFound),
             Entry(PolicyFileUnreadable, FailureKind.InvalidData),
             Entry(PolicyInstallFailed, FailureKind.AccessDenied),
+            Entry(QuarantineEntryNotFound, FailureKind.NotFound),
+            Entry(QuarantineEntryCorrupt, FailureKind.InvalidData),
+            Entry(QuarantineRestoreTargetExists, FailureKind.InvalidData),
+            Entry(QuarantineAlreadyRestored, FailureKind.InvalidData),
+            Entry(QuarantineRefused, FailureKind.AccessDenied),
+            Entry(QuarantineSourceNotFound, FailureKind.NotFound),
+            Entry(QuarantineSourceNotRegularFile, FailureKind.InvalidData),
+            Entry(QuarantineSourceChanged, FailureKind.InvalidData),
+            Entry(QuarantineFileTooLarge, FailureKind.InvalidData),
+            Entry(QuarantineUnavailable, FailureKind.Unavailable),
+            Entry(IndicatorInvalid, FailureKind.InvalidData),
+            Entry(IndicatorNotFound, FailureKind.NotFound),
+            Entry(IndicatorFeedInvalid, FailureKind.InvalidData),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);

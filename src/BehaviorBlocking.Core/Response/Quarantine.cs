@@ -45,6 +45,37 @@ namespace BehaviorBlocking.Response
 
         /// <summary>When it was restored, UTC; null while it is held.</summary>
         public DateTimeOffset? RestoredAt { get; init; }
+
+        /// <summary>Numeric owner (uid) of the original file on Linux, when known.</summary>
+        public long? UserId { get; init; }
+
+        /// <summary>Numeric group (gid) of the original file on Linux, when known.</summary>
+        public long? GroupId { get; init; }
+
+        /// <summary>When the original file was last written, UTC, when known.</summary>
+        public DateTimeOffset? Modified { get; init; }
+
+        /// <summary>The entry's file in the quarantine folder (<c>&lt;id&gt;.bbq</c>).</summary>
+        public string? VaultFile { get; init; }
+
+        /// <summary>Why the entry cannot be read (a damaged header), or null; a broken entry can only be listed.</summary>
+        public string? Problem { get; init; }
+
+        /// <summary>Held, restored, or broken.</summary>
+        public QuarantineState State => Problem is not null ? QuarantineState.Broken : RestoredAt.HasValue ? QuarantineState.Restored : QuarantineState.Held;
+    }
+
+    /// <summary>Where a quarantine entry stands.</summary>
+    public enum QuarantineState
+    {
+        /// <summary>The file is held in the quarantine.</summary>
+        Held = 0,
+
+        /// <summary>The file was put back; the record is kept, the content removed.</summary>
+        Restored,
+
+        /// <summary>The entry's header cannot be read; it is listed so, never restored.</summary>
+        Broken,
     }
 
     /// <summary>

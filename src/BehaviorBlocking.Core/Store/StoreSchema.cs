@@ -255,9 +255,10 @@ CREATE TABLE indicators (
     expires      TEXT,
     comment      TEXT,
     detection_id TEXT,
-    created_by   TEXT
+    created_by   TEXT,
+    match_key    TEXT    NOT NULL
 );
-CREATE UNIQUE INDEX ux_indicators_value ON indicators (kind, value, verdict);
+CREATE UNIQUE INDEX ux_indicators_match_key ON indicators (kind, match_key);
 CREATE TABLE policy_changes (
     seq             INTEGER NOT NULL PRIMARY KEY AUTOINCREMENT,
     time            TEXT    NOT NULL,

@@ -385,7 +385,7 @@ namespace BehaviorBlocking.Verdicts
             foreach (SignalHit hit in v.Hits)
             {
                 string times = hit.Count == 1 ? string.Empty : " (" + hit.Count.ToString(CultureInfo.InvariantCulture) + " matches)";
-                evidence.Add(new Evidence("rule", hit.Source.Id, $"{hit.Source.Title} [{hit.Source.Level.ToString().ToLowerInvariant()}]{times}", hit.FirstTime));
+                evidence.Add(new Evidence(hit.Source is ISignalEvidence kind ? kind.EvidenceKind : "rule", hit.Source.Id, $"{hit.Source.Title} [{hit.Source.Level.ToString().ToLowerInvariant()}]{times}", hit.FirstTime));
                 foreach (string technique in hit.Source.Techniques)
                 {
                     if (!techniques.Contains(technique))
