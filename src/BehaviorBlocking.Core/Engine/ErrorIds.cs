@@ -85,6 +85,24 @@ namespace BehaviorBlocking.Engine
         /// <summary>A validated model could not be copied into the product folder.</summary>
         public const string ModelInstallFailed = "ModelInstallFailed";
 
+        /// <summary>No remediation with the given id is recorded in the store.</summary>
+        public const string RemediationNotFound = "RemediationNotFound";
+
+        /// <summary>A remediation cannot be undone: what it removed, or the file it changed, was changed since.</summary>
+        public const string RemediationUndoConflict = "RemediationUndoConflict";
+
+        /// <summary>A remediation was already undone.</summary>
+        public const string RemediationAlreadyUndone = "RemediationAlreadyUndone";
+
+        /// <summary>A remediation's kind cannot be undone on this platform (a Windows remediation on Linux, or the reverse).</summary>
+        public const string RemediationNotSupported = "RemediationNotSupported";
+
+        /// <summary>Undoing a remediation failed while putting something back (access denied, I/O error); what was put back is named.</summary>
+        public const string RemediationUndoFailed = "RemediationUndoFailed";
+
+        /// <summary>A remediation's stored backup cannot be read.</summary>
+        public const string RemediationBackupInvalid = "RemediationBackupInvalid";
+
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
         {
@@ -113,6 +131,12 @@ namespace BehaviorBlocking.Engine
             Entry(ModelDisabled, FailureKind.Unavailable),
             Entry(ModelNotFound, FailureKind.NotFound),
             Entry(ModelInstallFailed, FailureKind.AccessDenied),
+            Entry(RemediationNotFound, FailureKind.NotFound),
+            Entry(RemediationUndoConflict, FailureKind.InvalidData),
+            Entry(RemediationAlreadyUndone, FailureKind.InvalidData),
+            Entry(RemediationNotSupported, FailureKind.NotSupported),
+            Entry(RemediationUndoFailed, FailureKind.AccessDenied),
+            Entry(RemediationBackupInvalid, FailureKind.InvalidData),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);
