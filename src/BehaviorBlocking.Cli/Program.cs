@@ -54,6 +54,7 @@ namespace BehaviorBlocking.Cli
                     EvaluateCommand.Create(console),
                     FeaturesCommand.Create(console),
                     ModelCommand.Create(console),
+                    RemediationCommand.Create(console),
                 };
 
                 ParseResult parsed = root.Parse(args);
