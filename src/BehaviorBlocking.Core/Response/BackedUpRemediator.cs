@@ -110,6 +110,11 @@ namespace BehaviorBlocking.Response
             {
                 return Step(target, StepOutcome.AccessDenied, ex.Message);
             }
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
+            {
+                // A step never throws: whatever stopped the plan is its detail, and nothing was changed.
+                return Step(target, StepOutcome.Failed, ex.GetType().Name + ": " + ex.Message);
+            }
 
             if (plan.Outcome is StepOutcome nothing)
             {

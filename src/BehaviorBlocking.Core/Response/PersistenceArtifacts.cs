@@ -74,6 +74,7 @@ namespace BehaviorBlocking.Response
                 case EventKind.ProcessStart:
                 case EventKind.FileCreate:
                 case EventKind.FileModify:
+                case EventKind.FileRename:
                 case EventKind.RegistryCreate:
                 case EventKind.RegistrySet:
                 case EventKind.WmiSubscription:
@@ -110,7 +111,11 @@ namespace BehaviorBlocking.Response
                     break;
                 case EventKind.FileCreate:
                 case EventKind.FileModify:
-                    FromFile(e, into);
+                    FromFile(e, e.TargetPath, e.Kind == EventKind.FileCreate, into);
+                    break;
+                case EventKind.FileRename:
+                    // A file moved into place (mv /tmp/x /etc/cron.d/x, crontab's temporary file renamed) is created there.
+                    FromFile(e, e.TargetName, true, into);
                     break;
                 case EventKind.ProcessStart:
                     FromCommandLine(e, into);
@@ -199,9 +204,8 @@ namespace BehaviorBlocking.Response
             new KeyValuePair<string, string>(@"HKU\", @"HKU\"),
         };
 
-        private static void FromFile(BehaviorEvent e, List<PersistenceArtifact> into)
+        private static void FromFile(BehaviorEvent e, string? path, bool created, List<PersistenceArtifact> into)
         {
-            string? path = e.TargetPath;
             if (string.IsNullOrEmpty(path))
             {
                 return;
@@ -209,11 +213,11 @@ namespace BehaviorBlocking.Response
 
             if (path![0] == '/')
             {
-                FromUnixFile(e, path, into);
+                FromUnixFile(e, path, created, into);
                 return;
             }
 
-            if (e.Kind != EventKind.FileCreate)
+            if (!created)
             {
                 return;
             }
@@ -270,9 +274,8 @@ namespace BehaviorBlocking.Response
             return null;
         }
 
-        private static void FromUnixFile(BehaviorEvent e, string path, List<PersistenceArtifact> into)
+        private static void FromUnixFile(BehaviorEvent e, string path, bool created, List<PersistenceArtifact> into)
         {
-            bool created = e.Kind == EventKind.FileCreate;
             if (!(UnixKind(path, out bool dropIn) is PersistenceKind kind))
             {
                 return;

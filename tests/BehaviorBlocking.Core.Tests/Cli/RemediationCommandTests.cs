@@ -141,6 +141,23 @@ namespace BehaviorBlocking.Tests.Cli
         }
 
         [Fact]
+        public void Scan_ShippedSample_PersistenceDetectionNamesTheRunValueAndTheTask()
+        {
+            string sample = Path.Combine(AppContext.BaseDirectory, "data", "samples");
+
+            var (exit, output, _) = Run("scan", sample, "--format", "jsonl", "--no-store");
+
+            Assert.Equal(0, exit);
+            Detection runKey = output.TrimEnd().Split('\n').Select(DetectionJson.Parse).Single(d => d.Name.StartsWith("Behavior:Win32/Persistence.RunKey!", StringComparison.Ordinal));
+            PersistenceArtifact[] artifacts = PersistenceArtifact.FromEvidence(runKey.Evidence).ToArray();
+            Assert.Equal(new[]
+            {
+                @"RunKey HKU\S-1-5-21-1004336348-1177238915-682003330-1107\SOFTWARE\Microsoft\Windows\CurrentVersion\Run\SvcUpdate (C:\Users\m.keller\AppData\Local\Temp\svcupd.exe)",
+                @"ScheduledTask \Microsoft\Windows\SvcUpdate (C:\Users\m.keller\AppData\Local\Temp\svcupd.exe)",
+            }, artifacts.Select(a => a.ToString()));
+        }
+
+        [Fact]
         public void List_NoStore_ExitsOneWithStoreNotFound()
         {
             var (exit, output, err) = Run("remediation", "list", "--store", _temp.Combine("none.db"));

@@ -32,7 +32,7 @@ namespace BehaviorBlocking.Tests.Response
 
         private BehaviorEvent WindowsStart(string image, string commandLine) => _kit.ProcessStart(1, 4300, image, commandLine);
 
-        private static BehaviorEvent Linux(EventKind kind, string? path, string? commandLine = null, string user = "root", string image = "/usr/bin/bash") => new BehaviorEvent
+        private static BehaviorEvent Linux(EventKind kind, string? path, string? commandLine = null, string user = "root", string image = "/usr/bin/bash", string? newName = null) => new BehaviorEvent
         {
             Kind = kind,
             Platform = DetectionPlatform.Linux,
@@ -44,6 +44,7 @@ namespace BehaviorBlocking.Tests.Response
             CommandLine = commandLine,
             User = user,
             TargetPath = path,
+            TargetName = newName,
         };
 
         [Theory]
@@ -203,6 +204,16 @@ namespace BehaviorBlocking.Tests.Response
         public void From_LinuxFileWrites_MapByPath(string path, EventKind kind, string expected)
         {
             Assert.Equal(expected, Describe(PersistenceArtifacts.From(Linux(kind, path))));
+        }
+
+        [Fact]
+        public void From_FileMovedIntoPlace_IsTakenAsCreatedThere()
+        {
+            BehaviorEvent moved = Linux(EventKind.FileRename, "/tmp/.x/job", "mv /tmp/.x/job /etc/cron.d/job", newName: "/etc/cron.d/job");
+            BehaviorEvent away = Linux(EventKind.FileRename, "/etc/cron.d/job", "mv /etc/cron.d/job /root/job.bak", newName: "/root/job.bak");
+
+            Assert.Equal("CronEntry /etc/cron.d/job = <none>", Describe(PersistenceArtifacts.From(moved)));
+            Assert.Empty(PersistenceArtifacts.From(away));
         }
 
         [Fact]
