@@ -201,6 +201,25 @@ namespace BehaviorBlocking.Tests.Response
         }
 
         [LinuxRootFact]
+        public void Remediate_UnitOfTheSystemFolderThroughMergedUsr_LinksInEtcGoToo()
+        {
+            // Debian's merged /usr: /lib is a link to usr/lib; the unit is named by its /lib path.
+            string unit = Write("/usr/lib/systemd/system/netsync.service", "[Service]\nExecStart=/usr/lib/.ns/netsync\n[Install]\nWantedBy=multi-user.target\n");
+            Link("/lib", "usr/lib");
+            string wants = Link("/etc/systemd/system/multi-user.target.wants/netsync.service", "/lib/systemd/system/netsync.service");
+            string user = Write("/root/.config/systemd/user/netsync.service", "[Service]\nExecStart=/bin/true\n");
+            string[] before = { State(unit), State(wants), State(user) };
+            LinuxRemediator remediator = Remediator();
+
+            ResponseStep step = remediator.Remediate(new PersistenceArtifact(PersistenceKind.SystemdUnit, "/lib/systemd/system/netsync.service"), null, false);
+
+            Assert.Equal(StepOutcome.Done, step.Outcome);
+            Assert.Equal(new[] { "missing", "missing", before[2] }, new[] { State(unit), State(wants), State(user) });
+            remediator.Undo(Guid.Parse(step.Reference!));
+            Assert.Equal(before, new[] { State(unit), State(wants), State(user) });
+        }
+
+        [LinuxRootFact]
         public void Remediate_UnitWithoutSystemd_SaysNothingWasStoppedOrReloaded()
         {
             Write("/etc/systemd/system/x.service", "[Service]\nExecStart=/tmp/x\n");
