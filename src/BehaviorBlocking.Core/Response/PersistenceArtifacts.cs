@@ -349,6 +349,12 @@ namespace BehaviorBlocking.Response
 
         private static void FromWindowsCommand(string commandLine, List<PersistenceArtifact> into)
         {
+            // Both commands that create persistence here say "create"; most command lines are not split at all.
+            if (commandLine.IndexOf("create", StringComparison.OrdinalIgnoreCase) < 0)
+            {
+                return;
+            }
+
             List<string> words = CommandLineWords.Split(commandLine);
             if (words.Count < 2)
             {
@@ -371,27 +377,23 @@ namespace BehaviorBlocking.Response
             }
             else if (program == "sc")
             {
-                // sc [\\server] create NAME binPath= PATH ...: only this machine's services.
-                int verb = 1;
-                if (words[1].StartsWith(@"\\", StringComparison.Ordinal))
+                // sc create NAME binPath= PATH ...; not sc \\server create: only this machine's services.
+                if (words.Count < 3 || !string.Equals(words[1], "create", StringComparison.OrdinalIgnoreCase))
                 {
                     return;
                 }
 
-                if (words.Count > verb + 1 && string.Equals(words[verb], "create", StringComparison.OrdinalIgnoreCase))
+                string? binPath = null;
+                for (int i = 3; i + 1 < words.Count; i++)
                 {
-                    string? binPath = null;
-                    for (int i = verb + 2; i + 1 < words.Count; i++)
+                    if (string.Equals(words[i], "binpath=", StringComparison.OrdinalIgnoreCase))
                     {
-                        if (string.Equals(words[i], "binpath=", StringComparison.OrdinalIgnoreCase))
-                        {
-                            binPath = words[i + 1];
-                            break;
-                        }
+                        binPath = words[i + 1];
+                        break;
                     }
-
-                    into.Add(new PersistenceArtifact(PersistenceKind.Service, words[verb + 1], binPath));
                 }
+
+                into.Add(new PersistenceArtifact(PersistenceKind.Service, words[2], binPath));
             }
         }
 
