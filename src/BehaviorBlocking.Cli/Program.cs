@@ -57,6 +57,7 @@ namespace BehaviorBlocking.Cli
                     PolicyCommand.Create(console),
                     QuarantineCommand.Create(console),
                     IndicatorCommand.Create(console),
+                    RemediationCommand.Create(console),
                 };
 
                 ParseResult parsed = root.Parse(args);

@@ -134,6 +134,23 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>An indicator feed was rejected as a whole: a bad entry (file and line named), a duplicate, or past a size limit.</summary>
         public const string IndicatorFeedInvalid = "IndicatorFeedInvalid";
+        /// <summary>No remediation with the given id is recorded in the store.</summary>
+        public const string RemediationNotFound = "RemediationNotFound";
+
+        /// <summary>A remediation cannot be undone: what it removed, or the file it changed, was changed since.</summary>
+        public const string RemediationUndoConflict = "RemediationUndoConflict";
+
+        /// <summary>A remediation was already undone.</summary>
+        public const string RemediationAlreadyUndone = "RemediationAlreadyUndone";
+
+        /// <summary>A remediation's kind cannot be undone on this platform (a Windows remediation on Linux, or the reverse).</summary>
+        public const string RemediationNotSupported = "RemediationNotSupported";
+
+        /// <summary>Undoing a remediation failed while putting something back (access denied, I/O error); what was put back is named.</summary>
+        public const string RemediationUndoFailed = "RemediationUndoFailed";
+
+        /// <summary>A remediation's stored backup cannot be read.</summary>
+        public const string RemediationBackupInvalid = "RemediationBackupInvalid";
 
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
@@ -180,6 +197,12 @@ namespace BehaviorBlocking.Engine
             Entry(IndicatorInvalid, FailureKind.InvalidData),
             Entry(IndicatorNotFound, FailureKind.NotFound),
             Entry(IndicatorFeedInvalid, FailureKind.InvalidData),
+            Entry(RemediationNotFound, FailureKind.NotFound),
+            Entry(RemediationUndoConflict, FailureKind.InvalidData),
+            Entry(RemediationAlreadyUndone, FailureKind.InvalidData),
+            Entry(RemediationNotSupported, FailureKind.NotSupported),
+            Entry(RemediationUndoFailed, FailureKind.AccessDenied),
+            Entry(RemediationBackupInvalid, FailureKind.InvalidData),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);

@@ -396,6 +396,14 @@ namespace BehaviorBlocking.Verdicts
             }
 
             evidence.AddRange(v.Events);
+
+            // What the signals' events left behind, named so the detection can be remediated (now or from the store).
+            v.CollectArtifacts(_options.MaxArtifactEvidence);
+            for (int i = 0; i < v.Artifacts.Count; i++)
+            {
+                evidence.Add(v.Artifacts[i].ToEvidence(v.ArtifactTimes[i]));
+            }
+
             VerdictSource source = VerdictSource.Rule;
             string? modelVersion = null;
             ProcessTree? tree = v.Tree ?? node?.Tree;
@@ -580,6 +588,14 @@ namespace BehaviorBlocking.Verdicts
 
         private sealed class OpenVerdict
         {
+            // Signal events kept per verdict for artifact extraction; the consumer thread owns the scratch list.
+            private const int MaxCandidates = 64;
+
+            [ThreadStatic]
+            private static List<PersistenceArtifact>? t_scratch;
+
+            private static List<PersistenceArtifact> s_scratch => t_scratch ??= new List<PersistenceArtifact>();
+
             public OpenVerdict(Guid id, Tactic tactic, string host, string? sourceFile, DetectionPlatform platform, ProcessTree? tree, long created)
             {
                 Id = id;
@@ -608,6 +624,16 @@ namespace BehaviorBlocking.Verdicts
             public List<SignalHit> Hits { get; } = new List<SignalHit>();
 
             public List<Evidence> Events { get; } = new List<Evidence>();
+
+            /// <summary>Signal events that may name persistence, read when the detection is built.</summary>
+            public List<BehaviorEvent> Candidates { get; } = new List<BehaviorEvent>();
+
+            /// <summary>Candidates already read.</summary>
+            public int Extracted { get; private set; }
+
+            public List<PersistenceArtifact> Artifacts { get; } = new List<PersistenceArtifact>();
+
+            public List<DateTimeOffset> ArtifactTimes { get; } = new List<DateTimeOffset>();
 
             public double Score { get; private set; }
 
@@ -658,6 +684,11 @@ namespace BehaviorBlocking.Verdicts
                 }
 
                 hit.Count++;
+                if (Candidates.Count < MaxCandidates && PersistenceArtifacts.MayName(e) && !Candidates.Contains(e))
+                {
+                    Candidates.Add(e);
+                }
+
                 if (Events.Count < maxEvents && (isNew || hit.Count <= 2))
                 {
                     Events.Add(new Evidence("event", Reference(e), Describe(source, e), e.Time));
@@ -708,8 +739,64 @@ namespace BehaviorBlocking.Verdicts
                 }
 
                 Events.Sort((a, b) => Nullable.Compare(a.Time, b.Time));
+                foreach (BehaviorEvent candidate in other.Candidates)
+                {
+                    if (Candidates.Count < MaxCandidates && !Candidates.Contains(candidate))
+                    {
+                        Candidates.Add(candidate);
+                    }
+                }
+
                 Raised |= other.Raised;
                 Action = Stronger(Action, other.Action);
+            }
+
+            /// <summary>Takes the persistence named by candidate events not read yet; at most <paramref name="max"/> artifacts, each once.</summary>
+            public void CollectArtifacts(int max)
+            {
+                for (; Extracted < Candidates.Count; Extracted++)
+                {
+                    BehaviorEvent e = Candidates[Extracted];
+                    s_scratch.Clear();
+                    PersistenceArtifacts.AddTo(e, s_scratch);
+                    foreach (PersistenceArtifact artifact in s_scratch)
+                    {
+                        Merge(artifact, e.Time, max);
+                    }
+                }
+
+                s_scratch.Clear();
+            }
+
+            // An artifact with its line outranks the same location without one; the same artifact is kept once.
+            private void Merge(PersistenceArtifact artifact, DateTimeOffset time, int max)
+            {
+                StringComparison comparison = artifact.Kind <= PersistenceKind.WmiSubscription ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+                for (int i = 0; i < Artifacts.Count; i++)
+                {
+                    PersistenceArtifact known = Artifacts[i];
+                    if (known.Kind != artifact.Kind || !string.Equals(known.Location, artifact.Location, comparison))
+                    {
+                        continue;
+                    }
+
+                    if (string.Equals(known.Entry, artifact.Entry, StringComparison.Ordinal) || artifact.Entry is null)
+                    {
+                        return;
+                    }
+
+                    if (known.Entry is null)
+                    {
+                        Artifacts[i] = artifact;
+                        return;
+                    }
+                }
+
+                if (Artifacts.Count < max)
+                {
+                    Artifacts.Add(artifact);
+                    ArtifactTimes.Add(time);
+                }
             }
 
             private SignalHit? FindHit(ISignalSource source)

@@ -14,6 +14,9 @@ namespace BehaviorBlocking.Verdicts
         /// <summary>Event evidence items kept per detection (signal evidence is always complete).</summary>
         public int MaxEventEvidence { get; init; } = 8;
 
+        /// <summary>Persistence artifacts (evidence kind <c>artifact</c>) kept per detection, from the events of its signals.</summary>
+        public int MaxArtifactEvidence { get; init; } = 16;
+
         /// <summary>The classifier that may decide verdicts (<c>!ml</c>); needs <see cref="Features"/>. Null: rules alone (<c>!rule</c>).</summary>
         public ITreeClassifier? Classifier { get; init; }
 
