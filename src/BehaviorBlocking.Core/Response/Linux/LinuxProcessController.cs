@@ -26,6 +26,9 @@ namespace BehaviorBlocking.Response.Linux
         /// </summary>
         public static readonly TimeSpan StartTimeTolerance = TimeSpan.FromSeconds(1);
 
+        // How long one sweep waits for the members to stop before it looks for new children anyway.
+        private static readonly TimeSpan s_stopWaitPerSweep = TimeSpan.FromMilliseconds(20);
+
         private readonly IGuardRails _guards;
 
         /// <summary>Creates a controller that puts every process to <paramref name="guards"/> before any signal.</summary>
@@ -51,14 +54,17 @@ namespace BehaviorBlocking.Response.Linux
                 return new ProcessActionResult(StepOutcome.NotSupported, "the Linux process controller runs on Linux only");
             }
 
+            // The stat read before the guard rails look and the one Member.Open makes after must name
+            // the same process (same start tick): then what the guard rails saw is what is signalled.
             int pid = target.ProcessId;
+            ProcStat? first = ProcFs.ReadStat(pid);
             string? refused = _guards.RefuseProcess(pid);
             if (refused is not null)
             {
                 return new ProcessActionResult(StepOutcome.Refused, refused);
             }
 
-            if (!(ProcFs.ReadStat(pid) is ProcStat stat))
+            if (!(first is ProcStat stat))
             {
                 return new ProcessActionResult(StepOutcome.AlreadyGone, $"PID {pid} is not running");
             }
@@ -76,7 +82,6 @@ namespace BehaviorBlocking.Response.Linux
                     pid, stat.Comm, actual.UtcDateTime, expected.UtcDateTime));
             }
 
-            // Opened after the guard rails looked, and checked to be the same process they saw.
             Member? root = Member.Open(stat, UsePidFd);
             if (root is null)
             {
@@ -374,8 +379,10 @@ namespace BehaviorBlocking.Response.Linux
                 var clock = Stopwatch.StartNew();
                 while (true)
                 {
+                    // Sweep even while some are still on their way to stopping: a child they forked is
+                    // stopped sooner, and a vfork parent waits on its child before it can stop.
                     _passes++;
-                    bool allStopped = WaitStopped(clock);
+                    bool allStopped = WaitStopped(clock, s_stopWaitPerSweep);
                     int added = AddDescendants(LinuxNative.SIGSTOP);
                     if (added == 0 && allStopped)
                     {
@@ -384,9 +391,9 @@ namespace BehaviorBlocking.Response.Linux
 
                     if (clock.Elapsed > _owner.FreezeTimeout)
                     {
-                        IEnumerable<Member> running = Members.Where(m => !m.Stopped);
-                        _notes.Add(string.Format(CultureInfo.InvariantCulture, "the tree did not stand still within {0:0.#} s ({1} processes not stopped: {2}; {3} found in the last sweep)",
-                            _owner.FreezeTimeout.TotalSeconds, running.Count(), string.Join(", ", running.Take(5)), added));
+                        List<Member> running = Members.Where(m => !m.Stopped).ToList();
+                        _notes.Add(string.Format(CultureInfo.InvariantCulture, "the tree did not stand still within {0:0.#} s ({1} not stopped: {2}; {3} found in the last sweep)",
+                            _owner.FreezeTimeout.TotalSeconds, running.Count, string.Join(", ", running.Take(5)), added));
                         return null;
                     }
                 }
@@ -433,9 +440,10 @@ namespace BehaviorBlocking.Response.Linux
             }
 
             /// <summary>Waits (within the freeze timeout) until every member is stopped; false when some are not.</summary>
-            private bool WaitStopped(Stopwatch clock)
+            private bool WaitStopped(Stopwatch clock, TimeSpan most)
             {
                 int round = 0;
+                TimeSpan until = clock.Elapsed + most;
                 while (true)
                 {
                     bool all = true;
@@ -454,7 +462,7 @@ namespace BehaviorBlocking.Response.Linux
                         }
                     }
 
-                    if (all || clock.Elapsed > _owner.FreezeTimeout)
+                    if (all || clock.Elapsed > until || clock.Elapsed > _owner.FreezeTimeout)
                     {
                         return all;
                     }

@@ -47,14 +47,18 @@ namespace BehaviorBlocking.Response.Windows
                 return new ProcessActionResult(StepOutcome.NotSupported, "the Windows process controller runs on Windows only");
             }
 
+            // The handle is opened first: while it is open the pid cannot be reused, so the process the
+            // guard rails look at is the one acted on.
             int pid = target.ProcessId;
+            int error = WindowsNative.ErrorInvalidParameter;
+            Member? root = pid <= 0 ? null : Member.Open(pid, out error);
             string? refused = _guards.RefuseProcess(pid);
             if (refused is not null)
             {
+                root?.Dispose();
                 return new ProcessActionResult(StepOutcome.Refused, refused);
             }
 
-            Member? root = Member.Open(pid, out int error);
             if (root is null)
             {
                 return OpenFailure(pid, error);
@@ -362,14 +366,15 @@ namespace BehaviorBlocking.Response.Windows
                             continue;
                         }
 
+                        Member? member = Member.Open(child.ProcessId, out int error);
                         string? refused = _owner._guards.RefuseProcess(child.ProcessId);
                         if (refused is not null)
                         {
+                            member?.Dispose();
                             _skipped[child.ProcessId] = $"PID {child.ProcessId} ({child.Name}) left alone with what runs below it: {refused}";
                             continue;
                         }
 
-                        Member? member = Member.Open(child.ProcessId, out int error);
                         if (member is null)
                         {
                             if (error == WindowsNative.ErrorAccessDenied)
