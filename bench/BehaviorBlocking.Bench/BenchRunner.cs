@@ -23,6 +23,9 @@ namespace BehaviorBlocking.Bench
         /// <summary>Detections written in the store measurement.</summary>
         public int StoreDetections { get; init; } = 20_000;
 
+        /// <summary>Process trees started and killed in the response measurement.</summary>
+        public int ResponseRepeats { get; init; } = 50;
+
         /// <summary>The built-in rule pack's directory; null to measure without it.</summary>
         public string? BuiltInRules { get; init; }
 
@@ -64,6 +67,7 @@ namespace BehaviorBlocking.Bench
             ("latency: event to verdict (pipeline)", CorpusPasses.PipelineLatency),
             ("latency: tree verdict (features + model)", CorpusPasses.ModelLatency),
             ("store: upsert and query", StoreBench.Run),
+            ("response: kill a 10-process tree", ResponseBench.Run),
             ("stage shares", CorpusPasses.StageShares),
             ("scaling: synthetic events", ScalingBench.Run),
         };

@@ -67,6 +67,38 @@ namespace BehaviorBlocking.Tests.Response
         }
 
         [LinuxRootFact]
+        public void KillTree_TreeNotStillWithinTheFreezeTimeout_PartialSayingSo()
+        {
+            using SpawnedTree tree = SpawnedTree.Start(ThreeLevels);
+            tree.WaitForAtLeast(7);
+            var controller = new LinuxProcessController(new GuardRails()) { FreezeTimeout = TimeSpan.Zero };
+
+            ProcessActionResult result = controller.Act(ProcessAction.KillTree, new ProcessIdentity(tree.RootId));
+
+            Assert.Equal(StepOutcome.Partial, result.Outcome);
+            Assert.Contains("the tree did not stand still within 0 s", result.Detail, StringComparison.Ordinal);
+        }
+
+        [LinuxRootFact]
+        public void Suspend_GuardedDescendant_PartialAndItKeepsRunning()
+        {
+            using var temp = new TempDirectory();
+            string guarded = temp.Combine("guarded-sleep");
+            SpawnedTree.CopyExecutable("/bin/sleep", guarded);
+            var guards = new GuardRails(new[] { guarded }, Array.Empty<string>());
+            using SpawnedTree tree = SpawnedTree.Start($"'{guarded}' 300 & sleep 300 & wait");
+            List<int> running = tree.WaitForAtLeast(3);
+            int guardedPid = running.Single(pid => ProcFs.Executable(pid) == guarded);
+
+            ProcessActionResult result = new LinuxProcessController(guards).Act(ProcessAction.Suspend, new ProcessIdentity(tree.RootId));
+
+            Assert.Equal(StepOutcome.Partial, result.Outcome);
+            Assert.StartsWith($"suspended 2 of 3 processes of the tree of PID {tree.RootId} (sh)", result.Detail, StringComparison.Ordinal);
+            Assert.All(running.Where(pid => pid != guardedPid), pid => Assert.Equal('T', SpawnedTree.State(pid)));
+            Assert.Equal('S', SpawnedTree.State(guardedPid));
+        }
+
+        [LinuxRootFact]
         public void KillTree_GuardedDescendant_PartialAndItIsLeftRunning()
         {
             using var temp = new TempDirectory();

@@ -31,6 +31,15 @@ namespace BehaviorBlocking.Response.Linux
         [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
         private static extern long Syscall(long number, long a1, long a2, long a3, long a4);
 
+        private const int ORdOnly = 0;
+        private const int OCloExec = 0x80000;
+
+        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+        private static extern int Open(string path, int flags);
+
+        [DllImport("libc", EntryPoint = "read", SetLastError = true)]
+        private static extern long Read(int fd, byte[] buffer, long count);
+
         [DllImport("libc", EntryPoint = "close", SetLastError = true)]
         internal static extern int Close(int fd);
 
@@ -91,6 +100,66 @@ namespace BehaviorBlocking.Response.Linux
 
         /// <summary>Sends <paramref name="signal"/> with kill(2): 0, or the errno.</summary>
         internal static int SendSignal(int pid, int signal) => Kill(pid, signal) == 0 ? 0 : Marshal.GetLastWin32Error();
+
+        /// <summary>
+        /// Reads a whole (small, /proc) file with open/read/close: a sweep reads every process's stat
+        /// line, and FileStream's set-up costs more than the read. Null when it cannot be opened or read.
+        /// </summary>
+        internal static string? ReadSmallFile(string path, ref byte[] buffer)
+        {
+            int fd = Open(path, ORdOnly | OCloExec);
+            if (fd < 0)
+            {
+                return null;
+            }
+
+            try
+            {
+                int length = 0;
+                while (true)
+                {
+                    if (length == buffer.Length)
+                    {
+                        Array.Resize(ref buffer, buffer.Length * 2);
+                    }
+
+                    long n = ReadAt(fd, buffer, length);
+                    if (n < 0)
+                    {
+                        return null;
+                    }
+
+                    if (n == 0)
+                    {
+                        return System.Text.Encoding.UTF8.GetString(buffer, 0, length);
+                    }
+
+                    length += (int)n;
+                }
+            }
+            finally
+            {
+                Close(fd);
+            }
+        }
+
+        private static long ReadAt(int fd, byte[] buffer, int offset)
+        {
+            if (offset == 0)
+            {
+                return Read(fd, buffer, buffer.Length);
+            }
+
+            // read(2) into the middle of a managed array: read into a scratch array and copy.
+            var scratch = new byte[buffer.Length - offset];
+            long n = Read(fd, scratch, scratch.Length);
+            if (n > 0)
+            {
+                Buffer.BlockCopy(scratch, 0, buffer, offset, (int)n);
+            }
+
+            return n;
+        }
 
         /// <summary>The canonical path of an existing file (symbolic links and <c>..</c> resolved), or null.</summary>
         internal static string? CanonicalPath(string path)

@@ -56,6 +56,9 @@ namespace BehaviorBlocking.Response.Linux
     /// <summary>Reads /proc. Every read tolerates the process vanishing meanwhile (null, or an empty list).</summary>
     internal static class ProcFs
     {
+        [ThreadStatic]
+        private static byte[]? t_buffer;
+
         private static readonly Lazy<long> s_clockTicks = new Lazy<long>(LinuxNative.ClockTicksPerSecond);
 
         /// <summary>Reads /proc/&lt;pid&gt;/stat; null when there is no such process (or it cannot be read).</summary>
@@ -260,18 +263,10 @@ namespace BehaviorBlocking.Response.Linux
 
         private static string? ReadText(string path)
         {
-            try
-            {
-                return File.ReadAllText(path);
-            }
-            catch (IOException)
-            {
-                return null;
-            }
-            catch (UnauthorizedAccessException)
-            {
-                return null;
-            }
+            byte[] buffer = t_buffer ??= new byte[4096];
+            string? text = LinuxNative.ReadSmallFile(path, ref buffer);
+            t_buffer = buffer;
+            return text;
         }
     }
 }
