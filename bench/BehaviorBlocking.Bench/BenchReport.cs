@@ -56,7 +56,7 @@ namespace BehaviorBlocking.Bench
 
     /// <summary>
     /// One response measurement: the time from the action's call until every process it names is
-    /// gone, in milliseconds, over <paramref name="Count"/> runs of which <paramref name="Done"/> ended Done.
+    /// gone, in milliseconds, over <paramref name="Count"/> runs, of which <paramref name="Done"/> ended with every process gone (and, for an action, its outcome Done).
     /// </summary>
     public sealed record ResponseBenchResult(string Action, int TreeSize, long Count, double P50Ms, double P99Ms, double MaxMs, int Done);
 

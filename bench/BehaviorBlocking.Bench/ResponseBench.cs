@@ -12,7 +12,8 @@ namespace BehaviorBlocking.Bench
     /// <summary>
     /// Verdict-to-tree-gone latency: a real 10-process tree (a shell, three sub-shells, two sleeps
     /// under each) is started, and the time from the KillTree call until all ten are gone (checked
-    /// apart from the controller, in /proc) is recorded, over <see cref="BenchOptions.ResponseRepeats"/> trees.
+    /// apart from the controller, in /proc) is recorded, over <see cref="BenchOptions.ResponseRepeats"/>
+    /// trees, next to a same-run baseline that sends SIGKILL straight to the ten known pids.
     /// </summary>
     internal static class ResponseBench
     {
@@ -28,25 +29,23 @@ namespace BehaviorBlocking.Bench
             }
 
             var controller = new LinuxProcessController(new GuardRails());
-            var histogram = new LatencyHistogram($"response.kill-tree ({TreeSize}-process tree, call to all gone)");
+            var histogram = new LatencyHistogram("response.kill-tree");
+            var baseline = new LatencyHistogram("response.baseline");
             int done = 0;
+            int baselineGone = 0;
             var other = new List<string>();
+
+            // Runs alternate with the baseline (SIGKILL straight to the ten pids already known: no
+            // freeze, no guard rails, no identity checks), so both see the same machine load.
             for (int i = 0; i < Math.Max(1, context.Options.ResponseRepeats); i++)
             {
-                using Process root = Start();
-                List<ProcStat> tree = new List<ProcStat>();
-                try
+                RunOne(tree =>
                 {
-                    tree = WaitForTree(root.Id);
                     long t0 = Stopwatch.GetTimestamp();
-                    ProcessActionResult result = controller.Act(ProcessAction.KillTree, new ProcessIdentity(root.Id));
-                    while (tree.Any(IsRunning))
-                    {
-                        Thread.SpinWait(32);
-                    }
-
+                    ProcessActionResult result = controller.Act(ProcessAction.KillTree, new ProcessIdentity(tree[0].ProcessId));
+                    bool gone = WaitGone(tree);
                     histogram.RecordTicks(Stopwatch.GetTimestamp() - t0);
-                    if (result.Outcome == StepOutcome.Done)
+                    if (result.Outcome == StepOutcome.Done && gone)
                     {
                         done++;
                     }
@@ -54,30 +53,79 @@ namespace BehaviorBlocking.Bench
                     {
                         other.Add(result.Outcome + ": " + result.Detail);
                     }
-                }
-                finally
+                });
+                RunOne(tree =>
                 {
-                    foreach (ProcStat member in tree.Where(IsRunning))
+                    long t0 = Stopwatch.GetTimestamp();
+                    foreach (ProcStat member in tree)
                     {
                         LinuxNative.Kill(member.ProcessId, LinuxNative.SIGKILL);
                     }
 
-                    if (!root.HasExited)
-                    {
-                        root.Kill(entireProcessTree: true);
-                    }
-
-                    root.WaitForExit(5000);
-                }
+                    bool gone = WaitGone(tree);
+                    baseline.RecordTicks(Stopwatch.GetTimestamp() - t0);
+                    baselineGone += gone ? 1 : 0;
+                });
             }
 
-            LatencyResult latency = histogram.ToResult();
-            context.Report.Response.Add(new ResponseBenchResult("kill-tree", TreeSize, latency.Count,
-                Math.Round(latency.P50Us / 1000, 3), Math.Round(latency.P99Us / 1000, 3), Math.Round(latency.MaxUs / 1000, 3), done));
+            context.Report.Response.Add(Row("kill-tree (freeze, then kill)", histogram, done));
+            context.Report.Response.Add(Row("baseline: SIGKILL to known pids", baseline, baselineGone));
             if (other.Count > 0)
             {
                 context.Report.Notes.Add($"response: {other.Count} kill-tree runs did not end Done, first: {other[0]}");
             }
+
+            context.Report.Notes.Add("response: time from the call until all " + TreeSize + " processes of a real tree are gone (zombies count as gone), checked in /proc apart from the controller");
+        }
+
+        private static ResponseBenchResult Row(string action, LatencyHistogram histogram, int done)
+        {
+            LatencyResult latency = histogram.ToResult();
+            return new ResponseBenchResult(action, TreeSize, latency.Count,
+                Math.Round(latency.P50Us / 1000, 3), Math.Round(latency.P99Us / 1000, 3), Math.Round(latency.MaxUs / 1000, 3), done);
+        }
+
+        /// <summary>Starts a tree, hands its members (root first) to <paramref name="kill"/>, and cleans up whatever is left.</summary>
+        private static void RunOne(Action<List<ProcStat>> kill)
+        {
+            using Process root = Start();
+            var tree = new List<ProcStat>();
+            try
+            {
+                tree = WaitForTree(root.Id);
+                kill(tree);
+            }
+            finally
+            {
+                foreach (ProcStat member in tree.Where(IsRunning))
+                {
+                    LinuxNative.Kill(member.ProcessId, LinuxNative.SIGKILL);
+                }
+
+                if (!root.HasExited)
+                {
+                    root.Kill(entireProcessTree: true);
+                }
+
+                root.WaitForExit(5000);
+            }
+        }
+
+        /// <summary>Waits (at most 10 s) until no process of the tree runs; false when some still do.</summary>
+        private static bool WaitGone(List<ProcStat> tree)
+        {
+            var clock = Stopwatch.StartNew();
+            while (tree.Any(IsRunning))
+            {
+                if (clock.Elapsed > TimeSpan.FromSeconds(10))
+                {
+                    return false;
+                }
+
+                Thread.SpinWait(32);
+            }
+
+            return true;
         }
 
         private static Process Start()

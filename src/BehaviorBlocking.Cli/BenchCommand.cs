@@ -126,10 +126,10 @@ namespace BehaviorBlocking.Cli
             if (r.Response.Count > 0)
             {
                 o.WriteLine();
-                o.WriteLine(string.Format(c, "{0,-28} {1,6} {2,8} {3,10} {4,10} {5,10} {6,6}", "response (call to all gone)", "tree", "runs", "p50 ms", "p99 ms", "max ms", "done"));
+                o.WriteLine(string.Format(c, "{0,-34} {1,6} {2,8} {3,10} {4,10} {5,10} {6,6}", "response (call to all gone)", "tree", "runs", "p50 ms", "p99 ms", "max ms", "done"));
                 foreach (ResponseBenchResult x in r.Response)
                 {
-                    o.WriteLine(string.Format(c, "{0,-28} {1,6:N0} {2,8:N0} {3,10:N2} {4,10:N2} {5,10:N2} {6,6:N0}", x.Action, x.TreeSize, x.Count, x.P50Ms, x.P99Ms, x.MaxMs, x.Done));
+                    o.WriteLine(string.Format(c, "{0,-34} {1,6:N0} {2,8:N0} {3,10:N2} {4,10:N2} {5,10:N2} {6,6:N0}", x.Action, x.TreeSize, x.Count, x.P50Ms, x.P99Ms, x.MaxMs, x.Done));
                 }
             }
 
