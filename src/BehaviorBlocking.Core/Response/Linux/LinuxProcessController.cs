@@ -377,10 +377,16 @@ namespace BehaviorBlocking.Response.Linux
                 }
 
                 var clock = Stopwatch.StartNew();
+
+                // The first sweep does not wait for the root to stop: the children it finds are stopped
+                // at once, and the whole tree then comes to a halt in parallel.
+                _passes++;
+                AddDescendants(LinuxNative.SIGSTOP);
                 while (true)
                 {
                     // Sweep even while some are still on their way to stopping: a child they forked is
-                    // stopped sooner, and a vfork parent waits on its child before it can stop.
+                    // stopped sooner, and a vfork parent waits on its child before it can stop. Done
+                    // only when a sweep that began with every member stopped finds none new.
                     _passes++;
                     bool allStopped = WaitStopped(clock, s_stopWaitPerSweep);
                     int added = AddDescendants(LinuxNative.SIGSTOP);
