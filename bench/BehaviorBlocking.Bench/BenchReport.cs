@@ -30,6 +30,9 @@ namespace BehaviorBlocking.Bench
         /// <summary>Synthetic runs of growing size.</summary>
         public List<ScalingResult> Scaling { get; } = new List<ScalingResult>();
 
+        /// <summary>Response actions on real processes (verdict to tree gone).</summary>
+        public List<ResponseBenchResult> Response { get; } = new List<ResponseBenchResult>();
+
         /// <summary>Headline ratios (engine / baseline) measured in this run.</summary>
         public Dictionary<string, double> Ratios { get; } = new Dictionary<string, double>();
 
@@ -50,6 +53,12 @@ namespace BehaviorBlocking.Bench
 
     /// <summary>Percentiles of one latency, in microseconds.</summary>
     public sealed record LatencyResult(string Name, long Count, double P50Us, double P99Us, double P999Us, double MaxUs);
+
+    /// <summary>
+    /// One response measurement: the time from the action's call until every process it names is
+    /// gone, in milliseconds, over <paramref name="Count"/> runs, of which <paramref name="Done"/> ended with every process gone (and, for an action, its outcome Done).
+    /// </summary>
+    public sealed record ResponseBenchResult(string Action, int TreeSize, long Count, double P50Ms, double P99Ms, double MaxMs, int Done);
 
     /// <summary>Resident set and managed heap over a measurement, in MiB.</summary>
     public sealed record MemoryResult(double PeakRssMb, double SteadyRssMb, double PeakHeapMb, double SteadyHeapMb, int Samples);

@@ -25,6 +25,8 @@ namespace BehaviorBlocking.Bench
 
         /// <summary>Times a 10 MB file is quarantined and restored.</summary>
         public int QuarantineRepeats { get; init; } = 20;
+        /// <summary>Process trees started and killed in the response measurement.</summary>
+        public int ResponseRepeats { get; init; } = 50;
 
         /// <summary>The built-in rule pack's directory; null to measure without it.</summary>
         public string? BuiltInRules { get; init; }
@@ -68,6 +70,7 @@ namespace BehaviorBlocking.Bench
             ("latency: tree verdict (features + model)", CorpusPasses.ModelLatency),
             ("store: upsert and query", StoreBench.Run),
             ("response: quarantine and restore a 10 MB file", QuarantineBench.Run),
+            ("response: kill a 10-process tree", ResponseBench.Run),
             ("stage shares", CorpusPasses.StageShares),
             ("scaling: synthetic events", ScalingBench.Run),
         };

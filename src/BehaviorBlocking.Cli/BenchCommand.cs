@@ -57,6 +57,7 @@ namespace BehaviorBlocking.Cli
                     ScalingSizes = isQuick ? new long[] { 10_000, 100_000 } : new long[] { 10_000, 100_000, 1_000_000, 10_000_000 },
                     StoreDetections = isQuick ? 2_000 : 20_000,
                     QuarantineRepeats = isQuick ? 3 : 20,
+                    ResponseRepeats = isQuick ? 10 : 50,
                     BuiltInRules = Program.BuiltInRulesDirectory,
                     Classifier = () => LoadClassifier(console),
                     Detectors = console.ExtraDetectors,
@@ -121,6 +122,16 @@ namespace BehaviorBlocking.Cli
             foreach (LatencyResult l in r.Latency)
             {
                 o.WriteLine(string.Format(c, "{0,-48} {1,10:N0} {2,10:N2} {3,10:N2} {4,10:N2} {5,10:N0}", l.Name, l.Count, l.P50Us, l.P99Us, l.P999Us, l.MaxUs));
+            }
+
+            if (r.Response.Count > 0)
+            {
+                o.WriteLine();
+                o.WriteLine(string.Format(c, "{0,-34} {1,6} {2,8} {3,10} {4,10} {5,10} {6,6}", "response (call to all gone)", "tree", "runs", "p50 ms", "p99 ms", "max ms", "done"));
+                foreach (ResponseBenchResult x in r.Response)
+                {
+                    o.WriteLine(string.Format(c, "{0,-34} {1,6:N0} {2,8:N0} {3,10:N2} {4,10:N2} {5,10:N2} {6,6:N0}", x.Action, x.TreeSize, x.Count, x.P50Ms, x.P99Ms, x.MaxMs, x.Done));
+                }
             }
 
             o.WriteLine();

@@ -10,23 +10,6 @@ using BehaviorBlocking.Tests.TestSupport;
 
 namespace BehaviorBlocking.Tests.Response
 {
-    /// <summary>A fact that needs Linux and root (owners are set and compared); skipped, saying so, elsewhere.</summary>
-    [AttributeUsage(AttributeTargets.Method)]
-    public sealed class LinuxRootFactAttribute : FactAttribute
-    {
-        public LinuxRootFactAttribute()
-        {
-            if (!OperatingSystem.IsLinux())
-            {
-                Skip = "needs Linux (statx, links, owners)";
-            }
-            else if (!Environment.IsPrivilegedProcess)
-            {
-                Skip = "needs root: the files are given other owners and the owners compared after undo";
-            }
-        }
-    }
-
     /// <summary>
     /// Linux remediation on real files in a temp root: each removal takes exactly what the artifact names,
     /// and undo gives back the same bytes, modes, owners and link targets.
