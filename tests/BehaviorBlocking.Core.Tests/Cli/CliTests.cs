@@ -61,24 +61,6 @@ namespace BehaviorBlocking.Tests.Cli
         }
 
         [Fact]
-        public void Scan_NoStore_DoesNotCreateOne()
-        {
-            string home = Path.Combine(_dir, "home");
-            Environment.SetEnvironmentVariable(ProductHome.EnvironmentVariable, home);
-            try
-            {
-                var (exit, _, _) = Run("scan", SampleDir, "--no-store");
-
-                Assert.Equal(0, exit);
-                Assert.False(File.Exists(Path.Combine(home, ProductHome.StoreFileName)));
-            }
-            finally
-            {
-                Environment.SetEnvironmentVariable(ProductHome.EnvironmentVariable, null);
-            }
-        }
-
-        [Fact]
         public void Scan_NothingReadable_ExitsOne()
         {
             var (exit, output, err) = Run("scan", Path.Combine(_dir, "missing.jsonl"), "--no-store", "--format", "jsonl");
@@ -207,29 +189,6 @@ namespace BehaviorBlocking.Tests.Cli
             Assert.Equal(1, exit);
             Assert.Equal(string.Empty, output);
             Assert.Equal("behaviorblock: internal error (System.InvalidOperationException): boom\\n   at Fake.Frame()", err.TrimEnd());
-        }
-
-        [Fact]
-        public void Model_InstallWhereTheModelsFolderIsAFile_ExitsOneWithOneLine()
-        {
-            string home = Path.Combine(_dir, "home");
-            Directory.CreateDirectory(home);
-            File.WriteAllText(Path.Combine(home, "models"), "a file where the models folder goes");
-            Environment.SetEnvironmentVariable(ProductHome.EnvironmentVariable, home);
-            try
-            {
-                var (exit, _, err) = Run("model", "install", Path.Combine(AppContext.BaseDirectory, "models", "behavior.onnx"));
-
-                Assert.Equal(1, exit);
-                string line = Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
-                Assert.StartsWith("behaviorblock: ", line);
-                Assert.Contains(Path.Combine(home, "models"), line);
-                Assert.DoesNotContain("internal error", line);
-            }
-            finally
-            {
-                Environment.SetEnvironmentVariable(ProductHome.EnvironmentVariable, null);
-            }
         }
 
         [Fact]

@@ -10,16 +10,6 @@ using BehaviorBlocking.Tests.TestSupport;
 
 namespace BehaviorBlocking.Tests.Cli
 {
-    /// <summary>
-    /// Tests that point BEHAVIORBLOCKING_HOME at a folder of their own. The variable is process-wide, so
-    /// they run alone, after the parallel tests, never beside a test that sets or clears it.
-    /// </summary>
-    [CollectionDefinition(Name, DisableParallelization = true)]
-    public sealed class ProductHomeCollection
-    {
-        public const string Name = "product home (environment variable)";
-    }
-
     /// <summary><c>behaviorblock policy show|set|validate|history</c> and <c>scan --policy</c>, in-process against a temporary product folder.</summary>
     [Collection(ProductHomeCollection.Name)]
     public sealed class PolicyCommandTests : IDisposable
@@ -41,7 +31,7 @@ namespace BehaviorBlocking.Tests.Cli
 
         public void Dispose()
         {
-            Environment.SetEnvironmentVariable(ProductHome.EnvironmentVariable, _previousHome);
+            Environment.SetEnvironmentVariable(ProductHome.EnvironmentVariable, _previousHome ?? TestProductHome.Folder);
             _temp.Dispose();
         }
 

@@ -7,6 +7,7 @@ using BehaviorBlocking.Tests.TestSupport;
 
 namespace BehaviorBlocking.Tests.Store
 {
+    [Collection(ProductHomeCollection.Name)]
     public class ProductHomeTests
     {
         private static readonly Func<Environment.SpecialFolder, string> s_folders = folder => folder switch
@@ -86,7 +87,7 @@ namespace BehaviorBlocking.Tests.Store
         [Fact]
         public void Resolve_ThisMachine_MatchesPlatformAndEffectiveUser()
         {
-            // Reads the real environment; only this class touches the variable, and xunit runs a class's tests one at a time.
+            // Reads the real environment; tests that change the variable run alone (ProductHomeCollection).
             string? previous = Environment.GetEnvironmentVariable(ProductHome.EnvironmentVariable);
             try
             {
