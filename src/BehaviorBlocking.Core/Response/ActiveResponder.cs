@@ -79,6 +79,11 @@ namespace BehaviorBlocking.Response
                 ResponseStep? settled = Settled(detection.Actions, planned);
                 if (settled is not null)
                 {
+                    if (settled.Kind == ResponseKind.Quarantine && settled.Outcome == StepOutcome.Done)
+                    {
+                        quarantined = Held(settled.Reference) ?? quarantined;
+                    }
+
                     effective.Add(settled);
                     continue;
                 }
@@ -136,6 +141,33 @@ namespace BehaviorBlocking.Response
                 {
                     return step;
                 }
+            }
+
+            return null;
+        }
+
+        // The entry an earlier verdict event's quarantine step created, so its hash can still be blocked.
+        private QuarantineEntry? Held(string? reference)
+        {
+            if (reference is null || _components.Quarantine is null || !Guid.TryParse(reference, out Guid id))
+            {
+                return null;
+            }
+
+            try
+            {
+                foreach (QuarantineEntry entry in _components.Quarantine.List())
+                {
+                    if (entry.Id == id)
+                    {
+                        return entry;
+                    }
+                }
+            }
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
+            {
+                // The hash is then taken from the telemetry or the file, or the step says none is known.
+                return null;
             }
 
             return null;
