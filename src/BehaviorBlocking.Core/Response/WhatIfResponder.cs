@@ -15,7 +15,15 @@ namespace BehaviorBlocking.Response
     /// </summary>
     public sealed class WhatIfResponder : IResponder
     {
-        /// <summary>The shared instance (it holds no state).</summary>
+        private readonly IGuardRails? _files;
+
+        /// <summary>Creates a responder; <paramref name="fileGuardRails"/>, when given, says which files would be refused (process ids of recorded telemetry are not this machine's, so only its file checks are asked).</summary>
+        public WhatIfResponder(IGuardRails? fileGuardRails = null)
+        {
+            _files = fileGuardRails;
+        }
+
+        /// <summary>The shared instance without guard rails (it holds no state).</summary>
         public static WhatIfResponder Instance { get; } = new WhatIfResponder();
 
         /// <inheritdoc />
@@ -49,10 +57,24 @@ namespace BehaviorBlocking.Response
                     continue;
                 }
 
-                steps.Add(new ResponseStep(planned.Kind, planned.Target, StepOutcome.WhatIf, planned.WouldDo()));
+                string? refused = planned.Kind == ResponseKind.Quarantine && planned.Path is not null ? RefuseFile(planned.Path) : null;
+                steps.Add(new ResponseStep(planned.Kind, planned.Target, StepOutcome.WhatIf,
+                    refused is null ? planned.WouldDo() : "would not quarantine " + planned.Path + ": the guard rails refuse it (" + refused + ")"));
             }
 
             return new ResponseResult(DetectionAction.Audited, steps);
+        }
+
+        private string? RefuseFile(string path)
+        {
+            try
+            {
+                return _files?.RefuseFile(path);
+            }
+            catch (Exception ex) when (!(ex is OutOfMemoryException))
+            {
+                return "the guard rails could not check it: " + ex.Message;
+            }
         }
     }
 }

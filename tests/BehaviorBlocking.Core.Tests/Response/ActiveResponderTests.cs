@@ -340,6 +340,28 @@ namespace BehaviorBlocking.Tests.Response
         }
 
         [Fact]
+        public void WhatIf_SameVerdict_ReportsTheTargetsTheResponderWouldActOnAndTouchesNothing()
+        {
+            _guards.Files.Add(_payload);
+
+            ResponseResult result = new WhatIfResponder(_guards).Respond(Verdict(@"SHA256=" + new string('c', 64)), ResponseVerdicts.Decide(ResponseAction.KillTree, true, true, true));
+
+            Assert.Equal(DetectionAction.Audited, result.Action);
+            Assert.All(result.Steps, s => Assert.Equal(StepOutcome.WhatIf, s.Outcome));
+            Assert.Equal(new[]
+            {
+                "would kill tree PID 150 (cmd.exe), 3 processes",
+                "would not quarantine " + _payload + ": the guard rails refuse it (" + _payload + " is guarded)",
+                "would block SHA-256 " + new string('C', 64),
+                "would remove CronEntry /etc/cron.d/x (* * * * * root /tmp/p)",
+                "would remove SystemdUnit /etc/systemd/system/p.service",
+            }, result.Steps.Select(s => s.Detail));
+            Assert.Empty(_processes.Calls);
+            Assert.True(File.Exists(_payload));
+            Assert.Empty(_indicators.Added);
+        }
+
+        [Fact]
         public void Pipeline_WithActiveResponder_RecordsStepsOnTheDetectionOnce()
         {
             RuleSet rules = _kit
