@@ -105,19 +105,57 @@ namespace BehaviorBlocking.Detections
             writer.WriteStartArray("actions");
             foreach (ResponseStep step in detection.Actions)
             {
-                writer.WriteStartObject();
-                writer.WriteString("kind", step.Kind.ToString());
-                writer.WriteString("target", step.Target);
-                writer.WriteString("outcome", step.Outcome.ToString());
-                WriteOptional(writer, "detail", step.Detail);
-                WriteOptional(writer, "reference", step.Reference);
-                writer.WriteString("time", FormatTime(step.Time));
-                writer.WriteString("actor", step.Actor);
-                writer.WriteEndObject();
+                Write(writer, step);
             }
 
             writer.WriteEndArray();
             writer.WriteEndObject();
+        }
+
+        /// <summary>Writes one response step as the detection record's <c>actions</c> items are written: <c>{kind, target, outcome, detail, reference, time, actor}</c>.</summary>
+        /// <param name="writer">The writer to append the object to.</param>
+        /// <param name="step">The step to write.</param>
+        public static void Write(Utf8JsonWriter writer, ResponseStep step)
+        {
+            if (writer is null)
+            {
+                throw new ArgumentNullException(nameof(writer));
+            }
+
+            if (step is null)
+            {
+                throw new ArgumentNullException(nameof(step));
+            }
+
+            writer.WriteStartObject();
+            writer.WriteString("kind", step.Kind.ToString());
+            writer.WriteString("target", step.Target);
+            writer.WriteString("outcome", step.Outcome.ToString());
+            WriteOptional(writer, "detail", step.Detail);
+            WriteOptional(writer, "reference", step.Reference);
+            writer.WriteString("time", FormatTime(step.Time));
+            writer.WriteString("actor", step.Actor);
+            writer.WriteEndObject();
+        }
+
+        /// <summary>Returns one response step as a single-line JSON object (what <c>block --format jsonl</c> writes per step).</summary>
+        /// <param name="step">The step to serialize.</param>
+        public static string Serialize(ResponseStep step)
+        {
+            if (step is null)
+            {
+                throw new ArgumentNullException(nameof(step));
+            }
+
+            using (var stream = new MemoryStream())
+            {
+                using (var writer = new Utf8JsonWriter(stream, s_writerOptions))
+                {
+                    Write(writer, step);
+                }
+
+                return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+            }
         }
 
         /// <summary>Returns the detection as a single-line JSON object (a JSON Lines record without the newline).</summary>
