@@ -63,6 +63,7 @@ namespace BehaviorBlocking.Bench
             ("engine: full pipeline with generated rules", CorpusPasses.PipelineGeneratedRules),
             ("latency: event to verdict (pipeline)", CorpusPasses.PipelineLatency),
             ("latency: tree verdict (features + model)", CorpusPasses.ModelLatency),
+            ("response: engine run with the built-in rules, and responders", ResponseBench.Run),
             ("store: upsert and query", StoreBench.Run),
             ("stage shares", CorpusPasses.StageShares),
             ("scaling: synthetic events", ScalingBench.Run),
