@@ -73,7 +73,7 @@ namespace BehaviorBlocking.Verdicts
         /// <summary>
         /// Takes the policy and classifier of a new engine snapshot (on the consumer thread, between events).
         /// A classifier needs the run's feature source: a run that started without one keeps deciding by rules
-        /// alone until the next run. Model health counts restart with a new classifier.
+        /// alone until the next run. A new classifier gets a new guard: its failure count starts at zero.
         /// </summary>
         internal void Adopt(IBlockingPolicy policy, ITreeClassifier? classifier, string? ruleSetVersion)
         {
