@@ -206,11 +206,11 @@ namespace BehaviorBlocking.Engine
                 var kind = request.Action ?? ResponseKind.Quarantine;
                 steps.Add(kind == ResponseKind.Quarantine
                     ? QuarantineStep(request.WhatIf, components, executor, full, null, reason, out _)
-                    : HashStep(request.WhatIf, executor, null, full, null, reason, user));
+                    : HashStep(request.WhatIf, components, executor, null, full, null, reason, user));
             }
             else
             {
-                steps.Add(HashStep(request.WhatIf, executor, request.Sha256!.ToUpperInvariant(), null, null, reason, user));
+                steps.Add(HashStep(request.WhatIf, components, executor, request.Sha256!.ToUpperInvariant(), null, null, reason, user));
             }
 
             bool recorded = false;
@@ -318,7 +318,7 @@ namespace BehaviorBlocking.Engine
                 }
                 else
                 {
-                    steps.Add(HashStep(request.WhatIf, executor, quarantined?.Sha256, detection.Image, detection.Id, reason, user));
+                    steps.Add(HashStep(request.WhatIf, components, executor, quarantined?.Sha256, detection.Image, detection.Id, reason, user));
                 }
             }
         }
@@ -378,12 +378,19 @@ namespace BehaviorBlocking.Engine
                 : executor.Step(ResponseKind.Quarantine, path, StepOutcome.AlreadyGone, "no file at this path on this machine");
         }
 
-        private static ResponseStep HashStep(bool whatIf, ResponseExecutor executor, string? sha256, string? path, Guid? detectionId, string comment, string user)
+        private static ResponseStep HashStep(bool whatIf, ResponseComponents components, ResponseExecutor executor, string? sha256, string? path, Guid? detectionId,
+            string comment, string user)
         {
             IndicatorSource source = IndicatorSource.Manual;
             if (!whatIf)
             {
                 return executor.BlockHash(sha256, path, source, detectionId, comment, user);
+            }
+
+            string? refused = path is null ? null : components.GuardRails?.RefuseFile(path);
+            if (refused is not null)
+            {
+                return executor.Step(ResponseKind.BlockHash, sha256 ?? path!, StepOutcome.Refused, refused);
             }
 
             if (sha256 is null && path is not null && File.Exists(path))

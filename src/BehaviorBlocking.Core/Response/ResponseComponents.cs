@@ -1,3 +1,4 @@
+using System;
 using BehaviorBlocking.Policy;
 
 namespace BehaviorBlocking.Response
@@ -38,10 +39,19 @@ namespace BehaviorBlocking.Response
         /// <param name="storePath">The store file indicators are written to.</param>
         public static ResponseComponents ForThisMachine(string productHome, string storePath)
         {
-            // Integration point: the Linux/Windows process controllers and guard rails, the quarantine
-            // vault under productHome, the indicator store over storePath and the platform remediator.
-            _ = productHome;
-            _ = storePath;
+            if (productHome is null)
+            {
+                throw new ArgumentNullException(nameof(productHome));
+            }
+
+            if (storePath is null)
+            {
+                throw new ArgumentNullException(nameof(storePath));
+            }
+
+            // Each platform's pieces are set here as they join the build: the process controller with its guard
+            // rails for this OS, the quarantine vault under productHome, the indicator store over storePath and
+            // the remediator. Until then every step that needs a missing piece is recorded as NotSupported.
             return new ResponseComponents();
         }
     }

@@ -81,6 +81,13 @@ namespace BehaviorBlocking.Response
             string shown = sha256 ?? path ?? "?";
             return Isolated(ResponseKind.BlockHash, shown, () =>
             {
+                // Blocking a critical file's hash would stop it from running: the file's guard rail covers its hash too.
+                string? refused = path is null ? null : _components.GuardRails?.RefuseFile(path);
+                if (refused is not null)
+                {
+                    return Step(ResponseKind.BlockHash, shown, StepOutcome.Refused, refused);
+                }
+
                 string? hash = sha256;
                 if (hash is null)
                 {

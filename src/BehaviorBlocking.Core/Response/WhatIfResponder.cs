@@ -57,9 +57,11 @@ namespace BehaviorBlocking.Response
                     continue;
                 }
 
-                string? refused = planned.Kind == ResponseKind.Quarantine && planned.Path is not null ? RefuseFile(planned.Path) : null;
+                bool fileStep = planned.Kind == ResponseKind.Quarantine || planned.Kind == ResponseKind.BlockHash;
+                string? refused = fileStep && planned.Path is not null && planned.Problem is null ? RefuseFile(planned.Path) : null;
+                string verb = planned.Kind == ResponseKind.Quarantine ? "quarantine " : "block the hash of ";
                 steps.Add(new ResponseStep(planned.Kind, planned.Target, StepOutcome.WhatIf,
-                    refused is null ? planned.WouldDo() : "would not quarantine " + planned.Path + ": the guard rails refuse it (" + refused + ")"));
+                    refused is null ? planned.WouldDo() : "would not " + verb + planned.Path + ": the guard rails refuse it (" + refused + ")"));
             }
 
             return new ResponseResult(DetectionAction.Audited, steps);

@@ -159,6 +159,24 @@ namespace BehaviorBlocking.Tests.Cli
             Assert.True(File.Exists(_file));
         }
 
+        [Theory]
+        [InlineData(false)]
+        [InlineData(true)]
+        public void Path_GuardedFile_NeitherQuarantinedNorItsHashBlocked(bool whatIf)
+        {
+            _guards.Files.Add(_file);
+            string[] common = { "block", "--path", _file, "--format", "jsonl" };
+
+            var (quarantineExit, quarantined, _) = Run(whatIf ? common.Append("--what-if").ToArray() : common);
+            var (hashExit, hashed, _) = Run(common.Concat(new[] { "--action", "BlockHash" }).Concat(whatIf ? new[] { "--what-if" } : Array.Empty<string>()).ToArray());
+
+            Assert.Equal((1, 1), (quarantineExit, hashExit));
+            Assert.Equal(StepOutcome.Refused, Assert.Single(Steps(quarantined)).Outcome);
+            Assert.Equal(StepOutcome.Refused, Assert.Single(Steps(hashed)).Outcome);
+            Assert.True(File.Exists(_file));
+            Assert.Empty(_indicators.Added);
+        }
+
         [Fact]
         public void Path_Missing_IsAlreadyGone()
         {

@@ -289,6 +289,17 @@ namespace BehaviorBlocking.Tests.Response
         }
 
         [Fact]
+        public void Respond_GuardedImage_ItsHashIsNotBlockedEither()
+        {
+            _guards.Files.Add(_payload);
+
+            ResponseResult result = new ActiveResponder(Components()).Respond(Verdict("SHA256=" + new string('d', 64)), ResponseVerdicts.Decide(ResponseAction.None, blockHash: true));
+
+            Assert.Equal(StepOutcome.Refused, Assert.Single(result.Steps).Outcome);
+            Assert.Empty(_indicators.Added);
+        }
+
+        [Fact]
         public void Respond_NoComponents_IsNeverBlocked()
         {
             var bare = new ResponseComponents { Machine = new MachineIdentity(new[] { SysmonEvents.Host }) };
@@ -352,7 +363,7 @@ namespace BehaviorBlocking.Tests.Response
             {
                 "would kill tree PID 150 (cmd.exe), 3 processes",
                 "would not quarantine " + _payload + ": the guard rails refuse it (" + _payload + " is guarded)",
-                "would block SHA-256 " + new string('C', 64),
+                "would not block the hash of " + _payload + ": the guard rails refuse it (" + _payload + " is guarded)",
                 "would remove CronEntry /etc/cron.d/x (* * * * * root /tmp/p)",
                 "would remove SystemdUnit /etc/systemd/system/p.service",
             }, result.Steps.Select(s => s.Detail));
