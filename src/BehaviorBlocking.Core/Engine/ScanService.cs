@@ -26,6 +26,9 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>Reader settings.</summary>
         public ReplayScanOptions Replay { get; init; } = new ReplayScanOptions();
+
+        /// <summary>Guard rails whose file checks the what-if report asks (a quarantine or hash block they would refuse is reported so); null asks none.</summary>
+        public IGuardRails? FileGuardRails { get; init; }
     }
 
     /// <summary>
@@ -213,7 +216,8 @@ namespace BehaviorBlocking.Engine
                 }
 
                 // A replay is never acted on: the policy's decisions are reported as what-if steps.
-                EngineRun run = engine.CreateRun(Emit, observer.OnVerdict, responder: WhatIfResponder.Instance);
+                EngineRun run = engine.CreateRun(Emit, observer.OnVerdict,
+                    responder: request.FileGuardRails is null ? WhatIfResponder.Instance : new WhatIfResponder(request.FileGuardRails));
                 var scanner = new ReplayScanner(new WindowsEventNormalizer(), run.Pipeline, request.Replay);
                 ScanStatistics statistics;
                 try

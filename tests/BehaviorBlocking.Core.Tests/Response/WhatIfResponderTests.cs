@@ -93,6 +93,23 @@ namespace BehaviorBlocking.Tests.Response
         }
 
         [Fact]
+        public void Scan_WithFileGuardRails_ReportsTheFilesTheyWouldRefuse()
+        {
+            var guards = new SetGuardRails();
+            guards.Files.Add(@"C:\Windows\System32\cmd.exe");
+            using BehaviorEngine engine = BehaviorEngine.Create(new EngineOptions { UseModel = false, Policy = BlockEverything() });
+            var observer = new Observer();
+
+            ScanService.Run(engine, new ScanRequest { Paths = new[] { SampleDir }, FileGuardRails = guards }, observer);
+
+            Detection cmd = observer.Detections.Last(d => d.Image == @"C:\Windows\System32\cmd.exe");
+            Assert.Equal(@"would not quarantine C:\Windows\System32\cmd.exe: the guard rails refuse it (C:\Windows\System32\cmd.exe is guarded)",
+                cmd.Actions.Single(a => a.Kind == ResponseKind.Quarantine).Detail);
+            Assert.StartsWith("would not block the hash of", cmd.Actions.Single(a => a.Kind == ResponseKind.BlockHash).Detail, StringComparison.Ordinal);
+            Assert.All(cmd.Actions, a => Assert.Equal(StepOutcome.WhatIf, a.Outcome));
+        }
+
+        [Fact]
         public void Scan_SampleUnderTheDefaultPolicy_HasNoSteps()
         {
             using BehaviorEngine engine = BehaviorEngine.Create(new EngineOptions { UseModel = false });
