@@ -68,6 +68,7 @@ namespace BehaviorBlocking.Bench
             ("engine: full pipeline with generated rules", CorpusPasses.PipelineGeneratedRules),
             ("latency: event to verdict (pipeline)", CorpusPasses.PipelineLatency),
             ("latency: tree verdict (features + model)", CorpusPasses.ModelLatency),
+            ("response: engine run with the built-in rules, and responders", ResponderBench.Run),
             ("store: upsert and query", StoreBench.Run),
             ("response: quarantine and restore a 10 MB file", QuarantineBench.Run),
             ("response: kill a 10-process tree", ResponseBench.Run),

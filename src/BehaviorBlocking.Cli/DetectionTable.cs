@@ -12,7 +12,7 @@ namespace BehaviorBlocking.Cli
     {
         private static readonly (string Title, int Width)[] s_columns =
         {
-            ("LastSeen (UTC)", 19), ("Severity", 13), ("Score", 5), ("Action", 11), ("Name", 48), ("Host", 24), ("Process", 30),
+            ("LastSeen (UTC)", 19), ("Severity", 13), ("Score", 5), ("Action", 11), ("Name", 48), ("Host", 24), ("Process", 30), ("Response", 40),
         };
 
         public static void Write(TextWriter output, IReadOnlyCollection<Detection> detections)
@@ -49,6 +49,7 @@ namespace BehaviorBlocking.Cli
                     d.Name,
                     d.Host,
                     process,
+                    ActionTable.Summary(d.Actions),
                 };
                 for (int i = 0; i < cells.Length; i++)
                 {
@@ -60,7 +61,7 @@ namespace BehaviorBlocking.Cli
         }
 
         // Escaped before it is cut to width, so the column holds what the terminal shows.
-        private static string Cell(string? text, int width)
+        internal static string Cell(string? text, int width)
         {
             string shown = TerminalText.Escape(text);
             return shown.Length <= width ? shown.PadRight(width) : shown.Substring(0, width - 1) + "…";

@@ -40,9 +40,14 @@ namespace BehaviorBlocking.Cli
         /// errors exit 1 with one line naming the error id, and anything unexpected exits 1 with one line too.
         /// Everything is written through <see cref="TerminalWriter"/>.
         /// </summary>
-        internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<IReadOnlyList<IDetector>> extraDetectors)
+        internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<IReadOnlyList<IDetector>> extraDetectors) =>
+            Run(args, stdout, stderr, extraDetectors, null);
+
+        /// <summary>Runs the command line with detectors added and, for <c>block</c>, the response components to act through (tests pass their own).</summary>
+        internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<IReadOnlyList<IDetector>> extraDetectors,
+            Func<string, Response.ResponseComponents>? responseComponents)
         {
-            var console = new CliConsole(new TerminalWriter(stdout), new TerminalWriter(stderr), extraDetectors);
+            var console = new CliConsole(new TerminalWriter(stdout), new TerminalWriter(stderr), extraDetectors) { ResponseComponents = responseComponents };
             try
             {
                 RootCommand root = new RootCommand("behaviorblock: behavioral detection and blocking over live or recorded telemetry.")
@@ -58,6 +63,7 @@ namespace BehaviorBlocking.Cli
                     QuarantineCommand.Create(console),
                     IndicatorCommand.Create(console),
                     RemediationCommand.Create(console),
+                    BlockCommand.Create(console),
                 };
 
                 ParseResult parsed = root.Parse(args);
@@ -175,6 +181,8 @@ namespace BehaviorBlocking.Cli
         /// files inside the quarantine folder).
         /// </summary>
         public Func<Response.IGuardRails?> GuardRails { get; init; } = () => null;
+        /// <summary>The response components <c>block</c> acts through, from the store path; null takes <see cref="Response.ResponseComponents.ForThisMachine"/>.</summary>
+        public Func<string, Response.ResponseComponents>? ResponseComponents { get; init; }
 
         public void Fail(BehaviorBlockingException ex) => Error.WriteLine($"behaviorblock: {ex.ErrorId}: {ex.Message}");
     }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using BehaviorBlocking.Response;
 
 namespace BehaviorBlocking.Detections
 {
@@ -12,6 +13,7 @@ namespace BehaviorBlocking.Detections
     {
         private static readonly string[] s_none = new string[0];
         private static readonly Evidence[] s_noEvidence = new Evidence[0];
+        private static readonly ResponseStep[] s_noActions = new ResponseStep[0];
 
         /// <summary>Unique id.</summary>
         public Guid Id { get; init; } = Guid.NewGuid();
@@ -76,8 +78,43 @@ namespace BehaviorBlocking.Detections
         /// <summary>Version of the rule set that matched.</summary>
         public string? RuleSetVersion { get; init; }
 
-        /// <summary>The same record with another action (what the response did).</summary>
-        public Detection WithAction(DetectionAction action) => action == Action ? this : new Detection
+        /// <summary>Every response step taken (or reported as what-if) for this detection, in order: by the policy's responder, then by manual blocks.</summary>
+        public IReadOnlyList<ResponseStep> Actions { get; init; } = s_noActions;
+
+        /// <summary>The same record with another action (what the response did); its steps stay.</summary>
+        public Detection WithAction(DetectionAction action) => action == Action ? this : With(action, Actions);
+
+        /// <summary>The same record with another action and these steps in place of its own.</summary>
+        public Detection WithResponse(DetectionAction action, IReadOnlyList<ResponseStep> actions)
+        {
+            if (actions is null)
+            {
+                throw new ArgumentNullException(nameof(actions));
+            }
+
+            return action == Action && ReferenceEquals(actions, Actions) ? this : With(action, actions);
+        }
+
+        /// <summary>The same record with <paramref name="more"/> appended to its steps.</summary>
+        public Detection WithMoreActions(IReadOnlyList<ResponseStep> more)
+        {
+            if (more is null)
+            {
+                throw new ArgumentNullException(nameof(more));
+            }
+
+            if (more.Count == 0)
+            {
+                return this;
+            }
+
+            var all = new List<ResponseStep>(Actions.Count + more.Count);
+            all.AddRange(Actions);
+            all.AddRange(more);
+            return With(Action, all);
+        }
+
+        private Detection With(DetectionAction action, IReadOnlyList<ResponseStep> actions) => new Detection
         {
             Id = Id,
             Name = Name,
@@ -100,6 +137,7 @@ namespace BehaviorBlocking.Detections
             Evidence = Evidence,
             ModelVersion = ModelVersion,
             RuleSetVersion = RuleSetVersion,
+            Actions = actions,
         };
     }
 }

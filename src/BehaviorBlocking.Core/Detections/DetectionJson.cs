@@ -5,6 +5,7 @@ using System.IO;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using BehaviorBlocking.Response;
 
 namespace BehaviorBlocking.Detections
 {
@@ -101,7 +102,60 @@ namespace BehaviorBlocking.Detections
             writer.WriteEndArray();
             WriteOptional(writer, "modelVersion", detection.ModelVersion);
             WriteOptional(writer, "ruleSetVersion", detection.RuleSetVersion);
+            writer.WriteStartArray("actions");
+            foreach (ResponseStep step in detection.Actions)
+            {
+                Write(writer, step);
+            }
+
+            writer.WriteEndArray();
             writer.WriteEndObject();
+        }
+
+        /// <summary>Writes one response step as the detection record's <c>actions</c> items are written: <c>{kind, target, outcome, detail, reference, time, actor}</c>.</summary>
+        /// <param name="writer">The writer to append the object to.</param>
+        /// <param name="step">The step to write.</param>
+        public static void Write(Utf8JsonWriter writer, ResponseStep step)
+        {
+            if (writer is null)
+            {
+                throw new ArgumentNullException(nameof(writer));
+            }
+
+            if (step is null)
+            {
+                throw new ArgumentNullException(nameof(step));
+            }
+
+            writer.WriteStartObject();
+            writer.WriteString("kind", step.Kind.ToString());
+            writer.WriteString("target", step.Target);
+            writer.WriteString("outcome", step.Outcome.ToString());
+            WriteOptional(writer, "detail", step.Detail);
+            WriteOptional(writer, "reference", step.Reference);
+            writer.WriteString("time", FormatTime(step.Time));
+            writer.WriteString("actor", step.Actor);
+            writer.WriteEndObject();
+        }
+
+        /// <summary>Returns one response step as a single-line JSON object (what <c>block --format jsonl</c> writes per step).</summary>
+        /// <param name="step">The step to serialize.</param>
+        public static string Serialize(ResponseStep step)
+        {
+            if (step is null)
+            {
+                throw new ArgumentNullException(nameof(step));
+            }
+
+            using (var stream = new MemoryStream())
+            {
+                using (var writer = new Utf8JsonWriter(stream, s_writerOptions))
+                {
+                    Write(writer, step);
+                }
+
+                return Encoding.UTF8.GetString(stream.GetBuffer(), 0, (int)stream.Length);
+            }
         }
 
         /// <summary>Returns the detection as a single-line JSON object (a JSON Lines record without the newline).</summary>
@@ -188,6 +242,7 @@ namespace BehaviorBlocking.Detections
                     Evidence = reader.EvidenceList("evidence"),
                     ModelVersion = reader.OptionalString("modelVersion"),
                     RuleSetVersion = reader.OptionalString("ruleSetVersion"),
+                    Actions = reader.ActionList("actions"),
                 };
             }
         }
@@ -296,21 +351,29 @@ namespace BehaviorBlocking.Detections
             }
 
             public T Enum<T>(string key)
+                where T : struct, Enum => Enum<T>(key, key, required: false);
+
+            public T Enum<T>(string key, string shownKey, bool required)
                 where T : struct, Enum
             {
                 if (!Present(key, out JsonElement value))
                 {
+                    if (required)
+                    {
+                        throw Invalid(_json, "The detection record has no '" + shownKey + "'.");
+                    }
+
                     return default;
                 }
 
-                string text = String(value, key);
+                string text = String(value, shownKey);
 
                 // Names only: Enum.TryParse would also accept "3" or "Low, High".
                 if (text.Length == 0 || !char.IsLetter(text[0]) || text.IndexOf(',') >= 0
                     || !System.Enum.TryParse(text, ignoreCase: false, out T parsed)
                     || !System.Enum.IsDefined(typeof(T), parsed))
                 {
-                    throw Invalid(_json, "Key '" + key + "' of the detection record has '" + text + "', which is not a known " + typeof(T).Name + ".");
+                    throw Invalid(_json, "Key '" + shownKey + "' of the detection record has '" + text + "', which is not a known " + typeof(T).Name + ".");
                 }
 
                 return parsed;
@@ -382,6 +445,44 @@ namespace BehaviorBlocking.Detections
                 }
 
                 return items;
+            }
+
+            public IReadOnlyList<ResponseStep> ActionList(string key)
+            {
+                if (!Present(key, out JsonElement value))
+                {
+                    return Array.Empty<ResponseStep>();
+                }
+
+                if (value.ValueKind != JsonValueKind.Array)
+                {
+                    throw WrongType(key, "an array of objects");
+                }
+
+                var steps = new List<ResponseStep>(value.GetArrayLength());
+                foreach (JsonElement item in value.EnumerateArray())
+                {
+                    string prefix = key + "[" + steps.Count.ToString(CultureInfo.InvariantCulture) + "]";
+                    if (item.ValueKind != JsonValueKind.Object)
+                    {
+                        throw WrongType(prefix, "an object");
+                    }
+
+                    var inner = new RecordReader(item, _json);
+                    ResponseKind kind = inner.Enum<ResponseKind>("kind", prefix + ".kind", required: true);
+                    string target = inner.NestedRequiredString("target", prefix);
+                    StepOutcome outcome = inner.Enum<StepOutcome>("outcome", prefix + ".outcome", required: true);
+                    string? detail = inner.NestedOptionalString("detail", prefix);
+                    string? reference = inner.NestedOptionalString("reference", prefix);
+                    string time = inner.NestedRequiredString("time", prefix);
+                    string? actor = inner.NestedOptionalString("actor", prefix);
+                    steps.Add(new ResponseStep(kind, target, outcome, detail, reference, ParseTime(time, prefix + ".time"))
+                    {
+                        Actor = string.IsNullOrEmpty(actor) ? ResponseStep.PolicyActor : actor!,
+                    });
+                }
+
+                return steps;
             }
 
             private string NestedRequiredString(string key, string prefix)

@@ -1,10 +1,14 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
+using System.Threading.Tasks;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Features;
 using BehaviorBlocking.Graph;
 using BehaviorBlocking.Pipeline;
+using BehaviorBlocking.Policy;
+using BehaviorBlocking.Response;
 using BehaviorBlocking.Rules;
 using BehaviorBlocking.Verdicts;
 
@@ -20,22 +24,95 @@ namespace BehaviorBlocking.Engine
     {
         private readonly EngineOptions _options;
         private readonly IDisposable? _ownedClassifier;
+        private readonly EngineSnapshotCell _snapshots;
 
         private BehaviorEngine(EngineOptions options, RuleSet rules, ITreeClassifier? classifier, IReadOnlyList<EngineWarning> warnings, string? modelPath)
         {
             _options = options;
-            Rules = rules;
-            Classifier = classifier;
+            _snapshots = new EngineSnapshotCell(new EngineSnapshot(rules, classifier, options.Policy ?? AuditPolicy.Instance));
             Warnings = warnings;
             ModelPath = modelPath;
             _ownedClassifier = classifier as IDisposable;
         }
 
-        /// <summary>The rules every run uses.</summary>
-        public RuleSet Rules { get; }
+        /// <summary>The rules new events are matched against (those of <see cref="Snapshot"/>).</summary>
+        public RuleSet Rules => _snapshots.Current.Rules;
 
-        /// <summary>The classifier, or null when running with rules alone.</summary>
-        public ITreeClassifier? Classifier { get; }
+        /// <summary>The classifier of <see cref="Snapshot"/>, or null when running with rules alone.</summary>
+        public ITreeClassifier? Classifier => _snapshots.Current.Classifier;
+
+        /// <summary>The rules, classifier and policy in force: every run reads it once per event.</summary>
+        public EngineSnapshot Snapshot => _snapshots.Current;
+
+        /// <summary>
+        /// Puts <paramref name="next"/> in force at once for every run of this engine (each picks it up at its next
+        /// event) and returns the snapshot it replaced. A classifier swapped out is not disposed here (runs may be
+        /// mid-event on it); its owner disposes it once they are done.
+        /// </summary>
+        public EngineSnapshot Swap(EngineSnapshot next) => _snapshots.Swap(next);
+
+        /// <summary>
+        /// Builds a new snapshot from the one in force, off the calling thread, and swaps it in; when
+        /// <paramref name="build"/> throws, the snapshot in force stays and the result says why. When another
+        /// swap lands while building, the build is done again over it (at most three times), so no change is lost.
+        /// </summary>
+        public Task<SnapshotReload> ReloadAsync(Func<EngineSnapshot, EngineSnapshot> build, CancellationToken cancellationToken = default)
+        {
+            if (build is null)
+            {
+                throw new ArgumentNullException(nameof(build));
+            }
+
+            return Task.Run(() => Reload(build, cancellationToken), cancellationToken);
+        }
+
+        /// <summary>Loads a new policy with <paramref name="load"/> off the calling thread and swaps it in; a policy that fails to load leaves the one in force.</summary>
+        public Task<SnapshotReload> ReloadPolicyAsync(Func<IBlockingPolicy> load, CancellationToken cancellationToken = default)
+        {
+            if (load is null)
+            {
+                throw new ArgumentNullException(nameof(load));
+            }
+
+            return ReloadAsync(current => current.WithPolicy(load() ?? throw new InvalidOperationException("the policy loader returned nothing")), cancellationToken);
+        }
+
+        /// <summary>The synchronous form of <see cref="ReloadAsync"/>, on the calling thread.</summary>
+        public SnapshotReload Reload(Func<EngineSnapshot, EngineSnapshot> build, CancellationToken cancellationToken = default)
+        {
+            if (build is null)
+            {
+                throw new ArgumentNullException(nameof(build));
+            }
+
+            EngineSnapshot first = _snapshots.Current;
+            for (int attempt = 0; ; attempt++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                EngineSnapshot current = _snapshots.Current;
+                EngineSnapshot next;
+                try
+                {
+                    next = build(current) ?? throw new InvalidOperationException("the snapshot builder returned nothing");
+                }
+                catch (Exception ex) when (!(ex is OutOfMemoryException) && !(ex is OperationCanceledException))
+                {
+                    return new SnapshotReload(current, current, ex);
+                }
+
+                if (_snapshots.TrySwap(current, next))
+                {
+                    return new SnapshotReload(next, current, null);
+                }
+
+                if (attempt >= 2)
+                {
+                    // Three swaps landed while building: take this one over whatever is there.
+                    EngineSnapshot replaced = _snapshots.Swap(next);
+                    return new SnapshotReload(next, replaced ?? first, null);
+                }
+            }
+        }
 
         /// <summary>The model file the classifier came from.</summary>
         public string? ModelPath { get; }
@@ -119,20 +196,27 @@ namespace BehaviorBlocking.Engine
         /// every verdict event at the moment it is raised; <paramref name="extraDetectors"/> run after the
         /// engine's own (measurement and evaluation hooks).
         /// </summary>
+        /// <param name="emit">Receives detection records.</param>
+        /// <param name="onVerdict">Receives every verdict event.</param>
+        /// <param name="graphOptions">Settings of the run's process graph.</param>
+        /// <param name="extraDetectors">Detectors to run after the engine's own.</param>
+        /// <param name="responder">The run's responder in place of <see cref="EngineOptions.Responder"/> (a replay scan passes <see cref="WhatIfResponder"/>).</param>
         public EngineRun CreateRun(Action<Detection> emit, Action<VerdictEvent>? onVerdict = null, ProcessGraphOptions? graphOptions = null,
-            IReadOnlyList<IDetector>? extraDetectors = null)
+            IReadOnlyList<IDetector>? extraDetectors = null, IResponder? responder = null)
         {
+            EngineSnapshot snapshot = _snapshots.Current;
             var detectors = new List<IDetector>();
-            TreeFeatureCollector? features = Classifier is null ? null : new TreeFeatureCollector();
+            TreeFeatureCollector? features = snapshot.Classifier is null ? null : new TreeFeatureCollector();
             if (features is not null)
             {
                 detectors.Add(features);
             }
 
+            var ruleOptions = new RuleDetectorOptions { MeasureRuleCost = _options.MeasureRuleCost };
             RuleDetector? ruleDetector = null;
-            if (Rules.Rules.Count > 0)
+            if (snapshot.Rules.Rules.Count > 0)
             {
-                ruleDetector = new RuleDetector(Rules, new RuleDetectorOptions { MeasureRuleCost = _options.MeasureRuleCost });
+                ruleDetector = new RuleDetector(snapshot.Rules, ruleOptions);
                 detectors.Add(ruleDetector);
             }
 
@@ -148,12 +232,12 @@ namespace BehaviorBlocking.Engine
 
             var verdicts = new VerdictEngine(new VerdictOptions
             {
-                Classifier = Classifier,
+                Classifier = snapshot.Classifier,
                 Features = features,
                 ClassifierPolicy = _options.ClassifierPolicy,
                 ClassifierFailureLimit = _options.ClassifierFailureLimit,
-                Policy = _options.Policy,
-                Responder = _options.Responder,
+                Policy = snapshot.Policy,
+                Responder = responder ?? _options.Responder,
             });
             if (onVerdict is not null)
             {
@@ -161,7 +245,8 @@ namespace BehaviorBlocking.Engine
             }
 
             var pipeline = new BehaviorPipeline(detectors, verdicts, emit, graphOptions);
-            return new EngineRun(pipeline, ruleDetector, features);
+            pipeline.Follow(_snapshots, rules => new RuleDetector(rules, ruleOptions));
+            return new EngineRun(pipeline, features);
         }
 
         /// <summary>Releases the classifier.</summary>
@@ -184,18 +269,17 @@ namespace BehaviorBlocking.Engine
     /// <summary>One run of the engine: its pipeline and the parts a caller may report on.</summary>
     public sealed class EngineRun
     {
-        internal EngineRun(BehaviorPipeline pipeline, RuleDetector? rules, TreeFeatureCollector? features)
+        internal EngineRun(BehaviorPipeline pipeline, TreeFeatureCollector? features)
         {
             Pipeline = pipeline;
-            RuleDetector = rules;
             Features = features;
         }
 
         /// <summary>The pipeline events go into.</summary>
         public BehaviorPipeline Pipeline { get; }
 
-        /// <summary>The rule detector (per-rule statistics), or null when no rule is loaded.</summary>
-        public RuleDetector? RuleDetector { get; }
+        /// <summary>The rule detector in use (per-rule statistics; a swapped rule set has a new one), or null when the run started without rules.</summary>
+        public RuleDetector? RuleDetector => Pipeline.RuleDetector;
 
         /// <summary>The feature collector, when a classifier is loaded.</summary>
         public TreeFeatureCollector? Features { get; }

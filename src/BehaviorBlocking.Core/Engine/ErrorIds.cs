@@ -61,6 +61,9 @@ namespace BehaviorBlocking.Engine
         /// <summary>A detection record (JSON) is outside the contract.</summary>
         public const string DetectionRecordInvalid = "DetectionRecordInvalid";
 
+        /// <summary>No detection with the given id is in the store (<c>block --detection</c>).</summary>
+        public const string DetectionNotFound = "DetectionNotFound";
+
         /// <summary>A labels file does not have the expected columns.</summary>
         public const string LabelsInvalid = "LabelsInvalid";
 
@@ -172,6 +175,7 @@ namespace BehaviorBlocking.Engine
             Entry(StoreNotFound, FailureKind.NotFound),
             Entry(ProductHomeUnavailable, FailureKind.Unavailable),
             Entry(DetectionRecordInvalid, FailureKind.InvalidData),
+            Entry(DetectionNotFound, FailureKind.NotFound),
             Entry(LabelsInvalid, FailureKind.InvalidData),
             Entry(RuleSkipped, FailureKind.InvalidData),
             Entry(RuleDisabled, FailureKind.InvalidData),

@@ -4,6 +4,7 @@ using System.Threading;
 using BehaviorBlocking.Classification;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Pipeline;
+using BehaviorBlocking.Response;
 using BehaviorBlocking.Rules;
 using BehaviorBlocking.Sensors.Replay;
 using BehaviorBlocking.Sensors.Windows;
@@ -25,6 +26,9 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>Reader settings.</summary>
         public ReplayScanOptions Replay { get; init; } = new ReplayScanOptions();
+
+        /// <summary>Guard rails whose file checks the what-if report asks (a quarantine or hash block they would refuse is reported so); null asks none.</summary>
+        public IGuardRails? FileGuardRails { get; init; }
     }
 
     /// <summary>
@@ -170,7 +174,8 @@ namespace BehaviorBlocking.Engine
 
     /// <summary>
     /// Replays recorded telemetry through an engine: the one scan path behind <c>behaviorblock scan</c>
-    /// and the cmdlets. The scan is recorded in the store as running before it reads anything and
+    /// and the cmdlets. The engine's policy decides on every verdict as it would live, and a
+    /// <see cref="WhatIfResponder"/> reports the steps it would have taken (nothing on this machine is touched). The scan is recorded in the store as running before it reads anything and
     /// updated when it ends. Each detection is committed to the store before the observer sees it,
     /// so a process killed at any moment has stored every detection it reported. A store that fails
     /// during the scan is reported once (<see cref="IScanObserver.OnStoreFailure"/>) and left alone:
@@ -210,7 +215,9 @@ namespace BehaviorBlocking.Engine
                     observer.OnDetection(detection);
                 }
 
-                EngineRun run = engine.CreateRun(Emit, observer.OnVerdict);
+                // A replay is never acted on: the policy's decisions are reported as what-if steps.
+                EngineRun run = engine.CreateRun(Emit, observer.OnVerdict,
+                    responder: request.FileGuardRails is null ? WhatIfResponder.Instance : new WhatIfResponder(request.FileGuardRails));
                 var scanner = new ReplayScanner(new WindowsEventNormalizer(), run.Pipeline, request.Replay);
                 ScanStatistics statistics;
                 try

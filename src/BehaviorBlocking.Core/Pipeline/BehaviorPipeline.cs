@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Engine;
+using BehaviorBlocking.Rules;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Graph;
 using BehaviorBlocking.Verdicts;
@@ -17,7 +19,11 @@ namespace BehaviorBlocking.Pipeline
     public sealed class BehaviorPipeline
     {
         private const string VerdictStageName = "verdicts";
-        private readonly IReadOnlyList<IDetector> _detectors;
+        private readonly IDetector[] _detectors;
+        private EngineSnapshotCell? _snapshots;
+        private EngineSnapshot? _adopted;
+        private Func<RuleSet, RuleDetector>? _newRuleDetector;
+        private int _ruleSlot = -1;
         private readonly ISignalObserver[] _observers;
         private readonly int[] _detectorOrder;
         private readonly DetectionCollector _collector;
@@ -37,7 +43,7 @@ namespace BehaviorBlocking.Pipeline
         /// <summary>Creates the stage; <paramref name="emit"/> receives each detection when it is final for now.</summary>
         public BehaviorPipeline(IReadOnlyList<IDetector> detectors, VerdictEngine verdicts, Action<Detection> emit, ProcessGraphOptions? graphOptions = null)
         {
-            _detectors = detectors ?? throw new ArgumentNullException(nameof(detectors));
+            _detectors = new List<IDetector>(detectors ?? throw new ArgumentNullException(nameof(detectors))).ToArray();
             Verdicts = verdicts ?? throw new ArgumentNullException(nameof(verdicts));
             _collector = new DetectionCollector(emit ?? throw new ArgumentNullException(nameof(emit)));
             _detectorFailures = new long[detectors.Count];
@@ -95,8 +101,8 @@ namespace BehaviorBlocking.Pipeline
         /// <summary>Per detector (and the verdict stage, as <c>verdicts</c>): how many times it threw or contained a failure itself, and the first error.</summary>
         public IReadOnlyList<DetectorHealth> DetectorHealth()
         {
-            var health = new List<DetectorHealth>(_detectors.Count + 1);
-            for (int i = 0; i < _detectors.Count; i++)
+            var health = new List<DetectorHealth>(_detectors.Length + 1);
+            for (int i = 0; i < _detectors.Length; i++)
             {
                 long failures = _detectorFailures[i];
                 string? first = _firstDetectorError[i];
@@ -113,16 +119,71 @@ namespace BehaviorBlocking.Pipeline
             return health;
         }
 
+        /// <summary>The rule detector in use now (a snapshot swap replaces it), or null when the run has none.</summary>
+        public RuleDetector? RuleDetector => _ruleSlot < 0 ? null : (RuleDetector)_detectors[_ruleSlot];
+
+        /// <summary>The engine snapshot the last event was processed against, when the pipeline follows a cell.</summary>
+        public EngineSnapshot? Snapshot => _adopted;
+
+        /// <summary>
+        /// Follows the snapshots of <paramref name="cell"/>: each event is processed against the snapshot in
+        /// force when it comes in (one volatile read per event). When it changed, the rule detector is rebuilt
+        /// over the new rules by <paramref name="newRuleDetector"/> (correlation state starts afresh), and the
+        /// verdict stage takes the new policy and classifier.
+        /// </summary>
+        internal void Follow(EngineSnapshotCell cell, Func<RuleSet, RuleDetector> newRuleDetector)
+        {
+            _snapshots = cell ?? throw new ArgumentNullException(nameof(cell));
+            _newRuleDetector = newRuleDetector ?? throw new ArgumentNullException(nameof(newRuleDetector));
+            _ruleSlot = Array.FindIndex(_detectors, d => d is RuleDetector);
+            _adopted = cell.Current;
+        }
+
+        private void Adopt(EngineSnapshot snapshot)
+        {
+            EngineSnapshot? previous = _adopted;
+            _adopted = snapshot;
+            string? versions = null;
+            if (_ruleSlot >= 0 && (previous is null || !ReferenceEquals(previous.Rules, snapshot.Rules)))
+            {
+                var current = (RuleDetector)_detectors[_ruleSlot];
+                current.OnRecordingEnd();
+                _detectors[_ruleSlot] = _newRuleDetector!(snapshot.Rules);
+            }
+
+            var list = new List<string>();
+            foreach (IDetector detector in _detectors)
+            {
+                if (!string.IsNullOrEmpty(detector.Version) && !list.Contains(detector.Version!))
+                {
+                    list.Add(detector.Version!);
+                }
+            }
+
+            versions = list.Count == 0 ? null : string.Join("+", list);
+            Verdicts.Adopt(snapshot.Policy, snapshot.Classifier, versions);
+        }
+
         /// <summary>Processes one event.</summary>
         public void Process(BehaviorEvent behaviorEvent)
         {
+            if (_snapshots is not null)
+            {
+                // One read per event: the whole event sees one snapshot, whatever is swapped meanwhile.
+                EngineSnapshot snapshot = _snapshots.Current;
+                if (!ReferenceEquals(snapshot, _adopted))
+                {
+                    Adopt(snapshot);
+                }
+            }
+
             long sequence = ++Events;
             _eventsByKind[(int)behaviorEvent.Kind]++;
             ProcessNode? node = Graph.Apply(behaviorEvent);
             _signals.Clear();
             List<DetectionSignal> signals = _signals.Items;
             int producers = 0;
-            for (int i = 0; i < _detectors.Count; i++)
+            for (int i = 0; i < _detectors.Length; i++)
             {
                 int before = signals.Count;
                 try
@@ -192,7 +253,7 @@ namespace BehaviorBlocking.Pipeline
                 RecordVerdictFailure(ex);
             }
 
-            for (int i = 0; i < _detectors.Count; i++)
+            for (int i = 0; i < _detectors.Length; i++)
             {
                 try
                 {
@@ -233,7 +294,7 @@ namespace BehaviorBlocking.Pipeline
                 RecordVerdictFailure(ex);
             }
 
-            for (int i = 0; i < _detectors.Count; i++)
+            for (int i = 0; i < _detectors.Length; i++)
             {
                 try
                 {
@@ -249,7 +310,7 @@ namespace BehaviorBlocking.Pipeline
         private void OnTreesMerged(ProcessTree from, ProcessTree into)
         {
             // The detectors first: a verdict re-scored on the merged tree reads the merged features.
-            for (int i = 0; i < _detectors.Count; i++)
+            for (int i = 0; i < _detectors.Length; i++)
             {
                 try
                 {
@@ -273,7 +334,7 @@ namespace BehaviorBlocking.Pipeline
 
         private int IndexOf(ISignalObserver observer)
         {
-            for (int i = 0; i < _detectors.Count; i++)
+            for (int i = 0; i < _detectors.Length; i++)
             {
                 if (ReferenceEquals(_detectors[i], observer))
                 {

@@ -93,6 +93,15 @@ namespace BehaviorBlocking.Response
         /// <summary>When the step finished, UTC.</summary>
         public DateTimeOffset Time { get; }
 
+        /// <summary>Who took it: <see cref="PolicyActor"/> for the responder acting on a policy decision, <c>manual:&lt;user&gt;</c> for <c>block</c>.</summary>
+        public string Actor { get; init; } = PolicyActor;
+
+        /// <summary>The actor of steps a responder takes on a policy decision.</summary>
+        public const string PolicyActor = "policy";
+
+        /// <summary>The actor of steps a person asked for with <c>block</c>.</summary>
+        public static string ManualActor(string? user) => "manual:" + (string.IsNullOrEmpty(user) ? "unknown" : user);
+
         /// <summary>True when the step was done completely.</summary>
         public bool Succeeded => Outcome == StepOutcome.Done;
 

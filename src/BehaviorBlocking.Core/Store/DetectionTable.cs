@@ -2,13 +2,16 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Response;
 using Microsoft.Data.Sqlite;
 
 namespace BehaviorBlocking.Store
 {
     /// <summary>
     /// Detections in the store: the <c>detections</c> table and, hanging off each row's sequence
-    /// number, its <c>techniques</c> and <c>evidence</c> rows, all in <see cref="StoreEncoding"/>.
+    /// number, its <c>techniques</c> and <c>evidence</c> rows, all in <see cref="StoreEncoding"/>; and,
+    /// by detection id, its response steps in <c>actions</c> (the policy's, replaced with the detection;
+    /// manual ones, written by <see cref="ActionLog"/>, are kept).
     /// </summary>
     /// <remarks>
     /// A detection id is stored once. Upserting it again updates the row in place (its sequence
@@ -140,6 +143,7 @@ SELECT seq FROM detections WHERE id = $id;";
                             }
                         }
 
+                        WriteActions(statements, detection);
                         if (detection.Evidence != null)
                         {
                             evidenceSeq.Value = seq;
@@ -163,6 +167,36 @@ SELECT seq FROM detections WHERE id = $id;";
             catch (SqliteException ex)
             {
                 throw StoreDatabase.Translate(ex, _database.FilePath);
+            }
+        }
+
+        // The policy's steps travel with the detection and are replaced with it; a person's (block) are only ever appended.
+        private static void WriteActions(UpsertStatements statements, Detection detection)
+        {
+            SqliteCommand delete = statements.DeleteActions;
+            delete.Parameters["$detection_id"].Value = StoreEncoding.Id(detection.Id);
+            delete.ExecuteNonQuery();
+            if (detection.Actions is null || detection.Actions.Count == 0)
+            {
+                return;
+            }
+
+            SqliteCommand insert = statements.InsertAction;
+            insert.Parameters["$detection_id"].Value = StoreEncoding.Id(detection.Id);
+            foreach (ResponseStep step in detection.Actions)
+            {
+                if (step is null)
+                {
+                    throw new ArgumentException("Detection " + StoreEncoding.Id(detection.Id) + " has a null action.", nameof(detection));
+                }
+
+                if (!string.Equals(step.Actor, ResponseStep.PolicyActor, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                ActionLog.Bind(insert, step);
+                insert.ExecuteNonQuery();
             }
         }
 
@@ -279,6 +313,13 @@ DELETE FROM detections WHERE seq IN (
                         }
                     }
 
+                    // Steps of deleted detections go with them; manual blocks of no detection stay.
+                    using (SqliteCommand command = _database.Command(transaction,
+                        "DELETE FROM actions WHERE detection_id IS NOT NULL AND detection_id NOT IN (SELECT id FROM detections);"))
+                    {
+                        command.ExecuteNonQuery();
+                    }
+
                     transaction.Commit();
                 }
 
@@ -347,6 +388,7 @@ DELETE FROM detections WHERE seq IN (
                 {
                     Dictionary<long, List<string>> techniques = LoadTechniques(transaction, selection, matching);
                     Dictionary<long, List<Evidence>> evidence = LoadEvidence(transaction, selection, matching);
+                    Dictionary<string, List<ResponseStep>> actions = LoadActions(transaction, selection, matching);
                     var detections = new List<Detection>();
                     using (SqliteCommand command = _database.Command(transaction, "SELECT * FROM (" + matching + ") ORDER BY last_seen, id;"))
                     {
@@ -355,7 +397,7 @@ DELETE FROM detections WHERE seq IN (
                         {
                             while (reader.Read())
                             {
-                                detections.Add(ReadDetection(reader, techniques, evidence));
+                                detections.Add(ReadDetection(reader, techniques, evidence, actions));
                             }
                         }
                     }
@@ -433,7 +475,36 @@ ORDER BY detection_seq, ordinal;"))
             return evidence;
         }
 
-        private Detection ReadDetection(SqliteDataReader reader, Dictionary<long, List<string>> techniques, Dictionary<long, List<Evidence>> evidence)
+        private Dictionary<string, List<ResponseStep>> LoadActions(SqliteTransaction transaction, Selection selection, string matching)
+        {
+            var actions = new Dictionary<string, List<ResponseStep>>(StringComparer.Ordinal);
+            using (SqliteCommand command = _database.Command(transaction, "SELECT " + ActionLog.Columns + @" FROM actions
+WHERE detection_id IN (SELECT id FROM (" + matching + @"))
+ORDER BY seq;"))
+            {
+                selection.Bind(command);
+                using (SqliteDataReader reader = command.ExecuteReader())
+                {
+                    while (reader.Read())
+                    {
+                        ActionRecord record = ActionLog.Read(_database, reader);
+                        string id = StoreEncoding.Id(record.DetectionId!.Value);
+                        if (!actions.TryGetValue(id, out List<ResponseStep>? items))
+                        {
+                            items = new List<ResponseStep>();
+                            actions.Add(id, items);
+                        }
+
+                        items.Add(record.Step);
+                    }
+                }
+            }
+
+            return actions;
+        }
+
+        private Detection ReadDetection(SqliteDataReader reader, Dictionary<long, List<string>> techniques, Dictionary<long, List<Evidence>> evidence,
+            Dictionary<string, List<ResponseStep>> actions)
         {
             long seq = reader.GetInt64(0);
             string id = reader.GetString(1);
@@ -485,6 +556,7 @@ ORDER BY detection_seq, ordinal;"))
                 Evidence = evidence.TryGetValue(seq, out List<Evidence>? found) ? found : (IReadOnlyList<Evidence>)Array.Empty<Evidence>(),
                 ModelVersion = NullableString(reader, 18),
                 RuleSetVersion = NullableString(reader, 19),
+                Actions = actions.TryGetValue(id, out List<ResponseStep>? steps) ? steps : (IReadOnlyList<ResponseStep>)Array.Empty<ResponseStep>(),
             };
         }
 
@@ -516,6 +588,10 @@ ORDER BY detection_seq, ordinal;"))
 INSERT INTO evidence (detection_seq, ordinal, kind, evidence_id, description, time)
 VALUES ($seq, $ordinal, $kind, $evidence_id, $description, $time);");
                 HighestSequence = database.Command(transaction, "SELECT seq FROM sqlite_sequence WHERE name = 'detections';");
+                DeleteActions = database.Command(transaction, "DELETE FROM actions WHERE detection_id = $detection_id AND actor = 'policy';");
+                InsertAction = database.Command(transaction, ActionLog.InsertSql);
+                DeleteActions.Parameters.Add("$detection_id", SqliteType.Text);
+                ActionLog.AddParameters(InsertAction);
                 Upsert.Parameters.Add("$id", SqliteType.Text);
                 Upsert.Parameters.Add("$name", SqliteType.Text);
                 Upsert.Parameters.Add("$platform", SqliteType.Integer);
@@ -564,7 +640,11 @@ VALUES ($seq, $ordinal, $kind, $evidence_id, $description, $time);");
 
             public SqliteCommand HighestSequence { get; }
 
-            private SqliteCommand[] All => new[] { Upsert, DeleteTechniques, DeleteEvidence, InsertTechnique, InsertEvidence, HighestSequence };
+            public SqliteCommand DeleteActions { get; }
+
+            public SqliteCommand InsertAction { get; }
+
+            private SqliteCommand[] All => new[] { Upsert, DeleteTechniques, DeleteEvidence, InsertTechnique, InsertEvidence, HighestSequence, DeleteActions, InsertAction };
 
             public void Enlist(SqliteTransaction transaction)
             {

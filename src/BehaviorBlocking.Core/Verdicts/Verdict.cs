@@ -30,12 +30,16 @@ namespace BehaviorBlocking.Verdicts
     /// </summary>
     public sealed class Verdict
     {
-        internal Verdict(VerdictChange change, Detection detection, ProcessTreeSnapshot? tree, IReadOnlyList<Tactic> treeTactics)
+        private static readonly ProcessIdentity[] s_none = new ProcessIdentity[0];
+
+        internal Verdict(VerdictChange change, Detection detection, ProcessTreeSnapshot? tree, IReadOnlyList<Tactic> treeTactics,
+            IReadOnlyList<ProcessIdentity>? implicated = null)
         {
             Change = change;
             Detection = detection;
             Tree = tree;
             TreeTactics = treeTactics;
+            ImplicatedProcesses = implicated ?? s_none;
         }
 
         /// <summary>Why it was raised now.</summary>
@@ -49,6 +53,12 @@ namespace BehaviorBlocking.Verdicts
 
         /// <summary>Tactics with a raised detection on the same tree, this one included.</summary>
         public IReadOnlyList<Tactic> TreeTactics { get; }
+
+        /// <summary>
+        /// The processes whose own events gave this verdict a signal, in the order they first did: the
+        /// malicious part of the tree, which a responder kills from its topmost process.
+        /// </summary>
+        public IReadOnlyList<ProcessIdentity> ImplicatedProcesses { get; }
     }
 
     /// <summary>A verdict with the policy's decision and what the responder did; the detection carries the resulting action.</summary>

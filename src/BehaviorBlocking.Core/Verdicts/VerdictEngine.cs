@@ -34,9 +34,11 @@ namespace BehaviorBlocking.Verdicts
         private readonly Dictionary<ProcessTree, List<Tactic>> _tacticsByTree = new Dictionary<ProcessTree, List<Tactic>>();
         private readonly HashSet<Guid> _openIds = new HashSet<Guid>();
         private readonly List<OpenVerdict> _touched = new List<OpenVerdict>();
-        private readonly float[]? _probabilities;
-        private readonly float[]? _features;
-        private readonly ClassifierGuard? _classifier;
+        private float[]? _probabilities;
+        private float[]? _features;
+        private ClassifierGuard? _classifier;
+        private ITreeClassifier? _classifierInForce;
+        private IBlockingPolicy _policy;
         private ProcessGraph? _graph;
         private IDetectionSink? _sink;
         private string? _ruleSetVersion;
@@ -53,6 +55,7 @@ namespace BehaviorBlocking.Verdicts
         public VerdictEngine(VerdictOptions? options = null)
         {
             _options = options ?? new VerdictOptions();
+            _policy = _options.Policy ?? AuditPolicy.Instance;
             if (_options.Classifier is not null)
             {
                 if (_options.Features is null)
@@ -60,10 +63,42 @@ namespace BehaviorBlocking.Verdicts
                     throw new ArgumentException("a classifier needs a feature source", nameof(options));
                 }
 
-                _probabilities = new float[_options.Classifier.Classes.Count];
-                _features = new float[FeatureSchema.Count];
-                _classifier = new ClassifierGuard(_options.Classifier, _options.ClassifierFailureLimit);
+                UseClassifier(_options.Classifier);
             }
+        }
+
+        /// <summary>The policy verdicts are decided by now.</summary>
+        public IBlockingPolicy Policy => _policy;
+
+        /// <summary>
+        /// Takes the policy and classifier of a new engine snapshot (on the consumer thread, between events).
+        /// A classifier needs the run's feature source: a run that started without one keeps deciding by rules
+        /// alone until the next run. A new classifier gets a new guard: its failure count starts at zero.
+        /// </summary>
+        internal void Adopt(IBlockingPolicy policy, ITreeClassifier? classifier, string? ruleSetVersion)
+        {
+            _policy = policy ?? AuditPolicy.Instance;
+            _ruleSetVersion = ruleSetVersion;
+            if (!ReferenceEquals(classifier, _classifierInForce) && (_options.Features is not null || classifier is null))
+            {
+                if (classifier is null)
+                {
+                    _classifier = null;
+                    _classifierInForce = null;
+                }
+                else
+                {
+                    UseClassifier(classifier);
+                }
+            }
+        }
+
+        private void UseClassifier(ITreeClassifier classifier)
+        {
+            _probabilities = new float[classifier.Classes.Count];
+            _features = new float[FeatureSchema.Count];
+            _classifier = new ClassifierGuard(classifier, _options.ClassifierFailureLimit);
+            _classifierInForce = classifier;
         }
 
         /// <summary>Raised on the consumer thread for every verdict event, after the policy and the responder.</summary>
@@ -71,7 +106,7 @@ namespace BehaviorBlocking.Verdicts
 
         /// <summary>What the classifier did in this run (Version null when none is loaded).</summary>
         public ClassifierHealth ClassifierHealth =>
-            new ClassifierHealth(_options.Classifier?.Version, _modelScored, _modelDecided, _classifier?.Failures ?? 0, _classifier?.FirstError, _classifier?.DisabledReason);
+            new ClassifierHealth(_classifierInForce?.Version, _modelScored, _modelDecided, _classifier?.Failures ?? 0, _classifier?.FirstError, _classifier?.DisabledReason);
 
         /// <summary>Raises, verdict events and policy/responder failures in this run.</summary>
         public VerdictHealth Health => new VerdictHealth(_raised, _events, _policyFailures, _responderFailures, _firstResponseError);
@@ -316,11 +351,18 @@ namespace BehaviorBlocking.Verdicts
             IReadOnlyList<Tactic> tactics = open.Tree is not null && _tacticsByTree.TryGetValue(open.Tree, out List<Tactic>? raisedTactics)
                 ? RaisedTactics(open.Tree, raisedTactics)
                 : new[] { open.Tactic };
-            var verdict = new Verdict(change, detection, snapshot, tactics);
+            var implicated = new ProcessIdentity[open.Processes.Count];
+            for (int i = 0; i < implicated.Length; i++)
+            {
+                ProcessNode node = open.Processes[i];
+                implicated[i] = new ProcessIdentity(node.ProcessId, node.StartObserved ? node.StartTime : null, node.Image);
+            }
+
+            var verdict = new Verdict(change, detection, snapshot, tactics, implicated);
             PolicyDecision decision;
             try
             {
-                decision = _options.Policy.Decide(verdict);
+                decision = _policy.Decide(verdict);
             }
             catch (Exception ex) when (!(ex is OutOfMemoryException))
             {
@@ -343,7 +385,12 @@ namespace BehaviorBlocking.Verdicts
             }
 
             open.Action = Stronger(open.Action, response.Action);
-            Detection final = detection.WithAction(open.Action);
+            if (response.Steps.Count > 0)
+            {
+                open.Steps.AddRange(response.Steps);
+            }
+
+            Detection final = detection.WithResponse(open.Action, open.StepsRecord());
             VerdictRaised?.Invoke(new VerdictEvent(verdict, decision, response, final));
             return final;
         }
@@ -437,6 +484,7 @@ namespace BehaviorBlocking.Verdicts
                 Evidence = evidence,
                 ModelVersion = modelVersion,
                 RuleSetVersion = _ruleSetVersion,
+                Actions = v.StepsRecord(),
             };
         }
 
@@ -634,6 +682,11 @@ namespace BehaviorBlocking.Verdicts
             public List<PersistenceArtifact> Artifacts { get; } = new List<PersistenceArtifact>();
 
             public List<DateTimeOffset> ArtifactTimes { get; } = new List<DateTimeOffset>();
+            /// <summary>Response steps of every verdict event so far, in order.</summary>
+            public List<ResponseStep> Steps { get; } = new List<ResponseStep>(0);
+
+            /// <summary>Processes whose events gave this verdict a signal, in first-signal order.</summary>
+            public List<ProcessNode> Processes { get; } = new List<ProcessNode>(1);
 
             public double Score { get; private set; }
 
@@ -681,6 +734,11 @@ namespace BehaviorBlocking.Verdicts
                         StrongestProcess = signal.Process;
                         StrongestEvent = e;
                     }
+                }
+
+                if (signal.Process is ProcessNode process && !Processes.Contains(process))
+                {
+                    Processes.Add(process);
                 }
 
                 hit.Count++;
@@ -747,6 +805,16 @@ namespace BehaviorBlocking.Verdicts
                     }
                 }
 
+                foreach (ProcessNode process in other.Processes)
+                {
+                    if (!Processes.Contains(process))
+                    {
+                        Processes.Add(process);
+                    }
+                }
+
+                Steps.AddRange(other.Steps);
+                _stepsRecord = null;
                 Raised |= other.Raised;
                 Action = Stronger(Action, other.Action);
             }
@@ -797,6 +865,19 @@ namespace BehaviorBlocking.Verdicts
                     Artifacts.Add(artifact);
                     ArtifactTimes.Add(time);
                 }
+            }
+
+            private ResponseStep[]? _stepsRecord;
+
+            /// <summary>The steps as the detection record carries them (one copy per change, shared by the reports in between).</summary>
+            public IReadOnlyList<ResponseStep> StepsRecord()
+            {
+                if (_stepsRecord is null || _stepsRecord.Length != Steps.Count)
+                {
+                    _stepsRecord = Steps.ToArray();
+                }
+
+                return _stepsRecord;
             }
 
             private SignalHit? FindHit(ISignalSource source)

@@ -5,6 +5,7 @@ using System.Text.Json;
 using BehaviorBlocking.Cli;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Policy;
+using BehaviorBlocking.Response;
 using BehaviorBlocking.Store;
 using BehaviorBlocking.Tests.TestSupport;
 
@@ -233,9 +234,17 @@ namespace BehaviorBlocking.Tests.Cli
             Assert.NotEmpty(audited);
             Assert.All(audited, d => Assert.Equal(DetectionAction.Audited, d.Action));
 
-            // Replay cannot act: the record-only responder reports a block it was asked for as not done.
+            Assert.All(audited, d => Assert.Empty(d.Actions));
+
+            // Replay never acts on this machine: each detection reports what Block would have done, as what-if steps.
             Assert.Equal(audited.Length, acted.Length);
-            Assert.All(acted, d => Assert.NotEqual(DetectionAction.Audited, d.Action));
+            Assert.All(acted, d =>
+            {
+                Assert.Equal(DetectionAction.Audited, d.Action);
+                Assert.NotEmpty(d.Actions);
+                Assert.All(d.Actions, step => Assert.Equal(StepOutcome.WhatIf, step.Outcome));
+            });
+            Assert.Contains(acted, d => d.Actions.Any(step => step.Kind == ResponseKind.KillTree && step.Target.StartsWith("PID ", StringComparison.Ordinal)));
         }
 
         [Fact]

@@ -3,6 +3,7 @@ using System.IO;
 using System.Text;
 using System.Text.Json;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Response;
 using BehaviorBlocking.Tests.TestSupport;
 
 namespace BehaviorBlocking.Tests.Detections
@@ -32,14 +33,19 @@ namespace BehaviorBlocking.Tests.Detections
             + "{\"kind\":\"rule\",\"id\":\"persistence_run_key\",\"description\":\"Run key written\",\"time\":\"2024-05-01T10:00:01.0000000Z\"},"
             + "{\"kind\":\"feature\",\"id\":\"reg_run_writes\",\"description\":\"1 Run-key write\",\"time\":null}],"
             + "\"modelVersion\":\"2024.05.1\","
-            + "\"ruleSetVersion\":\"7\"}";
+            + "\"ruleSetVersion\":\"7\","
+            + "\"actions\":["
+            + "{\"kind\":\"KillTree\",\"target\":\"PID 4242 (reg.exe)\",\"outcome\":\"Done\",\"detail\":\"2 processes\",\"reference\":null,"
+            + "\"time\":\"2024-05-01T10:00:06.0000000Z\",\"actor\":\"policy\"},"
+            + "{\"kind\":\"Quarantine\",\"target\":\"C:\\\\Users\\\\jürgen\\\\payload.exe\",\"outcome\":\"Refused\",\"detail\":\"guard rail: \\\"system\\\" file\","
+            + "\"reference\":\"9c1e0f5a-0000-4000-8000-000000000001\",\"time\":\"2024-05-01T10:00:06.0000001Z\",\"actor\":\"manual:CORP\\\\jürgen\"}]}";
 
         private const string ValidId = "\"id\":\"0b1c2d3e-4f50-6172-8394-a5b6c7d8e9f0\"";
 
         [Fact]
         public void Serialize_FullDetection_WritesContractKeysInOrder()
         {
-            string json = DetectionJson.Serialize(DetectionFixtures.Full());
+            string json = DetectionJson.Serialize(DetectionFixtures.FullWithActions());
 
             Assert.Equal(FullRecord, json);
         }
@@ -65,14 +71,14 @@ namespace BehaviorBlocking.Tests.Detections
                 + "\"techniques\":[],\"score\":0,\"severity\":\"Informational\",\"action\":\"Audited\",\"host\":\"\","
                 + "\"processGuid\":null,\"processId\":null,\"image\":null,\"commandLine\":null,\"parentImage\":null,\"user\":null,"
                 + "\"firstSeen\":\"0001-01-01T00:00:00.0000000Z\",\"lastSeen\":\"0001-01-01T00:00:00.0000000Z\",\"sourceFile\":null,"
-                + "\"evidence\":[],\"modelVersion\":null,\"ruleSetVersion\":null}",
+                + "\"evidence\":[],\"modelVersion\":null,\"ruleSetVersion\":null,\"actions\":[]}",
                 json);
         }
 
         [Fact]
         public void Parse_SerializedFullDetection_RoundTrips()
         {
-            Detection original = DetectionFixtures.Full();
+            Detection original = DetectionFixtures.FullWithActions();
 
             Detection parsed = DetectionJson.Parse(DetectionJson.Serialize(original));
 
@@ -123,6 +129,44 @@ namespace BehaviorBlocking.Tests.Detections
         }
 
         [Fact]
+        public void Parse_ActionWithoutActor_IsThePolicys()
+        {
+            string json = "{" + ValidId + ",\"name\":\"n\",\"actions\":[{\"kind\":\"BlockHash\",\"target\":\"AB\",\"outcome\":\"WhatIf\",\"time\":\"2024-05-01T10:00:00Z\"}]}";
+
+            ResponseStep step = Assert.Single(DetectionJson.Parse(json).Actions);
+
+            Assert.Equal(ResponseKind.BlockHash, step.Kind);
+            Assert.Equal(StepOutcome.WhatIf, step.Outcome);
+            Assert.Null(step.Detail);
+            Assert.Null(step.Reference);
+            Assert.Equal(ResponseStep.PolicyActor, step.Actor);
+        }
+
+        [Fact]
+        public void WithAction_DetectionWithSteps_KeepsThem()
+        {
+            Detection original = DetectionFixtures.FullWithActions();
+
+            Detection changed = original.WithAction(DetectionAction.BlockFailed);
+
+            Assert.Equal(DetectionAction.BlockFailed, changed.Action);
+            Assert.Same(original.Actions, changed.Actions);
+        }
+
+        [Fact]
+        public void WithMoreActions_AppendsInOrder()
+        {
+            Detection original = DetectionFixtures.FullWithActions();
+            var more = new ResponseStep(ResponseKind.Remediate, "CronEntry /etc/cron.d/x", StepOutcome.Done);
+
+            Detection changed = original.WithMoreActions(new[] { more });
+
+            Assert.Equal(3, changed.Actions.Count);
+            Assert.Same(more, changed.Actions[2]);
+            Assert.Equal(2, original.Actions.Count);
+        }
+
+        [Fact]
         public void Parse_UnknownKeysAndShortTimes_AreAccepted()
         {
             string json = "{" + ValidId + ",\"name\":\"n\",\"future\":{\"x\":1},\"lastSeen\":\"2024-05-01T12:00:00+02:00\"}";
@@ -151,6 +195,14 @@ namespace BehaviorBlocking.Tests.Detections
         [InlineData("{" + ValidId + ",\"name\":\"n\",\"lastSeen\":\"05/01/2024 10:00\"}", "'lastSeen'")]
         [InlineData("{" + ValidId + ",\"name\":\"n\",\"evidence\":[{\"id\":\"a\"}]}", "'evidence[0].kind'")]
         [InlineData("{" + ValidId + ",\"name\":\"n\",\"evidence\":[{\"kind\":\"rule\",\"id\":\"a\",\"time\":\"soon\"}]}", "'evidence[0].time'")]
+        [InlineData("{" + ValidId + ",\"name\":\"n\",\"actions\":{}}", "'actions'")]
+        [InlineData("{" + ValidId + ",\"name\":\"n\",\"actions\":[1]}", "'actions[0]'")]
+        [InlineData("{" + ValidId + ",\"name\":\"n\",\"actions\":[{\"target\":\"t\",\"outcome\":\"Done\",\"time\":\"2024-05-01T10:00:00Z\"}]}", "'actions[0].kind'")]
+        [InlineData("{" + ValidId + ",\"name\":\"n\",\"actions\":[{\"kind\":\"Nuke\",\"target\":\"t\",\"outcome\":\"Done\",\"time\":\"2024-05-01T10:00:00Z\"}]}", "'actions[0].kind'")]
+        [InlineData("{" + ValidId + ",\"name\":\"n\",\"actions\":[{\"kind\":\"KillTree\",\"outcome\":\"Done\",\"time\":\"2024-05-01T10:00:00Z\"}]}", "'actions[0].target'")]
+        [InlineData("{" + ValidId + ",\"name\":\"n\",\"actions\":[{\"kind\":\"KillTree\",\"target\":\"t\",\"outcome\":\"6\",\"time\":\"2024-05-01T10:00:00Z\"}]}", "'actions[0].outcome'")]
+        [InlineData("{" + ValidId + ",\"name\":\"n\",\"actions\":[{\"kind\":\"KillTree\",\"target\":\"t\",\"outcome\":\"Done\"}]}", "'actions[0].time'")]
+        [InlineData("{" + ValidId + ",\"name\":\"n\",\"actions\":[{\"kind\":\"KillTree\",\"target\":\"t\",\"outcome\":\"Done\",\"time\":\"later\"}]}", "'actions[0].time'")]
         public void Parse_InvalidRecord_ThrowsDetectionRecordInvalidNamingKey(string json, string expectedInMessage)
         {
             var error = Assert.Throws<BehaviorBlockingException>(() => DetectionJson.Parse(json));

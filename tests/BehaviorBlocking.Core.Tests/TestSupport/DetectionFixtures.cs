@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Response;
 using BehaviorBlocking.Store;
 
 namespace BehaviorBlocking.Tests.TestSupport
@@ -42,6 +43,18 @@ namespace BehaviorBlocking.Tests.TestSupport
                 ModelVersion = "2024.05.1",
                 RuleSetVersion = "7",
             };
+        }
+
+        /// <summary><see cref="Full"/> with response steps: one by the policy, one by a person, every optional field used once.</summary>
+        public static Detection FullWithActions()
+        {
+            var t = new DateTimeOffset(2024, 5, 1, 10, 0, 6, TimeSpan.Zero);
+            return Full().WithResponse(DetectionAction.Blocked, new[]
+            {
+                new ResponseStep(ResponseKind.KillTree, "PID 4242 (reg.exe)", StepOutcome.Done, "2 processes", null, t),
+                new ResponseStep(ResponseKind.Quarantine, @"C:\Users\jürgen\payload.exe", StepOutcome.Refused, "guard rail: \"system\" file",
+                    "9c1e0f5a-0000-4000-8000-000000000001", t.AddTicks(1)) { Actor = "manual:CORP\\jürgen" },
+            });
         }
 
         public static Detection Minimal(Guid id)
@@ -219,6 +232,24 @@ namespace BehaviorBlocking.Tests.TestSupport
                 Assert.Equal(expected.Evidence[i].Description, actual.Evidence[i].Description);
                 Assert.Equal(expected.Evidence[i].Time?.UtcTicks, actual.Evidence[i].Time?.UtcTicks);
             }
+
+            Assert.Equal(expected.Actions.Count, actual.Actions.Count);
+            for (int i = 0; i < expected.Actions.Count; i++)
+            {
+                AssertSame(expected.Actions[i], actual.Actions[i]);
+            }
+        }
+
+        public static void AssertSame(ResponseStep expected, ResponseStep actual)
+        {
+            Assert.Equal(expected.Kind, actual.Kind);
+            Assert.Equal(expected.Target, actual.Target);
+            Assert.Equal(expected.Outcome, actual.Outcome);
+            Assert.Equal(expected.Detail, actual.Detail);
+            Assert.Equal(expected.Reference, actual.Reference);
+            Assert.Equal(expected.Time.UtcTicks, actual.Time.UtcTicks);
+            Assert.Equal(TimeSpan.Zero, actual.Time.Offset);
+            Assert.Equal(expected.Actor, actual.Actor);
         }
     }
 }
