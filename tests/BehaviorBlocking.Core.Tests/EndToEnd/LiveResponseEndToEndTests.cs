@@ -215,6 +215,43 @@ namespace BehaviorBlocking.Tests.EndToEnd
         }
 
         [LinuxRootFact]
+        public void LiveRun_StoreCannotBeOpened_OnlyTheHashStepFails_TheKillAndQuarantineAreDone()
+        {
+            // The store is not a database: the block-hash step needs it and fails with the reason; the kill and the quarantine do not.
+            File.WriteAllText(_store, "this is not an SQLite database, and it is long enough to have a header page of its own........");
+            string image = _temp.Combine("payload-" + _marker);
+            SpawnedTree.CopyExecutable("/bin/sleep", image);
+            string policyFile = _temp.Combine("full.json");
+            File.WriteAllText(policyFile, "{ \"schemaVersion\": 1, \"version\": \"e2e-2\", \"mode\": \"Block\", \"defaults\": { \"threshold\": 0.1, \"action\": \"KillTree\", \"quarantine\": true, \"blockHash\": true } }");
+            using SpawnedTree tree = SpawnedTree.StartExecutable(image, "300");
+            tree.WaitForAtLeast(1);
+            using BehaviorEngine engine = BehaviorEngine.Create(new EngineOptions
+            {
+                BuiltInRules = false,
+                RuleDirectories = new[] { _rules.Folder },
+                UseModel = false,
+                Policy = PolicyFile.Load(policyFile).ToPolicy(),
+            });
+            using ResponseComponents components = ResponseComponents.ForThisMachine(_temp.Combine("home"), _store);
+            var verdicts = new List<VerdictEvent>();
+            EngineRun run = engine.CreateRun(_ => { }, verdicts.Add, responder: new ActiveResponder(components));
+
+            run.Pipeline.Process(StartEvent(tree.RootId, image + " 300 " + _marker));
+
+            Assert.True(AllGone(tree));
+            Detection detection = verdicts.Last().Detection;
+            Assert.Equal(DetectionAction.BlockFailed, detection.Action);
+            Assert.Equal(StepOutcome.Done, Assert.Single(detection.Actions, a => a.Kind == ResponseKind.KillTree).Outcome);
+            ResponseStep quarantine = Assert.Single(detection.Actions, a => a.Kind == ResponseKind.Quarantine);
+            Assert.Equal(StepOutcome.Done, quarantine.Outcome);
+            Assert.False(File.Exists(image));
+            ResponseStep hash = Assert.Single(detection.Actions, a => a.Kind == ResponseKind.BlockHash);
+            Assert.Equal(StepOutcome.Failed, hash.Outcome);
+            Assert.Contains("Store", hash.Detail ?? string.Empty, StringComparison.Ordinal);
+            Assert.Contains(_store, hash.Detail ?? string.Empty, StringComparison.Ordinal);
+        }
+
+        [LinuxRootFact]
         public void LiveRun_GuardedParentIsImplicated_RunnerSurvivesTreeGoesAndTheRecordSaysRefused()
         {
             using SpawnedTree tree = StartTree(_marker, out List<int> pids);
