@@ -16,7 +16,7 @@ namespace BehaviorBlocking.Cli
             var pid = new Option<int?>("--pid") { Description = "A process of this machine (default action KillTree)." };
             var path = new Option<string?>("--path") { Description = "A file of this machine (default action Quarantine)." };
             var sha256 = new Option<string?>("--sha256") { Description = "A SHA-256 to block (action BlockHash)." };
-            var detection = new Option<string?>("--detection") { Description = "A stored detection id: acts on its process (when it is about this machine) and its evidence; without --action, the steps the policy in force asks for it." };
+            var detection = new Option<string?>("--detection") { Description = "A stored detection id: acts on its process (when it is about this machine) and its evidence; without --action, the steps the policy in force (policy.json in the product folder, else Audit) asks for it." };
             var action = new Option<ResponseKind?>("--action") { Description = "KillTree, KillProcess, Suspend, Quarantine, BlockHash or Remediate." };
             var whatIf = new Option<bool>("--what-if") { Description = "Print what would be done; change nothing." };
             var comment = new Option<string?>("--comment") { Description = "Why, for the record (indicator comment, quarantine reason)." };
@@ -52,6 +52,9 @@ namespace BehaviorBlocking.Cli
                     WhatIf = parsed.GetValue(whatIf),
                     Comment = parsed.GetValue(comment),
                     StorePath = storePath,
+
+                    // Without --action the policy in force decides a detection's steps, as it would have for the verdict.
+                    Policy = detectionId is not null && parsed.GetValue(action) is null ? PolicyCommand.InForce(console, "block uses") : null,
                 };
                 return Run(console, request, parsed.GetValue(format));
             });
@@ -66,17 +69,19 @@ namespace BehaviorBlocking.Cli
                 throw new UsageException("block: " + invalid);
             }
 
-            ResponseComponents components = console.ResponseComponents?.Invoke(request.StorePath)
-                ?? ResponseComponents.ForThisMachine(ProductHome.Resolve(), request.StorePath);
             BlockResult result;
-            try
+            using (ResponseComponents components = console.ResponseComponents?.Invoke(request.StorePath)
+                ?? ResponseComponents.ForThisMachine(ProductHome.Resolve(), request.StorePath))
             {
-                result = BlockService.Run(request, components);
-            }
-            catch (InvalidOperationException ex)
-            {
-                // The policy in force asks for nothing for this detection: the person must name the step.
-                throw new UsageException("block: " + ex.Message);
+                try
+                {
+                    result = BlockService.Run(request, components);
+                }
+                catch (InvalidOperationException ex)
+                {
+                    // The policy in force asks for nothing for this detection: the person must name the step.
+                    throw new UsageException("block: " + ex.Message);
+                }
             }
 
             if (format == OutputFormat.Jsonl)

@@ -45,6 +45,12 @@ namespace BehaviorBlocking.Cli
                 return PolicyFile.Load(file).ToPolicy();
             }
 
+            return InForce(console, "The scan uses");
+        }
+
+        /// <summary>The policy in force, else the default Audit policy (no product folder; a policy in force that cannot be used is a warning naming <paramref name="who"/>).</summary>
+        internal static BlockingPolicy InForce(CliConsole console, string who)
+        {
             try
             {
                 return PolicyFile.LoadInForce().ToPolicy();
@@ -56,7 +62,7 @@ namespace BehaviorBlocking.Cli
             }
             catch (BehaviorBlockingException ex)
             {
-                console.Error.WriteLine($"behaviorblock: warning: {ex.ErrorId}: {ex.Message} The scan uses the default Audit policy.");
+                console.Error.WriteLine($"behaviorblock: warning: {ex.ErrorId}: {ex.Message} {who} the default Audit policy.");
                 return BlockingPolicy.Default;
             }
         }

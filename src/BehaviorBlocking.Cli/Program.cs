@@ -176,11 +176,12 @@ namespace BehaviorBlocking.Cli
         public TextWriter Error { get; }
 
         /// <summary>
-        /// The guard rails quarantine and restore ask before touching a file. None yet: the response area's
-        /// rails are plugged in here when they land (until then the vault's own checks apply: no links, no
-        /// files inside the quarantine folder).
+        /// The guard rails quarantine add and restore ask before touching a file: this machine's
+        /// <see cref="Response.GuardRails"/> (system files, the product's own folder, critical executables),
+        /// on top of the vault's own checks (no links, no files inside the quarantine folder).
         /// </summary>
-        public Func<Response.IGuardRails?> GuardRails { get; init; } = () => null;
+        public Func<Response.IGuardRails?> GuardRails { get; init; } = () => new Response.GuardRails();
+
         /// <summary>The response components <c>block</c> acts through, from the store path; null takes <see cref="Response.ResponseComponents.ForThisMachine"/>.</summary>
         public Func<string, Response.ResponseComponents>? ResponseComponents { get; init; }
 

@@ -32,7 +32,8 @@ namespace BehaviorBlocking.Cli
         }
 
         /// <summary>The engine options the command line asks for.</summary>
-        public EngineOptions Options(ParseResult parsed, CliConsole console, bool measureRuleCost = false, Policy.IBlockingPolicy? policy = null) => new EngineOptions
+        public EngineOptions Options(ParseResult parsed, CliConsole console, bool measureRuleCost = false, Policy.IBlockingPolicy? policy = null,
+            Func<IReadOnlyList<Detections.IDetector>>? extraDetectors = null) => new EngineOptions
         {
             Policy = policy ?? Policy.AuditPolicy.Instance,
             BuiltInRules = !parsed.GetValue(NoBuiltinRules),
@@ -40,16 +41,17 @@ namespace BehaviorBlocking.Cli
             UseModel = !parsed.GetValue(NoModel),
             ModelPath = parsed.GetValue(Model),
             MeasureRuleCost = measureRuleCost,
-            ExtraDetectors = console.ExtraDetectors,
+            ExtraDetectors = extraDetectors ?? console.ExtraDetectors,
         };
 
         /// <summary>
         /// Builds the engine and prints its warnings: skipped rules (at most <paramref name="shown"/>) and a model
         /// that did not load, which leaves the run with rules alone, visibly.
         /// </summary>
-        public BehaviorEngine Build(ParseResult parsed, CliConsole console, bool measureRuleCost = false, int shown = 20, Policy.IBlockingPolicy? policy = null)
+        public BehaviorEngine Build(ParseResult parsed, CliConsole console, bool measureRuleCost = false, int shown = 20, Policy.IBlockingPolicy? policy = null,
+            Func<IReadOnlyList<Detections.IDetector>>? extraDetectors = null)
         {
-            BehaviorEngine engine = BehaviorEngine.Create(Options(parsed, console, measureRuleCost, policy));
+            BehaviorEngine engine = BehaviorEngine.Create(Options(parsed, console, measureRuleCost, policy, extraDetectors));
             WriteWarnings(engine.Warnings, console, shown);
             return engine;
         }

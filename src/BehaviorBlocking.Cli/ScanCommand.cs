@@ -27,7 +27,7 @@ namespace BehaviorBlocking.Cli
             Option<OutputFormat> format = CliOptions.Format();
             var stats = new Option<bool>("--stats") { Description = "Print counts per event kind, processes, trees, malformed records and events/s to stderr." };
             Option<string?> store = CliOptions.Store();
-            var noStore = new Option<bool>("--no-store") { Description = "Do not write detections to the store." };
+            var noStore = new Option<bool>("--no-store") { Description = "Do not write detections to the store, and do not read its indicators (no kill-on-start what-if)." };
             var policy = new Option<string?>("--policy")
             {
                 Description = "Policy file (JSON, docs/policy.md) to apply as a what-if. Default: the policy in force (policy.json in the product folder), else Audit.",
@@ -47,9 +47,21 @@ namespace BehaviorBlocking.Cli
             {
                 // A --policy file that cannot be used ends the command (PolicyFileInvalid with its position) before anything is read.
                 Policy.BlockingPolicy scanPolicy = PolicyCommand.ForScan(parsed.GetValue(policy), console);
-                using BehaviorEngine engine = rules.Build(parsed, console, policy: scanPolicy);
-                return Run(console, engine, parsed.GetValue(paths)!, parsed.GetValue(format), parsed.GetValue(stats),
-                    parsed.GetValue(noStore) ? null : CliOptions.StorePath(parsed.GetValue(store)));
+                string? storePath = parsed.GetValue(noStore) ? null : CliOptions.StorePath(parsed.GetValue(store));
+
+                // The store's indicators take part: the policy looks them up (allow excludes, block blocks) and the
+                // kill-on-start detector raises a verdict when a blocked hash or path starts in the recording.
+                Func<IReadOnlyList<IDetector>>? detectors = null;
+                Policy.IndicatorSet? indicators = storePath is null ? null : StoredIndicators(storePath, console);
+                if (indicators is not null)
+                {
+                    scanPolicy = scanPolicy.WithIndicators(indicators);
+                    Func<IReadOnlyList<IDetector>> extra = console.ExtraDetectors;
+                    detectors = () => new List<IDetector>(extra()) { new Policy.IndicatorDetector(indicators) };
+                }
+
+                using BehaviorEngine engine = rules.Build(parsed, console, policy: scanPolicy, extraDetectors: detectors);
+                return Run(console, engine, parsed.GetValue(paths)!, parsed.GetValue(format), parsed.GetValue(stats), storePath);
             });
             return command;
         }
@@ -67,7 +79,9 @@ namespace BehaviorBlocking.Cli
             var observer = new Observer(console, format);
             try
             {
-                ScanResult result = ScanService.Run(engine, new ScanRequest { Paths = paths, StorePath = storePath }, observer, cancel.Token);
+                // The what-if report asks this machine's file guard rails, so a quarantine or hash block that would be refused says so.
+                var request = new ScanRequest { Paths = paths, StorePath = storePath, FileGuardRails = console.GuardRails() };
+                ScanResult result = ScanService.Run(engine, request, observer, cancel.Token);
                 ScanStatistics statistics = result.Statistics;
                 if (observer.Problems > ProblemsShown)
                 {
@@ -118,6 +132,27 @@ namespace BehaviorBlocking.Cli
             finally
             {
                 Console.CancelKeyPress -= onCancel;
+            }
+        }
+
+        /// <summary>The indicators of the store at <paramref name="storePath"/>; null when there is no store, it holds none, or it cannot be read (a warning).</summary>
+        private static Policy.IndicatorSet? StoredIndicators(string storePath, CliConsole console)
+        {
+            if (!System.IO.File.Exists(storePath))
+            {
+                return null;
+            }
+
+            try
+            {
+                using Store.IndicatorStore store = Store.IndicatorStore.OpenReadOnly(storePath);
+                Policy.IndicatorSet set = store.Snapshot();
+                return set.IsEmpty ? null : set;
+            }
+            catch (BehaviorBlockingException ex)
+            {
+                console.Error.WriteLine($"behaviorblock: warning: {ex.ErrorId}: {ex.Message} The scan goes on without the store's indicators.");
+                return null;
             }
         }
 

@@ -13,7 +13,7 @@ namespace BehaviorBlocking.Store
     /// its id and creation time; only a feed never replaces an indicator added by hand or by a detection. <see cref="Snapshot"/> gives the immutable lookup detectors and the policy use.
     /// </summary>
     /// <remarks>Not thread-safe, like <see cref="DetectionStore"/>; several instances may share a file.</remarks>
-    public sealed class IndicatorStore : IDisposable
+    public sealed class IndicatorStore : IIndicatorSink, IDisposable
     {
         private const string Columns = "id, kind, value, verdict, source, created, expires, comment, detection_id, created_by";
 
@@ -163,6 +163,58 @@ namespace BehaviorBlocking.Store
 
         /// <summary>An immutable lookup over every stored indicator (expired ones are ignored at lookup time, so the snapshot stays right as time passes).</summary>
         public IndicatorSet Snapshot() => new IndicatorSet(List(includeExpired: true));
+
+        /// <summary>
+        /// The block indicator for a SHA-256: the responders' block-hash step and <c>block --sha256</c> write
+        /// through this. A block indicator already in force for the hash is returned as it is (its source, comment
+        /// and expiry stay: a detection does not turn a person's temporary block into its own); otherwise one is
+        /// added, or the indicator there for the hash (an allow, or an expired block) becomes this block, keeping its id.
+        /// </summary>
+        /// <exception cref="BehaviorBlockingException"><c>IndicatorInvalid</c> for a value that is not a SHA-256, and the store's own errors.</exception>
+        public Indicator Block(string sha256, IndicatorSource source, Guid? detectionId, string? comment, string? createdBy)
+        {
+            if (sha256 is null)
+            {
+                throw new ArgumentNullException(nameof(sha256));
+            }
+
+            var draft = new IndicatorDraft(IndicatorKind.Sha256, sha256, IndicatorVerdict.Block, source)
+            {
+                DetectionId = detectionId,
+                Comment = comment is null || comment.Length <= IndicatorValues.MaxCommentLength ? comment : comment.Substring(0, IndicatorValues.MaxCommentLength),
+                CreatedBy = createdBy is null || createdBy.Length <= IndicatorValues.MaxCreatedByLength ? createdBy : createdBy.Substring(0, IndicatorValues.MaxCreatedByLength),
+            };
+            DateTimeOffset now = _clock();
+            string value = Validated(draft, now);
+            return Guard(() =>
+            {
+                using (SqliteTransaction transaction = _database.Begin())
+                {
+                    Indicator? existing = null;
+                    using (SqliteCommand command = _database.Command(transaction, "SELECT " + Columns + " FROM indicators WHERE kind = $kind AND match_key = $match_key;"))
+                    {
+                        command.Parameters.AddWithValue("$kind", (long)IndicatorKind.Sha256);
+                        command.Parameters.AddWithValue("$match_key", IndicatorValues.MatchKey(IndicatorKind.Sha256, value));
+                        using (SqliteDataReader reader = command.ExecuteReader())
+                        {
+                            if (reader.Read())
+                            {
+                                existing = Read(reader);
+                            }
+                        }
+                    }
+
+                    if (existing is not null && existing.Verdict == IndicatorVerdict.Block && (existing.Expires is null || existing.Expires.Value > now))
+                    {
+                        return existing;
+                    }
+
+                    Indicator stored = Upsert(transaction, draft, value, now);
+                    transaction.Commit();
+                    return stored;
+                }
+            });
+        }
 
         /// <summary>Closes the file.</summary>
         public void Dispose() => _database.Dispose();

@@ -48,6 +48,55 @@ namespace BehaviorBlocking.Tests.Policy
             Assert.Equal(IndicatorVerdict.Allow, listed[1].Verdict);
         }
 
+        [Fact]
+        public void Block_AsTheSink_AddsABlockIndicatorWithItsSourceAndDetection()
+        {
+            using IndicatorStore store = Store();
+            IIndicatorSink sink = store;
+            Guid detection = Guid.NewGuid();
+
+            Indicator added = sink.Block(HashA.ToUpperInvariant(), IndicatorSource.Detection, detection, "Behavior:Linux/Execution.Test!rule", "policy");
+
+            Indicator listed = Assert.Single(store.List());
+            Assert.Equal((added.Id, IndicatorVerdict.Block, IndicatorSource.Detection, (Guid?)detection), (listed.Id, listed.Verdict, listed.Source, listed.DetectionId));
+            Assert.Equal("Behavior:Linux/Execution.Test!rule", listed.Comment);
+            Assert.Equal("policy", listed.CreatedBy);
+        }
+
+        [Fact]
+        public void Block_ABlockAlreadyInForce_IsReturnedAsItIs()
+        {
+            using IndicatorStore store = Store();
+            Indicator manual = store.Add(new IndicatorDraft(IndicatorKind.Sha256, HashA, IndicatorVerdict.Block, IndicatorSource.Manual)
+            {
+                Comment = "until the vendor fixes it",
+                Expires = s_now.AddDays(7),
+                CreatedBy = "alice",
+            });
+
+            Indicator again = store.Block(HashA.ToUpperInvariant(), IndicatorSource.Detection, Guid.NewGuid(), "detection", "policy");
+
+            Assert.Equal(manual.Id, again.Id);
+            Indicator listed = Assert.Single(store.List());
+            Assert.Equal((IndicatorSource.Manual, "until the vendor fixes it", (DateTimeOffset?)s_now.AddDays(7), "alice"), (listed.Source, listed.Comment, listed.Expires, listed.CreatedBy));
+        }
+
+        [Fact]
+        public void Block_OverAnAllowOrAnExpiredBlock_BecomesTheBlockKeepingItsId()
+        {
+            using IndicatorStore store = Store();
+            Indicator allow = store.Add(new IndicatorDraft(IndicatorKind.Sha256, HashA, IndicatorVerdict.Allow, IndicatorSource.Manual));
+            Indicator expiring = store.Add(new IndicatorDraft(IndicatorKind.Sha256, HashB, IndicatorVerdict.Block, IndicatorSource.Manual) { Expires = s_now.AddHours(1) });
+            _clock = s_now.AddHours(2);
+
+            Indicator blocked = store.Block(HashA.ToUpperInvariant(), IndicatorSource.Manual, null, "changed my mind", "bob");
+            Indicator renewed = store.Block(HashB, IndicatorSource.Detection, null, "seen again", "policy");
+
+            Assert.Equal((allow.Id, IndicatorVerdict.Block), (blocked.Id, blocked.Verdict));
+            Assert.Equal((expiring.Id, (DateTimeOffset?)null, IndicatorSource.Detection), (renewed.Id, renewed.Expires, renewed.Source));
+            Assert.Equal(2, store.List().Count);
+        }
+
         [Theory]
         [InlineData(IndicatorKind.Sha256, "abc", "not a SHA-256")]
         [InlineData(IndicatorKind.Sha256, "zz79bb7b435b05321651daefd374cdc681dc06faa65e374e38337b88ca046dea", "not a SHA-256")]
