@@ -345,13 +345,21 @@ namespace BehaviorBlocking.Tests.Policy
                 policy.Decide(verdict);
             }
 
-            long before = GC.GetAllocatedBytesForCurrentThread();
-            for (int i = 0; i < 10_000; i++)
+            // The JIT's tier-up can allocate on this thread while a round runs; an allocation of Decide itself
+            // shows in every round, so the quietest of several rounds is what Decide allocates.
+            long least = long.MaxValue;
+            for (int round = 0; round < 8 && least != 0; round++)
             {
-                policy.Decide(verdicts[i % verdicts.Length]);
+                long before = GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 10_000; i++)
+                {
+                    policy.Decide(verdicts[i % verdicts.Length]);
+                }
+
+                least = Math.Min(least, GC.GetAllocatedBytesForCurrentThread() - before);
             }
 
-            Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+            Assert.Equal(0, least);
         }
 
         private sealed class ThrowingLookup : IIndicatorLookup
