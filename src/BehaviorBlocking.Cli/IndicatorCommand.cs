@@ -56,7 +56,7 @@ namespace BehaviorBlocking.Cli
         private static Command List(CliConsole console)
         {
             var all = new Option<bool>("--all") { Description = "Also the expired ones." };
-            Option<OutputFormat> format = CliOptions.Format();
+            Option<OutputFormat> format = CliOptions.Format("one indicator object per line");
             Option<string?> store = CliOptions.Store();
             var command = new Command("list", "List the indicators in force (with --all, expired ones too), oldest first.") { all, format, store };
             command.SetAction(parsed =>

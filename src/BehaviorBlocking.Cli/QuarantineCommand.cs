@@ -58,7 +58,7 @@ namespace BehaviorBlocking.Cli
 
         private static Command List(CliConsole console)
         {
-            Option<OutputFormat> format = CliOptions.Format();
+            Option<OutputFormat> format = CliOptions.Format("one entry object per line");
             Option<string?> folder = FolderOption();
             var command = new Command("list", "List every entry, held, restored and broken, oldest first.") { format, folder };
             command.SetAction(parsed =>

@@ -198,7 +198,8 @@ namespace BehaviorBlocking.Engine
             else if (request.ProcessId is int pid)
             {
                 var kind = request.Action ?? ResponseKind.KillTree;
-                steps.Add(ProcessStep(request.WhatIf, components, executor, kind, new ProcessIdentity(pid), null));
+                // The image, where this platform can tell, only names the process in the step (PID 4242 (sleep), not PID 4242 (?)).
+                steps.Add(ProcessStep(request.WhatIf, components, executor, kind, new ProcessIdentity(pid, null, RunningImage(pid)), null));
             }
             else if (request.Path is string path)
             {
@@ -351,6 +352,13 @@ namespace BehaviorBlocking.Engine
 
             if (whatIf)
             {
+                // A what-if looks, as the real step would: a process that is not there would be AlreadyGone, not killed.
+                if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux)
+                    && !Directory.Exists("/proc/" + target.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+                {
+                    return executor.Step(kind, target.ToString(), StepOutcome.AlreadyGone, "PID " + target.ProcessId + " is not running");
+                }
+
                 string verb = kind == ResponseKind.Suspend ? "would suspend tree " : kind == ResponseKind.KillProcess ? "would kill " : "would kill tree ";
                 return executor.Step(kind, target.ToString(), StepOutcome.WhatIf, verb + target);
             }
