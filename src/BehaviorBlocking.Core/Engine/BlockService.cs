@@ -352,13 +352,6 @@ namespace BehaviorBlocking.Engine
 
             if (whatIf)
             {
-                // A what-if looks, as the real step would: a process that is not there would be AlreadyGone, not killed.
-                if (RuntimeInformation.IsOSPlatform(OSPlatform.Linux)
-                    && !Directory.Exists("/proc/" + target.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)))
-                {
-                    return executor.Step(kind, target.ToString(), StepOutcome.AlreadyGone, "PID " + target.ProcessId + " is not running");
-                }
-
                 string verb = kind == ResponseKind.Suspend ? "would suspend tree " : kind == ResponseKind.KillProcess ? "would kill " : "would kill tree ";
                 return executor.Step(kind, target.ToString(), StepOutcome.WhatIf, verb + target);
             }
