@@ -106,7 +106,7 @@ namespace BehaviorBlocking.Cli
         {
             var sha256 = new Option<string?>("--sha256") { Description = "The file's SHA-256 (64 hexadecimal digits)." };
             var path = new Option<string?>("--path") { Description = "The file's absolute path (Windows paths compare without regard to case; no wildcards)." };
-            var verdict = new Option<IndicatorVerdict>("--verdict") { Description = "allow or block.", Required = true };
+            var verdict = new Option<IndicatorVerdict>("--verdict") { Description = "allow or block.", Required = true, HelpName = "allow|block" };
             var expires = new Option<DateTimeOffset?>("--expires")
             {
                 Description = "When it stops applying (ISO 8601; without a zone, UTC); must be in the future.",

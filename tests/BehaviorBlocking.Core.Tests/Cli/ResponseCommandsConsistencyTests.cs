@@ -84,6 +84,25 @@ namespace BehaviorBlocking.Tests.Cli
         }
 
         [Theory]
+        [InlineData("--format: 'xml' is not one of table, jsonl.", "indicator", "list", "--format", "xml")]
+        [InlineData("--format: 'xml' is not one of table, jsonl.", "detections", "--format", "xml")]
+        [InlineData("--format: 'xml' is not one of table, jsonl.", "policy", "show", "--format", "xml")]
+        [InlineData("--action: 'Nuke' is not one of KillTree, KillProcess, Suspend, Quarantine, BlockHash, Remediate.", "block", "--pid", "5", "--action", "Nuke")]
+        [InlineData("--verdict: 'maybe' is not one of allow, block.", "indicator", "add", "--sha256", "AA", "--verdict", "maybe")]
+        [InlineData("--pid: 'abc' is not a whole number.", "block", "--pid", "abc")]
+        public void BadOptionValue_IsOneLineNamingTheOptionAndWhatItTakes(string expected, params string[] args)
+        {
+            // The line is refused while it is parsed: nothing runs, so no store or folder is touched.
+            var (exit, output, err) = Run(args);
+
+            Assert.Equal(Program.ExitUsage, exit);
+            Assert.Equal(string.Empty, output);
+            string[] lines = err.TrimEnd().Split('\n').Select(l => l.TrimEnd('\r')).ToArray();
+            Assert.Equal(new[] { "behaviorblock: " + expected, "Run 'behaviorblock --help' for usage." }, lines);
+            Assert.DoesNotContain("BehaviorBlocking.", err, StringComparison.Ordinal);
+        }
+
+        [Theory]
         [InlineData("block --detection", "block", "--detection")]
         [InlineData("quarantine restore", "quarantine", "restore")]
         [InlineData("indicator remove", "indicator", "remove")]
