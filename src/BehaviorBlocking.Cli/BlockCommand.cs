@@ -17,11 +17,14 @@ namespace BehaviorBlocking.Cli
             var path = new Option<string?>("--path") { Description = "A file of this machine (default action Quarantine)." };
             var sha256 = new Option<string?>("--sha256") { Description = "A SHA-256 to block (action BlockHash)." };
             var detection = new Option<string?>("--detection") { Description = "A stored detection id: acts on its process (when it is about this machine) and its evidence; without --action, the steps the policy in force (policy.json in the product folder, else Audit) asks for it." };
-            var action = new Option<ResponseKind?>("--action") { Description = "KillTree, KillProcess, Suspend, Quarantine, BlockHash or Remediate." };
+            var action = new Option<ResponseKind?>("--action")
+            {
+                Description = "The step: KillTree, KillProcess or Suspend for --pid; Quarantine or BlockHash for --path; BlockHash for --sha256; any of the six for --detection.",
+                HelpName = "KillTree|KillProcess|Suspend|Quarantine|BlockHash|Remediate",
+            };
             var whatIf = new Option<bool>("--what-if") { Description = "Print what would be done; change nothing." };
             var comment = new Option<string?>("--comment") { Description = "Why, for the record (indicator comment, quarantine reason)." };
-            Option<OutputFormat> format = CliOptions.Format();
-            format.Description = "Output: 'table' for people, 'jsonl' for one step object per line on stdout.";
+            Option<OutputFormat> format = CliOptions.Format("one step object per line");
             Option<string?> store = CliOptions.Store();
             var command = new Command("block", "Kill, suspend, quarantine, block the hash of, or remediate what a person names; every step is recorded in the store.")
             {
@@ -33,12 +36,7 @@ namespace BehaviorBlocking.Cli
                 string? idText = parsed.GetValue(detection);
                 if (idText is not null)
                 {
-                    if (!Guid.TryParse(idText, out Guid id))
-                    {
-                        throw new UsageException($"--detection: '{idText}' is not a detection id (a uuid).");
-                    }
-
-                    detectionId = id;
+                    detectionId = CliOptions.ParseId(idText, "block --detection");
                 }
 
                 string storePath = CliOptions.StorePath(parsed.GetValue(store));

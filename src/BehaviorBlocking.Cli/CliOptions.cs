@@ -24,10 +24,11 @@ namespace BehaviorBlocking.Cli
     {
         private static readonly Regex s_relative = new Regex(@"^(?<n>[0-9]+)(?<unit>[smhdw])$", RegexOptions.CultureInvariant);
 
-        public static Option<OutputFormat> Format() => new Option<OutputFormat>("--format")
+        public static Option<OutputFormat> Format(string lines = "one detection record per line") => new Option<OutputFormat>("--format")
         {
-            Description = "Output: 'table' for people, 'jsonl' for one detection record per line on stdout.",
+            Description = "Output: 'table' for people, 'jsonl' for " + lines + " on stdout.",
             DefaultValueFactory = _ => OutputFormat.Table,
+            HelpName = "table|jsonl",
         };
 
         public static Option<string?> Store() => new Option<string?>("--store")

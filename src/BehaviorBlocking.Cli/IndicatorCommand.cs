@@ -56,7 +56,7 @@ namespace BehaviorBlocking.Cli
         private static Command List(CliConsole console)
         {
             var all = new Option<bool>("--all") { Description = "Also the expired ones." };
-            Option<OutputFormat> format = CliOptions.Format();
+            Option<OutputFormat> format = CliOptions.Format("one indicator object per line");
             Option<string?> store = CliOptions.Store();
             var command = new Command("list", "List the indicators in force (with --all, expired ones too), oldest first.") { all, format, store };
             command.SetAction(parsed =>
@@ -106,7 +106,7 @@ namespace BehaviorBlocking.Cli
         {
             var sha256 = new Option<string?>("--sha256") { Description = "The file's SHA-256 (64 hexadecimal digits)." };
             var path = new Option<string?>("--path") { Description = "The file's absolute path (Windows paths compare without regard to case; no wildcards)." };
-            var verdict = new Option<IndicatorVerdict>("--verdict") { Description = "allow or block.", Required = true };
+            var verdict = new Option<IndicatorVerdict>("--verdict") { Description = "allow or block.", Required = true, HelpName = "allow|block" };
             var expires = new Option<DateTimeOffset?>("--expires")
             {
                 Description = "When it stops applying (ISO 8601; without a zone, UTC); must be in the future.",

@@ -15,6 +15,7 @@ namespace BehaviorBlocking.Cli
     internal enum PolicyShowFormat
     {
         Table,
+        Jsonl,
         Json,
     }
 
@@ -71,15 +72,16 @@ namespace BehaviorBlocking.Cli
         {
             var format = new Option<PolicyShowFormat>("--format")
             {
-                Description = "Output: 'table' for people, 'json' for one JSON object (source, sha256 and the document).",
+                Description = "Output: 'table' for people, 'jsonl' for one JSON object on one line on stdout (path, isDefault, sha256 and the policy); 'json' is the same.",
                 DefaultValueFactory = _ => PolicyShowFormat.Table,
+                HelpName = "table|jsonl",
             };
             var command = new Command("show", "Show the policy in force and where it came from.") { format };
             command.SetAction(parsed =>
             {
                 string path = PolicyFile.DefaultPath;
                 LoadedPolicy loaded = PolicyFile.LoadInForce(path);
-                if (parsed.GetValue(format) == PolicyShowFormat.Json)
+                if (parsed.GetValue(format) != PolicyShowFormat.Table)
                 {
                     console.Out.WriteLine(ShowJson(loaded, path));
                 }
@@ -161,6 +163,7 @@ namespace BehaviorBlocking.Cli
             {
                 Description = "Output: 'table' for people, 'jsonl' for one change record per line on stdout.",
                 DefaultValueFactory = _ => OutputFormat.Table,
+                HelpName = "table|jsonl",
             };
             Option<string?> store = CliOptions.Store();
             var command = new Command("history", "List the policy changes recorded in the store: when, who, version, hashes and what changed.") { last, format, store };

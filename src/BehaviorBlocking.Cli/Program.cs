@@ -23,6 +23,9 @@ namespace BehaviorBlocking.Cli
         /// <summary>Exit code: the command line was not understood.</summary>
         public const int ExitUsage = 2;
 
+        private static readonly Regex s_cannotParse = new Regex(
+            @"^Cannot parse argument '(?<value>.*)' for option '(?<name>[^']+)' as expected type '[^']+'\.", RegexOptions.CultureInvariant | RegexOptions.Singleline);
+
         private static readonly Regex s_negativeNumber = new Regex(@"^-[0-9]", RegexOptions.CultureInvariant);
 
         /// <summary>Where the built-in rule pack sits: <c>rules/</c> beside the engine's assembly.</summary>
@@ -70,7 +73,7 @@ namespace BehaviorBlocking.Cli
                 var errors = new List<string>();
                 foreach (ParseError error in parsed.Errors)
                 {
-                    errors.Add(error.Message);
+                    errors.Add(Describe(error));
                 }
 
                 errors.AddRange(UnknownOptions(parsed));
@@ -121,6 +124,40 @@ namespace BehaviorBlocking.Cli
         /// '-' alone is a path (standard input), and so is every word after '--'; a negative number given to
         /// an option is left to that option's own range check.
         /// </summary>
+        /// <summary>
+        /// A parse error as one line naming the option and what it takes (<c>--format: 'xml' is not one of table, jsonl.</c>)
+        /// instead of the parser's own text, which names .NET types and lists values on several lines.
+        /// </summary>
+        internal static string Describe(ParseError error)
+        {
+            Match match = s_cannotParse.Match(error.Message);
+            if (!match.Success || error.SymbolResult is not OptionResult option)
+            {
+                return error.Message;
+            }
+
+            string name = match.Groups["name"].Value;
+            string value = match.Groups["value"].Value;
+            Type type = Nullable.GetUnderlyingType(option.Option.ValueType) ?? option.Option.ValueType;
+            string? helpName = option.Option.HelpName;
+            if (helpName is not null && helpName.Contains('|', StringComparison.Ordinal))
+            {
+                return $"{name}: '{value}' is not one of {helpName.Replace("|", ", ", StringComparison.Ordinal)}.";
+            }
+
+            if (type.IsEnum)
+            {
+                return $"{name}: '{value}' is not one of {string.Join(", ", Enum.GetNames(type)).ToLowerInvariant()}.";
+            }
+
+            if (type == typeof(int) || type == typeof(long))
+            {
+                return $"{name}: '{value}' is not a whole number.";
+            }
+
+            return $"{name}: '{value}' is not a valid value.";
+        }
+
         internal static IEnumerable<string> UnknownOptions(ParseResult parsed)
         {
             var optionValues = new Dictionary<Token, string>(ReferenceEqualityComparer.Instance);

@@ -58,7 +58,7 @@ namespace BehaviorBlocking.Cli
 
         private static Command List(CliConsole console)
         {
-            Option<OutputFormat> format = CliOptions.Format();
+            Option<OutputFormat> format = CliOptions.Format("one entry object per line");
             Option<string?> folder = FolderOption();
             var command = new Command("list", "List every entry, held, restored and broken, oldest first.") { format, folder };
             command.SetAction(parsed =>
@@ -112,7 +112,8 @@ namespace BehaviorBlocking.Cli
         private static Command Add(CliConsole console)
         {
             var path = new Argument<string>("path") { Description = "The file to quarantine (a symbolic link is refused, never followed)." };
-            var reason = new Option<string?>("--reason") { Description = "Why it is quarantined (kept in the entry)." };
+            // --comment as in block and indicator add; --reason is the same option.
+            var reason = new Option<string?>("--comment", "--reason") { Description = "Why it is quarantined (kept in the entry as its reason; --reason is the same)." };
             Option<string?> folder = FolderOption();
             var command = new Command("add", "Quarantine a file by hand: copied into the quarantine, checked, then removed from where it was.") { path, reason, folder };
             command.SetAction(parsed =>

@@ -2,7 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
+using System.IO;
+using System.Linq;
 using BehaviorBlocking.Response;
 using BehaviorBlocking.Store;
 
@@ -13,13 +14,12 @@ namespace BehaviorBlocking.Cli
     {
         private static readonly (string Title, int Width)[] s_columns =
         {
-            ("Id", 36), ("Time (UTC)", 19), ("State", 8), ("Kind", 15), ("What was removed", 80),
+            ("Id", 36), ("Time (UTC)", 19), ("State", 8), ("Kind", 15), ("What was removed", 0),
         };
 
         public static Command Create(CliConsole console)
         {
-            Option<OutputFormat> format = CliOptions.Format();
-            format.Description = "Output: 'table' for people, 'jsonl' for one remediation record per line on stdout.";
+            Option<OutputFormat> format = CliOptions.Format("one remediation record per line");
             Option<string?> listStore = CliOptions.Store();
             var list = new Command("list", "List remediations (oldest first) and whether they were undone.") { format, listStore };
             list.SetAction(parsed => List(console, CliOptions.StorePath(parsed.GetValue(listStore)), parsed.GetValue(format)));
@@ -34,9 +34,12 @@ namespace BehaviorBlocking.Cli
 
         private static int List(CliConsole console, string storePath, OutputFormat format)
         {
-            IReadOnlyList<RemediationRecord> records;
-            using (RemediationStore store = RemediationStore.OpenReadOnly(storePath))
+            IReadOnlyList<RemediationRecord> records = Array.Empty<RemediationRecord>();
+
+            // No store yet is no remediations, not an error (as for indicators and the policy history).
+            if (File.Exists(storePath) || Directory.Exists(storePath))
             {
+                using RemediationStore store = RemediationStore.OpenReadOnly(storePath);
                 records = store.List();
             }
 
@@ -52,19 +55,14 @@ namespace BehaviorBlocking.Cli
 
             if (records.Count > 0)
             {
-                WriteRow(console, Array.ConvertAll(s_columns, c => c.Title));
-                WriteRow(console, Array.ConvertAll(s_columns, c => new string('-', c.Width)));
-                foreach (RemediationRecord r in records)
+                ColumnTable.Write(console.Out, s_columns, records.Select(r => new[]
                 {
-                    WriteRow(console, new[]
-                    {
-                        r.Id.ToString("D"),
-                        r.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                        r.State.ToString(),
-                        r.Artifact.Kind.ToString(),
-                        r.Description ?? r.Artifact.Location,
-                    });
-                }
+                    r.Id.ToString("D"),
+                    r.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                    r.State.ToString(),
+                    r.Artifact.Kind.ToString(),
+                    r.Description ?? r.Artifact.Location,
+                }));
             }
 
             console.Out.WriteLine(records.Count.ToString(CultureInfo.InvariantCulture) + " remediation(s).");
@@ -73,32 +71,16 @@ namespace BehaviorBlocking.Cli
 
         private static int Undo(CliConsole console, string storePath, string idText)
         {
-            if (!Guid.TryParse(idText, out Guid id))
-            {
-                throw new UsageException("remediation undo: '" + idText + "' is not a remediation id (a uuid, as 'remediation list' shows).");
-            }
+            Guid id = CliOptions.ParseId(idText, "remediation undo");
 
             using (RemediationStore store = RemediationStore.Open(storePath))
             {
                 // Guard rails need not be asked: undo only puts back what a remediation, which asked them, took away.
                 RemediationRecord restored = Remediators.ForThisPlatform(store, guardRails: null).Undo(id);
-                console.Out.WriteLine("Restored " + restored.Id.ToString("D") + ": " + restored.Artifact.Kind + " " + (restored.Description ?? restored.Artifact.Location));
+                console.Out.WriteLine("restored " + restored.Id.ToString("D") + ": " + restored.Artifact.Kind + " " + (restored.Description ?? restored.Artifact.Location));
             }
 
             return Program.ExitOk;
-        }
-
-        private static void WriteRow(CliConsole console, string[] cells)
-        {
-            var line = new StringBuilder();
-            for (int i = 0; i < cells.Length; i++)
-            {
-                string shown = TerminalText.Escape(cells[i]);
-                int width = s_columns[i].Width;
-                line.Append(i == cells.Length - 1 ? shown : shown.Length <= width ? shown.PadRight(width) : shown.Substring(0, width - 1) + "…").Append(' ');
-            }
-
-            console.Out.WriteLine(line.ToString().TrimEnd());
         }
     }
 }

@@ -198,7 +198,8 @@ namespace BehaviorBlocking.Engine
             else if (request.ProcessId is int pid)
             {
                 var kind = request.Action ?? ResponseKind.KillTree;
-                steps.Add(ProcessStep(request.WhatIf, components, executor, kind, new ProcessIdentity(pid), null));
+                // The image, where this platform can tell, only names the process in the step (PID 4242 (sleep), not PID 4242 (?)).
+                steps.Add(ProcessStep(request.WhatIf, components, executor, kind, new ProcessIdentity(pid, null, RunningImage(pid)), null));
             }
             else if (request.Path is string path)
             {

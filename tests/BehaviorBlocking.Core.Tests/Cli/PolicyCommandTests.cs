@@ -85,6 +85,22 @@ namespace BehaviorBlocking.Tests.Cli
         }
 
         [Fact]
+        public void Show_Jsonl_IsTheSameOneLineObjectAsJson()
+        {
+            Run("policy", "set", Path.Combine(PolicyData, "audit.json"));
+
+            var (exit, jsonl, err) = Run("policy", "show", "--format", "jsonl");
+            var (_, json, _) = Run("policy", "show", "--format", "json");
+
+            Assert.Equal(0, exit);
+            Assert.Equal(string.Empty, err);
+            string line = Assert.Single(jsonl.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+            Assert.Equal(json, jsonl);
+            using JsonDocument parsed = JsonDocument.Parse(line);
+            Assert.Equal("Audit", parsed.RootElement.GetProperty("policy").GetProperty("mode").GetString());
+        }
+
+        [Fact]
         public void Show_Json_IsOneObjectWithSourceHashAndTheDocument()
         {
             Run("policy", "set", Path.Combine(PolicyData, "audit.json"));

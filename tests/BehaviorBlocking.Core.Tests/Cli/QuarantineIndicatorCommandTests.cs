@@ -65,6 +65,20 @@ namespace BehaviorBlocking.Tests.Cli
         }
 
         [Fact]
+        public void QuarantineAdd_Comment_IsTheEntrysReasonAsWithBlock()
+        {
+            string file = _temp.Combine("dropper.bin");
+            File.WriteAllText(file, "payload");
+
+            var add = Run("quarantine", "add", file, "--comment", "mail attachment", "--quarantine", Vault);
+
+            Assert.Equal(Program.ExitOk, add.Exit);
+            var list = Run("quarantine", "list", "--format", "jsonl", "--quarantine", Vault);
+            using JsonDocument json = JsonDocument.Parse(list.Out.Split('\n', StringSplitOptions.RemoveEmptyEntries).Single());
+            Assert.Equal("mail attachment", json.RootElement.GetProperty("reason").GetString());
+        }
+
+        [Fact]
         public void Quarantine_ErrorsAndUsage_ExitOneOrTwoWithOneLine()
         {
             var missing = Run("quarantine", "add", _temp.Combine("none"), "--quarantine", Vault);

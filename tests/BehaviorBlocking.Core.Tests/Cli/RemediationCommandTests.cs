@@ -98,7 +98,7 @@ namespace BehaviorBlocking.Tests.Cli
 
             Assert.Equal(0, exit);
             Assert.Equal(string.Empty, err);
-            Assert.Equal("Restored " + id + ": CronEntry line 3 of '/var/spool/cron/crontabs/alice': " + Line, output.TrimEnd());
+            Assert.Equal("restored " + id + ": CronEntry line 3 of '/var/spool/cron/crontabs/alice': " + Line, output.TrimEnd());
             Assert.Equal(before, File.ReadAllText(file));
 
             var again = Run("remediation", "undo", id.ToString(), "--store", StorePath);
@@ -135,7 +135,7 @@ namespace BehaviorBlocking.Tests.Cli
 
             var malformed = Run("remediation", "undo", "not-an-id", "--store", StorePath);
             Assert.Equal(2, malformed.Exit);
-            Assert.Contains("'not-an-id' is not a remediation id", malformed.Err);
+            Assert.Contains("remediation undo: 'not-an-id' is not an id", malformed.Err);
 
             Assert.Equal(2, Run("remediation", "undo", "--store", StorePath).Exit);
         }
@@ -158,13 +158,21 @@ namespace BehaviorBlocking.Tests.Cli
         }
 
         [Fact]
-        public void List_NoStore_ExitsOneWithStoreNotFound()
+        public void List_NoStore_IsEmptyAndCreatesNoStore()
         {
-            var (exit, output, err) = Run("remediation", "list", "--store", _temp.Combine("none.db"));
+            // As indicator list and policy history: no store yet is nothing recorded, not an error.
+            string none = _temp.Combine("none.db");
 
-            Assert.Equal(1, exit);
-            Assert.Equal(string.Empty, output);
-            Assert.StartsWith("behaviorblock: StoreNotFound: ", err);
+            var (exit, output, err) = Run("remediation", "list", "--store", none);
+            var (jsonExit, jsonl, jsonErr) = Run("remediation", "list", "--format", "jsonl", "--store", none);
+
+            Assert.Equal(0, exit);
+            Assert.Equal(string.Empty, err);
+            Assert.Equal("0 remediation(s).", output.TrimEnd());
+            Assert.Equal(0, jsonExit);
+            Assert.Equal(string.Empty, jsonl);
+            Assert.Equal(string.Empty, jsonErr);
+            Assert.False(File.Exists(none));
         }
 
         [Fact]

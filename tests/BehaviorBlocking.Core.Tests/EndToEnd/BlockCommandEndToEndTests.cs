@@ -55,6 +55,27 @@ namespace BehaviorBlocking.Tests.EndToEnd
         }
 
         [LinuxRootFact]
+        public void BlockPid_WhatIf_NamesTheRunningProcessAndTouchesNothing()
+        {
+            using SpawnedTree tree = SpawnedTree.Start("sleep 300 & wait");
+            tree.WaitForAtLeast(2);
+            string pid = tree.RootId.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+            var (exit, output, err) = Block("--pid", pid, "--what-if");
+
+            Assert.True(exit == 0, err);
+            JsonElement step = Assert.Single(Lines(output));
+            Assert.Equal("WhatIf", step.GetProperty("outcome").GetString());
+
+            // The process is named by its image, as in every other step (not "PID n (?)").
+            string image = Path.GetFileName(File.ResolveLinkTarget("/proc/" + pid + "/exe", returnFinalTarget: false)!.FullName);
+            Assert.Equal("PID " + pid + " (" + image + ")", step.GetProperty("target").GetString());
+            Assert.DoesNotContain("(?)", step.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.False(LiveResponseEndToEndTests.AllGone(tree), "a what-if kills nothing");
+            Assert.False(File.Exists(_store), "a what-if records nothing");
+        }
+
+        [LinuxRootFact]
         public void BlockPid_RealTree_IsGoneExitsZeroAndTheStepIsRecorded()
         {
             using SpawnedTree tree = SpawnedTree.Start("sleep 300 & (sleep 300 & wait) & wait");
