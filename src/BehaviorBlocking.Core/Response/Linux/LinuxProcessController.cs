@@ -40,6 +40,9 @@ namespace BehaviorBlocking.Response.Linux
         /// <summary>How long a sweep waits for the tree to stand still (stopped, nothing new) before killing what it has.</summary>
         public TimeSpan FreezeTimeout { get; set; } = TimeSpan.FromSeconds(10);
 
+        /// <summary>Tests only: a process for which this returns true is seen as not stopped yet (one that cannot stop, such as a vfork parent whose child is frozen).</summary>
+        internal Func<int, bool>? SeenRunning { get; set; }
+
         /// <summary>How long to wait for killed processes to be gone.</summary>
         public TimeSpan ExitTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
@@ -457,7 +460,7 @@ namespace BehaviorBlocking.Response.Linux
                     {
                         if (!member.Stopped)
                         {
-                            if (member.IsStoppedNow())
+                            if (member.IsStoppedNow() && _owner.SeenRunning?.Invoke(member.Pid) != true)
                             {
                                 member.Stopped = true;
                             }
