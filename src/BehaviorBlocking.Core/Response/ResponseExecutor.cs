@@ -35,7 +35,8 @@ namespace BehaviorBlocking.Response
                 }
 
                 ProcessActionResult result = controller.Act(action, target);
-                string count = result.Affected.Count == 0 ? string.Empty
+                // A controller's own detail already counts what it acted on; the count is added only when it says nothing.
+                string count = result.Affected.Count == 0 || !string.IsNullOrEmpty(result.Detail) ? string.Empty
                     : string.Format(CultureInfo.InvariantCulture, "{0} process{1}", result.Affected.Count, result.Affected.Count == 1 ? string.Empty : "es");
                 string detail = Join(Join(result.Detail, count), note);
                 return Step(kind, shown, result.Outcome, detail.Length == 0 ? null : detail);
