@@ -62,6 +62,14 @@ namespace BehaviorBlocking.Response
                 return RemovalPlan.Nothing(StepOutcome.Failed, bad);
             }
 
+            // The artifact comes from evidence, and evidence from telemetry: only a location that is
+            // persistence of the artifact's own kind is acted on (a "unit" at /etc/hosts, a "cron line"
+            // of sshd_config are refused, whatever the evidence says).
+            if (PersistenceArtifacts.UnixKind(artifact.Location, out _) != artifact.Kind)
+            {
+                return RemovalPlan.Nothing(StepOutcome.Refused, "'" + artifact.Location + "' is not a " + artifact.Kind + " location; only the known persistence locations of that kind are remediated");
+            }
+
             string path = Physical(artifact.Location);
             if (artifact.Kind == PersistenceKind.SystemdUnit)
             {

@@ -475,6 +475,12 @@ namespace BehaviorBlocking.Tests.Response
         [System.Runtime.InteropServices.DllImport("libc.so.6", SetLastError = true)]
         private static extern int lchown(string path, uint owner, uint group);
 
+        [System.Runtime.InteropServices.DllImport("libc.so.6", SetLastError = true)]
+        private static extern int link(string oldPath, string newPath);
+
+        /// <summary>Makes a hard link; 0 on success.</summary>
+        public static int Link(string existing, string newName) => link(existing, newName);
+
         public static void Lchown(string path, uint uid, uint gid)
         {
             if (lchown(path, uid, gid) != 0)
