@@ -230,6 +230,25 @@ namespace BehaviorBlocking.Response
                 : null;
         }
 
+        /// <summary>
+        /// The reason a block indicator for the path <paramref name="path"/> must not be written, or null:
+        /// the path (links followed) is one of the protected executables, shells or core tools whose hash
+        /// <see cref="RefuseHash"/> refuses.
+        /// </summary>
+        public string? RefuseBlockPath(string path)
+        {
+            if (string.IsNullOrWhiteSpace(path) || !Path.IsPathRooted(path))
+            {
+                return null;
+            }
+
+            string real = RealPath(path) ?? TrimSeparator(path);
+            StringComparison comparison = _pathComparison;
+            return _protectedHashes.Value.Values.Any(p => string.Equals(p, real, comparison))
+                ? $"'{path}' is '{real}', a protected executable: blocking it would stop it from running"
+                : null;
+        }
+
         private Dictionary<string, string> HashProtectedExecutables()
         {
             var paths = new List<string>(_criticalExecutables);
