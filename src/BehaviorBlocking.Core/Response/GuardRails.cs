@@ -76,6 +76,8 @@ namespace BehaviorBlocking.Response
         private readonly List<string> _defenderFolders = new List<string>();
         private readonly StringComparison _pathComparison;
         private readonly Lazy<Dictionary<string, string>> _protectedHashes;
+        private readonly Dictionary<Sensors.Replay.FileId, string> _folderIds = new Dictionary<Sensors.Replay.FileId, string>();
+        private readonly Dictionary<Sensors.Replay.FileId, string> _fileIds = new Dictionary<Sensors.Replay.FileId, string>();
 
         // Beyond the critical processes: the shells and core tools whose hash, blocked, would stop every
         // script, login or package update (the telemetry's Hashes field is the attacker's to write).
@@ -131,6 +133,27 @@ namespace BehaviorBlocking.Response
             }
 
             ProtectedExecutables = _criticalExecutables.OrderBy(p => p, comparer).ToArray();
+            if (!_isWindows && Sensors.Replay.FileIdentity.Available)
+            {
+                // By device and inode too: a bind mount of a protected folder, or a hard link to a
+                // protected file, is that folder or file under a name no path comparison sees.
+                foreach (string folder in _criticalFolders)
+                {
+                    if (Sensors.Replay.FileIdentity.TryGet(folder, out Sensors.Replay.FileId id, out Sensors.Replay.FileKind kind) && kind == Sensors.Replay.FileKind.Directory && !_folderIds.ContainsKey(id))
+                    {
+                        _folderIds[id] = folder;
+                    }
+                }
+
+                foreach (string file in _criticalFiles)
+                {
+                    if (Sensors.Replay.FileIdentity.TryGet(file, out Sensors.Replay.FileId id, out _) && !_fileIds.ContainsKey(id))
+                    {
+                        _fileIds[id] = file;
+                    }
+                }
+            }
+
             _protectedHashes = new Lazy<Dictionary<string, string>>(HashProtectedExecutables, System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
             ProtectedFolders = _criticalFolders.Distinct(comparer).OrderBy(p => p, comparer).ToArray();
             ProtectedFiles = _criticalFiles.OrderBy(p => p, comparer).ToArray();
@@ -207,6 +230,41 @@ namespace BehaviorBlocking.Response
                 {
                     return candidate == lexical ? reason : $"'{path}' resolves to '{candidate}': {reason}";
                 }
+            }
+
+            return RefuseByIdentity(real ?? lexical);
+        }
+
+        private string? RefuseByIdentity(string path)
+        {
+            if (_folderIds.Count == 0 && _fileIds.Count == 0)
+            {
+                return null;
+            }
+
+            if (Sensors.Replay.FileIdentity.TryGet(path, out Sensors.Replay.FileId self, out Sensors.Replay.FileKind kind))
+            {
+                if (_fileIds.TryGetValue(self, out string? file))
+                {
+                    return $"'{path}' is the same file as '{file}', a platform-critical file (a hard link or a mount)";
+                }
+
+                if (kind == Sensors.Replay.FileKind.Directory && _folderIds.TryGetValue(self, out string? same))
+                {
+                    return $"'{path}' is the folder '{same}', a protected folder (a mount or a hard-linked name)";
+                }
+            }
+
+            string? current = Path.GetDirectoryName(path);
+            for (int depth = 0; depth < 256 && !string.IsNullOrEmpty(current); depth++)
+            {
+                if (Sensors.Replay.FileIdentity.TryGet(current!, out Sensors.Replay.FileId id, out _) && _folderIds.TryGetValue(id, out string? folder))
+                {
+                    return $"'{path}' is under '{current}', which is '{folder}', a protected folder (a bind mount of it)";
+                }
+
+                string? parent = Path.GetDirectoryName(current);
+                current = parent is not null && parent.Length < current!.Length ? parent : null;
             }
 
             return null;

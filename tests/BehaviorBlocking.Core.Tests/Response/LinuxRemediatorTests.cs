@@ -478,6 +478,20 @@ namespace BehaviorBlocking.Tests.Response
         [System.Runtime.InteropServices.DllImport("libc.so.6", SetLastError = true)]
         private static extern int link(string oldPath, string newPath);
 
+        /// <summary>Runs a program and waits for it; its exit code.</summary>
+        public static int Run(string program, params string[] arguments)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo(program) { UseShellExecute = false };
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using System.Diagnostics.Process process = System.Diagnostics.Process.Start(start)!;
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+
         /// <summary>Makes a hard link; 0 on success.</summary>
         public static int Link(string existing, string newName) => link(existing, newName);
 

@@ -56,6 +56,45 @@ namespace BehaviorBlocking.Tests.Response
         }
 
         [LinuxRootFact]
+        public void RefuseFile_ProtectedFolderReachedThroughABindMount_Refused()
+        {
+            string guarded = _temp.Combine("guarded");
+            string mountPoint = _temp.Combine("elsewhere");
+            Directory.CreateDirectory(guarded);
+            Directory.CreateDirectory(mountPoint);
+            File.WriteAllText(Path.Combine(guarded, "tool"), "x");
+            var rails = new GuardRails(Array.Empty<string>(), new[] { guarded });
+            Assert.Null(rails.RefuseFile(Path.Combine(mountPoint, "tool")));
+            Assert.Equal(0, Posix.Run("mount", "--bind", guarded, mountPoint));
+            try
+            {
+                string? reason = rails.RefuseFile(Path.Combine(mountPoint, "tool"));
+
+                Assert.NotNull(reason);
+                Assert.Contains(guarded, reason, StringComparison.Ordinal);
+            }
+            finally
+            {
+                Posix.Run("umount", mountPoint);
+            }
+        }
+
+        [LinuxRootFact]
+        public void RefuseFile_HardLinkToACriticalFile_Refused()
+        {
+            string link = _temp.Combine("passwd-copy");
+            if (Posix.Link("/etc/passwd", link) != 0)
+            {
+                return; // another file system: no hard link can be made, nothing to judge
+            }
+
+            string? reason = new GuardRails().RefuseFile(link);
+
+            Assert.NotNull(reason);
+            Assert.Contains("/etc/passwd", reason, StringComparison.Ordinal);
+        }
+
+        [LinuxRootFact]
         public void Remediate_ArtifactKindDoesNotMatchItsLocation_RefusedAndFileUntouched()
         {
             string root = _temp.Combine("root");
