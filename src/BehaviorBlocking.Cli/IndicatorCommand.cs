@@ -6,7 +6,9 @@ using System.IO;
 using System.Linq;
 using System.Text;
 using System.Text.Json;
+using BehaviorBlocking.Engine;
 using BehaviorBlocking.Policy;
+using BehaviorBlocking.Response;
 using BehaviorBlocking.Store;
 
 namespace BehaviorBlocking.Cli
@@ -144,6 +146,12 @@ namespace BehaviorBlocking.Cli
                     throw new UsageException((kind == IndicatorKind.Sha256 ? "--sha256: " : "--path: ") + error + ".");
                 }
 
+                string? refused = RefuseProtected(new GuardRails(), kind, value, parsed.GetValue(verdict));
+                if (refused is not null)
+                {
+                    throw new BehaviorBlockingException(ErrorIds.IndicatorInvalid, FailureKind.InvalidData, "Refused to block: " + refused + "; no indicator was written.");
+                }
+
                 using IndicatorStore opened = IndicatorStore.Open(CliOptions.StorePath(parsed.GetValue(store)));
                 Indicator added = opened.Add(new IndicatorDraft(kind, value, parsed.GetValue(verdict), IndicatorSource.Manual)
                 {
@@ -155,6 +163,17 @@ namespace BehaviorBlocking.Cli
                 return Program.ExitOk;
             });
             return command;
+        }
+
+        /// <summary>A block indicator for a protected executable (by hash or path) would stop the system's own programs: the reason, or null.</summary>
+        private static string? RefuseProtected(GuardRails rails, IndicatorKind kind, string value, IndicatorVerdict verdict)
+        {
+            if (verdict != IndicatorVerdict.Block)
+            {
+                return null;
+            }
+
+            return kind == IndicatorKind.Sha256 ? rails.RefuseHash(value) : rails.RefuseBlockPath(value);
         }
 
         private static Command Remove(CliConsole console)
@@ -182,6 +201,17 @@ namespace BehaviorBlocking.Cli
             {
                 string path = parsed.GetValue(file)!;
                 IReadOnlyList<IndicatorDraft> drafts = IndicatorFeed.Read(path, DateTimeOffset.UtcNow);
+                var rails = new GuardRails();
+                foreach (IndicatorDraft draft in drafts)
+                {
+                    string? refused = RefuseProtected(rails, draft.Kind, draft.Value, draft.Verdict);
+                    if (refused is not null)
+                    {
+                        throw new BehaviorBlockingException(ErrorIds.IndicatorFeedInvalid, FailureKind.InvalidData,
+                            "The indicator feed '" + path + "' was rejected, nothing was imported: " + refused + ".");
+                    }
+                }
+
                 using IndicatorStore opened = IndicatorStore.Open(CliOptions.StorePath(parsed.GetValue(store)));
                 IReadOnlyList<Indicator> stored = opened.Import(drafts);
                 int kept = stored.Count(i => i.Source != IndicatorSource.Feed);

@@ -199,7 +199,7 @@ namespace BehaviorBlocking.Engine
             {
                 var kind = request.Action ?? ResponseKind.KillTree;
                 // The image, where this platform can tell, only names the process in the step (PID 4242 (sleep), not PID 4242 (?)).
-                steps.Add(ProcessStep(request.WhatIf, components, executor, kind, new ProcessIdentity(pid, null, RunningImage(pid)), null));
+                steps.Add(ProcessStep(request.WhatIf, components, executor, kind, new ProcessIdentity(pid, null, RunningImage(pid)), null, null));
             }
             else if (request.Path is string path)
             {
@@ -305,7 +305,8 @@ namespace BehaviorBlocking.Engine
                 if (IsProcessStep(kind))
                 {
                     steps.Add(detection.ProcessId is int pid
-                        ? ProcessStep(request.WhatIf, components, executor, kind, new ProcessIdentity(pid, null, detection.Image), detection.Image)
+                        ? ProcessStep(request.WhatIf, components, executor, kind, new ProcessIdentity(pid, null, detection.Image), detection.Image,
+                            detection.LastSeen == default ? (DateTimeOffset?)null : detection.LastSeen)
                         : executor.Step(kind, target, StepOutcome.NotSupported, "the detection names no process"));
                 }
                 else if (detection.Image is null)
@@ -334,7 +335,7 @@ namespace BehaviorBlocking.Engine
         };
 
         private static ResponseStep ProcessStep(bool whatIf, ResponseComponents components, ResponseExecutor executor, ResponseKind kind,
-            ProcessIdentity target, string? expectedImage)
+            ProcessIdentity target, string? expectedImage, DateTimeOffset? lastSeen)
         {
             string? refused = SafeRefuse(components.GuardRails, target.ProcessId);
             if (refused is not null)
@@ -348,6 +349,17 @@ namespace BehaviorBlocking.Engine
             {
                 return executor.Step(kind, target.ToString(), StepOutcome.Refused,
                     "PID " + target.ProcessId + " now runs '" + running + "', not the detection's '" + expectedImage + "': the id was reused");
+            }
+
+            // The same image is not enough (a recycled id of another shell runs the same shell): a process
+            // that started after the detection's last event cannot be the one the detection saw.
+            if (lastSeen is DateTimeOffset seen && RuntimeInformation.IsOSPlatform(OSPlatform.Linux)
+                && Response.Linux.ProcFs.StartTime(target.ProcessId) is DateTimeOffset started
+                && started > seen + Response.Linux.LinuxProcessController.StartTimeTolerance)
+            {
+                return executor.Step(kind, target.ToString(), StepOutcome.Refused, string.Format(System.Globalization.CultureInfo.InvariantCulture,
+                    "PID {0} started at {1:yyyy-MM-ddTHH:mm:ss.fffZ}, after the detection's last event ({2:yyyy-MM-ddTHH:mm:ss.fffZ}): the id was reused",
+                    target.ProcessId, started.UtcDateTime, seen.UtcDateTime));
             }
 
             if (whatIf)
@@ -408,6 +420,12 @@ namespace BehaviorBlocking.Engine
                 {
                     return executor.Step(ResponseKind.BlockHash, path, StepOutcome.AccessDenied, ex.Message);
                 }
+            }
+
+            string? protectedHash = sha256 is null ? null : (components.GuardRails as GuardRails)?.RefuseHash(sha256);
+            if (protectedHash is not null)
+            {
+                return executor.Step(ResponseKind.BlockHash, sha256!, StepOutcome.Refused, protectedHash);
             }
 
             return sha256 is null

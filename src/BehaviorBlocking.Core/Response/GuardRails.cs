@@ -75,6 +75,21 @@ namespace BehaviorBlocking.Response
         private readonly HashSet<string> _criticalFiles;
         private readonly List<string> _defenderFolders = new List<string>();
         private readonly StringComparison _pathComparison;
+        private readonly Lazy<Dictionary<string, string>> _protectedHashes;
+        private readonly Dictionary<Sensors.Replay.FileId, string> _folderIds = new Dictionary<Sensors.Replay.FileId, string>();
+        private readonly Dictionary<Sensors.Replay.FileId, string> _fileIds = new Dictionary<Sensors.Replay.FileId, string>();
+
+        // Beyond the critical processes: the shells and core tools whose hash, blocked, would stop every
+        // script, login or package update (the telemetry's Hashes field is the attacker's to write).
+        private static readonly string[] s_linuxCoreTools =
+        {
+            "/bin/sh", "/bin/bash", "/bin/dash", "/usr/bin/sh", "/usr/bin/bash", "/usr/bin/dash", "/usr/bin/zsh",
+            "/usr/bin/env", "/usr/bin/sudo", "/usr/bin/su", "/bin/su", "/bin/login", "/usr/bin/login", "/usr/bin/ssh",
+            "/usr/bin/systemctl", "/bin/systemctl", "/usr/bin/passwd", "/usr/bin/mount", "/bin/mount", "/usr/bin/python3",
+            "/usr/bin/perl", "/usr/bin/apt", "/usr/bin/apt-get", "/usr/bin/dpkg", "/usr/bin/rpm", "/usr/bin/dnf", "/usr/bin/yum",
+        };
+
+        private static readonly string[] s_windowsCoreTools = { "cmd.exe", "conhost.exe", "explorer.exe", "WindowsPowerShell\\v1.0\\powershell.exe" };
 
         /// <summary>Guard rails for this machine and this process, computed now.</summary>
         public GuardRails()
@@ -118,6 +133,28 @@ namespace BehaviorBlocking.Response
             }
 
             ProtectedExecutables = _criticalExecutables.OrderBy(p => p, comparer).ToArray();
+            if (!_isWindows && Sensors.Replay.FileIdentity.Available)
+            {
+                // By device and inode too: a bind mount of a protected folder, or a hard link to a
+                // protected file, is that folder or file under a name no path comparison sees.
+                foreach (string folder in _criticalFolders)
+                {
+                    if (Sensors.Replay.FileIdentity.TryGet(folder, out Sensors.Replay.FileId id, out Sensors.Replay.FileKind kind) && kind == Sensors.Replay.FileKind.Directory && !_folderIds.ContainsKey(id))
+                    {
+                        _folderIds[id] = folder;
+                    }
+                }
+
+                foreach (string file in _criticalFiles)
+                {
+                    if (Sensors.Replay.FileIdentity.TryGet(file, out Sensors.Replay.FileId id, out _) && !_fileIds.ContainsKey(id))
+                    {
+                        _fileIds[id] = file;
+                    }
+                }
+            }
+
+            _protectedHashes = new Lazy<Dictionary<string, string>>(HashProtectedExecutables, System.Threading.LazyThreadSafetyMode.ExecutionAndPublication);
             ProtectedFolders = _criticalFolders.Distinct(comparer).OrderBy(p => p, comparer).ToArray();
             ProtectedFiles = _criticalFiles.OrderBy(p => p, comparer).ToArray();
         }
@@ -195,7 +232,138 @@ namespace BehaviorBlocking.Response
                 }
             }
 
+            return RefuseByIdentity(real ?? lexical);
+        }
+
+        private string? RefuseByIdentity(string path)
+        {
+            if (_folderIds.Count == 0 && _fileIds.Count == 0)
+            {
+                return null;
+            }
+
+            if (Sensors.Replay.FileIdentity.TryGet(path, out Sensors.Replay.FileId self, out Sensors.Replay.FileKind kind))
+            {
+                if (_fileIds.TryGetValue(self, out string? file))
+                {
+                    return $"'{path}' is the same file as '{file}', a platform-critical file (a hard link or a mount)";
+                }
+
+                if (kind == Sensors.Replay.FileKind.Directory && _folderIds.TryGetValue(self, out string? same))
+                {
+                    return $"'{path}' is the folder '{same}', a protected folder (a mount or a hard-linked name)";
+                }
+            }
+
+            string? current = Path.GetDirectoryName(path);
+            for (int depth = 0; depth < 256 && !string.IsNullOrEmpty(current); depth++)
+            {
+                if (Sensors.Replay.FileIdentity.TryGet(current!, out Sensors.Replay.FileId id, out _) && _folderIds.TryGetValue(id, out string? folder))
+                {
+                    return $"'{path}' is under '{current}', which is '{folder}', a protected folder (a bind mount of it)";
+                }
+
+                string? parent = Path.GetDirectoryName(current);
+                current = parent is not null && parent.Length < current!.Length ? parent : null;
+            }
+
             return null;
+        }
+
+        /// <summary>
+        /// The reason a SHA-256 must not be blocked, or null when it may be: it is the content of a
+        /// protected executable, a shell or a core tool of this machine (hashed once, on first use).
+        /// A block indicator is matched by hash alone, so a claimed hash must be refused for what it
+        /// names, not for the path that came with it.
+        /// </summary>
+        public string? RefuseHash(string sha256)
+        {
+            if (string.IsNullOrEmpty(sha256))
+            {
+                return null;
+            }
+
+            return _protectedHashes.Value.TryGetValue(sha256.ToUpperInvariant(), out string? path)
+                ? $"SHA-256 {sha256.ToUpperInvariant()} is the content of '{path}', a protected executable: blocking it would stop it from running"
+                : null;
+        }
+
+        /// <summary>
+        /// The reason a block indicator for the path <paramref name="path"/> must not be written, or null:
+        /// the path (links followed) is one of the protected executables, shells or core tools whose hash
+        /// <see cref="RefuseHash"/> refuses.
+        /// </summary>
+        public string? RefuseBlockPath(string path)
+        {
+            if (string.IsNullOrWhiteSpace(path) || !Path.IsPathRooted(path))
+            {
+                return null;
+            }
+
+            string real = RealPath(path) ?? TrimSeparator(path);
+            StringComparison comparison = _pathComparison;
+            return _protectedHashes.Value.Values.Any(p => string.Equals(p, real, comparison))
+                ? $"'{path}' is '{real}', a protected executable: blocking it would stop it from running"
+                : null;
+        }
+
+        private Dictionary<string, string> HashProtectedExecutables()
+        {
+            var paths = new List<string>(_criticalExecutables);
+            paths.AddRange(_sshListeners);
+            if (_isWindows)
+            {
+                string system32 = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.Windows), "System32");
+                paths.AddRange(s_windowsCoreTools.Select(tool => Path.Combine(system32, tool)));
+            }
+            else
+            {
+                paths.AddRange(s_linuxCoreTools);
+                try
+                {
+                    // Every login shell the system lists.
+                    paths.AddRange(File.ReadAllLines("/etc/shells").Select(line => line.Trim()).Where(line => line.StartsWith("/", StringComparison.Ordinal)));
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+
+            var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+            var seen = new HashSet<string>(_isWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal);
+            foreach (string path in paths)
+            {
+                string real = RealPath(path) ?? path;
+                if (!seen.Add(real))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    var info = new FileInfo(real);
+                    if (info.Exists && info.Length <= 256L * 1024 * 1024)
+                    {
+                        string hash = ResponseExecutor.Sha256Of(real);
+                        if (!hashes.ContainsKey(hash))
+                        {
+                            hashes[hash] = real;
+                        }
+                    }
+                }
+                catch (IOException)
+                {
+                    // Gone or unreadable now: nothing of it to compare.
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
+            }
+
+            return hashes;
         }
 
         private string? RefuseResolvedFile(string path)

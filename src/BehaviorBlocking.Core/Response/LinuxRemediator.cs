@@ -62,6 +62,14 @@ namespace BehaviorBlocking.Response
                 return RemovalPlan.Nothing(StepOutcome.Failed, bad);
             }
 
+            // The artifact comes from evidence, and evidence from telemetry: only a location that is
+            // persistence of the artifact's own kind is acted on (a "unit" at /etc/hosts, a "cron line"
+            // of sshd_config are refused, whatever the evidence says).
+            if (PersistenceArtifacts.UnixKind(artifact.Location, out _) != artifact.Kind)
+            {
+                return RemovalPlan.Nothing(StepOutcome.Refused, "'" + artifact.Location + "' is not a " + artifact.Kind + " location; only the known persistence locations of that kind are remediated");
+            }
+
             string path = Physical(artifact.Location);
             if (artifact.Kind == PersistenceKind.SystemdUnit)
             {
@@ -272,6 +280,13 @@ namespace BehaviorBlocking.Response
                 items.Add(new BackupItem { Type = BackupItem.LinkType, Path = link, LinkTarget = UnixFiles.ReadLink(link) });
             }
 
+            // A unit file that is a link to a unit the guard rails protect (an alias of the system's ssh.service)
+            // is that unit: removing it would stop and disable it.
+            if (status.Type == UnixFileType.Link && LinkTarget(path) is string aliased && GuardRails?.RefuseFile(aliased) is string protectedUnit)
+            {
+                return RemovalPlan.Nothing(StepOutcome.Refused, "'" + location + "' is a link to '" + UnixFiles.ReadLink(path) + "': " + protectedUnit);
+            }
+
             if (status.Type != UnixFileType.Missing)
             {
                 BackupItem? unit = Backup(path, status);
@@ -341,10 +356,10 @@ namespace BehaviorBlocking.Response
                         continue;
                     }
 
-                    string target = UnixFiles.ReadLink(candidate);
-                    bool inLinkFolder = !string.Equals(Path.GetDirectoryName(candidate), folder, StringComparison.Ordinal);
-                    if (string.Equals(Path.GetFileName(target), unitName, StringComparison.Ordinal)
-                        || (inLinkFolder && string.Equals(Path.GetFileName(candidate), unitName, StringComparison.Ordinal)))
+                    // Only links that lead to this unit file: a link of the same name to another file
+                    // (multi-user.target.wants/ssh.service -> /lib/systemd/system/ssh.service) enables
+                    // another unit, which evidence naming a missing /etc/systemd/system/ssh.service must not reach.
+                    if (string.Equals(LinkTarget(candidate), unitPath, StringComparison.Ordinal))
                     {
                         links.Add(candidate);
                     }
@@ -352,6 +367,27 @@ namespace BehaviorBlocking.Response
             }
 
             return links;
+        }
+
+        /// <summary>Where the link at <paramref name="physical"/> leads, as a path under <see cref="Root"/> (folder links resolved as <see cref="Physical"/> does); null when that cannot be told.</summary>
+        private string? LinkTarget(string physical)
+        {
+            string logicalLink = Root == "/" ? physical : physical.Substring(Root.Length);
+            string target = UnixFiles.ReadLink(physical);
+            string logical = Normalize(target.StartsWith("/", StringComparison.Ordinal) ? target : Path.GetDirectoryName(logicalLink) + "/" + target);
+            if (logical == "/")
+            {
+                return null;
+            }
+
+            try
+            {
+                return Physical(logical);
+            }
+            catch (IOException)
+            {
+                return null;
+            }
         }
 
         internal override void BeforeRemove(PersistenceArtifact artifact)

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Threading;
 using BehaviorBlocking.Engine;
@@ -111,7 +112,7 @@ namespace BehaviorBlocking.Response
                 throw new ArgumentException("A path to quarantine is required.", nameof(path));
             }
 
-            string full = Path.GetFullPath(path);
+            string full = RealFolder(Path.GetFullPath(path));
             lock (_gate)
             {
                 return Guard(full, () =>
@@ -211,6 +212,14 @@ namespace BehaviorBlocking.Response
                 if (!facts.IsRegular)
                 {
                     throw NotRegular(full, facts.IsSymbolicLink ? "is a symbolic link; links are never followed" : "is not a regular file (a directory, device, FIFO or socket)");
+                }
+
+                // Another name of the same file (a hard link to /etc/shadow, or the payload's second name)
+                // is that file: the guard rails judged only this name, and removing it leaves the content in place.
+                if (facts.Links > 1)
+                {
+                    throw Error(ErrorIds.QuarantineRefused, FailureKind.AccessDenied, "Refused to quarantine '" + full + "': it has "
+                        + facts.Links.ToString(CultureInfo.InvariantCulture) + " hard links; the file would stay under its other names. The file was left in place.", full);
                 }
 
                 if (facts.Length > _maxFileBytes)
@@ -328,7 +337,16 @@ namespace BehaviorBlocking.Response
                 throw TargetExists(id, target);
             }
 
+            // The folder was recorded with its links resolved: if it resolves elsewhere now, a link was
+            // planted on the way (/tmp/d swapped for a link to /etc/profile.d) and the file would land there.
             string folder = Path.GetDirectoryName(target)!;
+            string realFolder = Path.GetDirectoryName(RealFolder(target))!;
+            if (!string.Equals(realFolder, folder, StringComparison.Ordinal))
+            {
+                throw Error(ErrorIds.QuarantineRefused, FailureKind.AccessDenied, "Refused to restore entry " + id.ToString("D") + " to '" + target
+                    + "': its folder '" + folder + "' now resolves to '" + realFolder + "' (a link on the way); nothing was written.", target);
+            }
+
             if (!Directory.Exists(folder))
             {
                 throw Error(ErrorIds.QuarantineUnavailable, FailureKind.Unavailable,
@@ -744,6 +762,24 @@ namespace BehaviorBlocking.Response
         private string EntryPath(Guid id) => Path.Combine(Folder, id.ToString("D") + QuarantineFile.Extension);
 
         private string MarkerPath(Guid id) => Path.Combine(Folder, id.ToString("D") + RestoringSuffix);
+
+        /// <summary>On Linux, the path with the links of its folder resolved (the last part as written); elsewhere, or when the folder does not exist, the path itself.</summary>
+        private static string RealFolder(string full)
+        {
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+            {
+                return full;
+            }
+
+            string? folder = Path.GetDirectoryName(full);
+            string name = Path.GetFileName(full);
+            if (folder is null || name.Length == 0 || !(Linux.LinuxNative.CanonicalPath(folder) is string real))
+            {
+                return full;
+            }
+
+            return real == "/" ? "/" + name : real + "/" + name;
+        }
 
         private static string RestoreTemp(VaultHeader header) =>
             Path.Combine(Path.GetDirectoryName(header.OriginalPath)!, "." + Path.GetFileName(header.OriginalPath) + "." + header.Id.ToString("N") + ".bbq-restore");

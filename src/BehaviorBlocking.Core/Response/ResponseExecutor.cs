@@ -105,6 +105,12 @@ namespace BehaviorBlocking.Response
                     return Step(ResponseKind.BlockHash, shown, StepOutcome.Failed, "'" + hash + "' is not a SHA-256 (64 hex digits)");
                 }
 
+                string? protectedHash = (_components.GuardRails as GuardRails)?.RefuseHash(hash);
+                if (protectedHash is not null)
+                {
+                    return Step(ResponseKind.BlockHash, hash.ToUpperInvariant(), StepOutcome.Refused, protectedHash);
+                }
+
                 if (_components.Indicators is null)
                 {
                     return Step(ResponseKind.BlockHash, hash, StepOutcome.NotSupported, "no indicator store in this build");

@@ -60,8 +60,11 @@ namespace BehaviorBlocking.Response
                 bool fileStep = planned.Kind == ResponseKind.Quarantine || planned.Kind == ResponseKind.BlockHash;
                 string? refused = fileStep && planned.Path is not null && planned.Problem is null ? RefuseFile(planned.Path) : null;
                 string verb = planned.Kind == ResponseKind.Quarantine ? "quarantine " : "block the hash of ";
+                string? refusedHash = refused is null && planned.Kind == ResponseKind.BlockHash && planned.Sha256 is not null && planned.Problem is null
+                    ? (_files as GuardRails)?.RefuseHash(planned.Sha256) : null;
                 steps.Add(new ResponseStep(planned.Kind, planned.Target, StepOutcome.WhatIf,
-                    refused is null ? planned.WouldDo() : "would not " + verb + planned.Path + ": the guard rails refuse it (" + refused + ")"));
+                    refusedHash is not null ? "would not block SHA-256 " + planned.Sha256 + ": the guard rails refuse it (" + refusedHash + ")"
+                    : refused is null ? planned.WouldDo() : "would not " + verb + planned.Path + ": the guard rails refuse it (" + refused + ")"));
             }
 
             return new ResponseResult(DetectionAction.Audited, steps);

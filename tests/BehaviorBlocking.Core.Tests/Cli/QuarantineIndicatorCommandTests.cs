@@ -169,6 +169,34 @@ namespace BehaviorBlocking.Tests.Cli
             Assert.Contains("not in the future", run.Err);
         }
 
+        [LinuxRootFact]
+        public void Indicator_BlockTheShellByHashPathOrFeed_ExitsOneAndWritesNothing()
+        {
+            string shell = new FileInfo("/bin/sh").ResolveLinkTarget(returnFinalTarget: true)?.FullName ?? "/bin/sh";
+            string sha;
+            using (var sha256 = System.Security.Cryptography.SHA256.Create())
+            using (FileStream stream = File.OpenRead(shell))
+            {
+                sha = Convert.ToHexString(sha256.ComputeHash(stream));
+            }
+
+            string feed = _temp.Combine("feed.jsonl");
+            File.WriteAllText(feed, "{\"sha256\":\"" + Hash + "\",\"verdict\":\"block\"}\n{\"sha256\":\"" + sha.ToLowerInvariant() + "\",\"verdict\":\"block\"}\n");
+
+            var byHash = Run("indicator", "add", "--sha256", sha, "--verdict", "block", "--store", Store);
+            var byPath = Run("indicator", "add", "--path", "/bin/sh", "--verdict", "block", "--store", Store);
+            var byFeed = Run("indicator", "import", feed, "--store", Store);
+            var allowed = Run("indicator", "add", "--sha256", sha, "--verdict", "allow", "--store", Store);
+
+            Assert.Equal((Program.ExitFailed, Program.ExitFailed, Program.ExitFailed), (byHash.Exit, byPath.Exit, byFeed.Exit));
+            Assert.StartsWith("behaviorblock: IndicatorInvalid: Refused to block: SHA-256 " + sha, byHash.Err);
+            Assert.StartsWith("behaviorblock: IndicatorInvalid: Refused to block: '/bin/sh' is ", byPath.Err);
+            Assert.StartsWith("behaviorblock: IndicatorFeedInvalid: ", byFeed.Err);
+            Assert.Equal(Program.ExitOk, allowed.Exit);
+            string listed = Run("indicator", "list", "--format", "jsonl", "--store", Store).Out;
+            Assert.Equal("Allow", JsonDocument.Parse(Assert.Single(listed.Split('\n', StringSplitOptions.RemoveEmptyEntries))).RootElement.GetProperty("verdict").GetString());
+        }
+
         [Fact]
         public void Indicator_ListWithoutStore_ShowsNone()
         {

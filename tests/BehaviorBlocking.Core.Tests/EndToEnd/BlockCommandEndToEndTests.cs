@@ -178,6 +178,38 @@ namespace BehaviorBlocking.Tests.EndToEnd
         }
 
         [LinuxRootFact]
+        public void BlockDetection_PidReusedByAProcessOfTheSameImage_RefusedAndTheProcessLives()
+        {
+            // A detection recorded an hour ago names a pid that a process started now holds, running the same image.
+            using SpawnedTree tree = SpawnedTree.Start("sleep 300");
+            string image = new FileInfo("/proc/" + tree.RootId.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/exe").LinkTarget!;
+            var detection = new Detection
+            {
+                Id = Guid.NewGuid(),
+                Name = "Behavior:Linux/Execution.Old!rule",
+                Platform = DetectionPlatform.Linux,
+                Tactic = Tactic.Execution,
+                Host = Environment.MachineName,
+                ProcessId = tree.RootId,
+                Image = image,
+                FirstSeen = DateTimeOffset.UtcNow.AddHours(-1),
+                LastSeen = DateTimeOffset.UtcNow.AddHours(-1),
+            };
+            using (DetectionStore store = DetectionStore.Open(_store))
+            {
+                store.Upsert(new[] { detection });
+            }
+
+            var (exit, output, _) = Block("--detection", detection.Id.ToString("D"), "--action", "KillTree");
+
+            Assert.Equal(1, exit);
+            JsonElement step = Assert.Single(Lines(output));
+            Assert.Equal("Refused", step.GetProperty("outcome").GetString());
+            Assert.Contains("reused", step.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.NotEmpty(tree.Running());
+        }
+
+        [LinuxRootFact]
         public void BlockDetection_Remediate_RemovesTheShellRcLine_UndoPutsTheFileBackExactly()
         {
             string rc = _temp.Combine("home", "alice", ".bashrc");

@@ -351,6 +351,21 @@ namespace BehaviorBlocking.Tests.Response
         }
 
         [Fact]
+        public void WhatIf_ReportedHashOfAProtectedExecutable_SaysTheGuardRailsRefuseIt()
+        {
+            string tool = _temp.Combine("protected-tool");
+            File.WriteAllText(tool, "the protected tool");
+            string sha = ResponseExecutor.Sha256Of(tool);
+
+            ResponseResult result = new WhatIfResponder(new GuardRails(new[] { tool }, Array.Empty<string>()))
+                .Respond(Verdict("SHA256=" + sha), ResponseVerdicts.Decide(ResponseAction.None, blockHash: true));
+
+            ResponseStep step = Assert.Single(result.Steps);
+            Assert.Equal((ResponseKind.BlockHash, StepOutcome.WhatIf), (step.Kind, step.Outcome));
+            Assert.StartsWith("would not block SHA-256 " + sha + ": the guard rails refuse it", step.Detail, StringComparison.Ordinal);
+        }
+
+        [Fact]
         public void WhatIf_SameVerdict_ReportsTheTargetsTheResponderWouldActOnAndTouchesNothing()
         {
             _guards.Files.Add(_payload);

@@ -203,6 +203,32 @@ namespace BehaviorBlocking.Tests.Response
         }
 
         [LinuxRootFact]
+        public void Remediate_ForgedUnitNamedLikeASystemUnit_LeavesTheSystemUnitsLinksAndAliasAlone()
+        {
+            // Evidence names /etc/systemd/system/ssh.service (absent) and sshd.service (the package's alias of ssh.service).
+            Write("/lib/systemd/system/ssh.service", "[Service]\nExecStart=/usr/sbin/sshd -D\n");
+            string wants = Link("/etc/systemd/system/multi-user.target.wants/ssh.service", "/lib/systemd/system/ssh.service");
+            string alias = Link("/etc/systemd/system/sshd.service", "/lib/systemd/system/ssh.service");
+            string[] before = { State(wants), State(alias) };
+            var calls = new List<string>();
+            LinuxRemediator remediator = Remediator(new RefuseUnder(Under("/lib/systemd/system/ssh.service")));
+            remediator.Systemctl = args =>
+            {
+                calls.Add(string.Join(" ", args));
+                return (0, string.Empty);
+            };
+
+            ResponseStep missing = remediator.Remediate(new PersistenceArtifact(PersistenceKind.SystemdUnit, "/etc/systemd/system/ssh.service"), null, false);
+            ResponseStep aliased = remediator.Remediate(new PersistenceArtifact(PersistenceKind.SystemdUnit, "/etc/systemd/system/sshd.service"), null, false);
+
+            Assert.Equal(StepOutcome.AlreadyGone, missing.Outcome);
+            Assert.Equal(StepOutcome.Refused, aliased.Outcome);
+            Assert.Equal(before, new[] { State(wants), State(alias) });
+            Assert.Empty(calls);
+            Assert.Empty(_store.List());
+        }
+
+        [LinuxRootFact]
         public void Remediate_UnitWithoutSystemd_SaysNothingWasStoppedOrReloaded()
         {
             Write("/etc/systemd/system/x.service", "[Service]\nExecStart=/tmp/x\n");
@@ -474,6 +500,26 @@ namespace BehaviorBlocking.Tests.Response
 
         [System.Runtime.InteropServices.DllImport("libc.so.6", SetLastError = true)]
         private static extern int lchown(string path, uint owner, uint group);
+
+        [System.Runtime.InteropServices.DllImport("libc.so.6", SetLastError = true)]
+        private static extern int link(string oldPath, string newPath);
+
+        /// <summary>Runs a program and waits for it; its exit code.</summary>
+        public static int Run(string program, params string[] arguments)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo(program) { UseShellExecute = false };
+            foreach (string argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            using System.Diagnostics.Process process = System.Diagnostics.Process.Start(start)!;
+            process.WaitForExit();
+            return process.ExitCode;
+        }
+
+        /// <summary>Makes a hard link; 0 on success.</summary>
+        public static int Link(string existing, string newName) => link(existing, newName);
 
         public static void Lchown(string path, uint uid, uint gid)
         {
