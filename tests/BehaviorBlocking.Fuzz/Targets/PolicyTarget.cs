@@ -52,12 +52,14 @@ namespace BehaviorBlocking.Fuzz.Targets
             }
         }
 
+        // Lines as an editor shows them: LF, CRLF and a lone CR each end one (the JSON reader ends a
+        // comment at a lone CR and counts the line, so a position may be on a CR-only line).
         private static long CountLines(byte[] input)
         {
             long lines = 1;
-            foreach (byte b in input)
+            for (int i = 0; i < input.Length; i++)
             {
-                if (b == (byte)'\n')
+                if (input[i] == (byte)'\n' || (input[i] == (byte)'\r' && (i + 1 == input.Length || input[i + 1] != (byte)'\n')))
                 {
                     lines++;
                 }
