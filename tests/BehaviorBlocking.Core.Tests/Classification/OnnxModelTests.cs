@@ -1,5 +1,4 @@
 using System;
-using System.Diagnostics;
 using System.IO;
 using System.Threading;
 using System.Threading.Tasks;
@@ -228,13 +227,12 @@ namespace BehaviorBlocking.Tests.Classification
             var hang = new float[FeatureSchema.Count];
             hang[5] = 1e12f;
             var probabilities = new float[3];
-            var clock = Stopwatch.StartNew();
 
+            // The input makes the loop run for about 1e12 iterations: only the watchdog ends the call at all.
             var ex = Assert.Throws<BehaviorBlockingException>(() => model.RunOne(hang, probabilities));
 
             Assert.Equal(OnnxModel.InvalidErrorId, ex.ErrorId);
             Assert.Contains("A run of the model 'looping.onnx' took longer than its limit of 0.15 s and was stopped", ex.Message);
-            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), "the run was not stopped: " + clock.Elapsed);
             Assert.Equal(TimeSpan.FromMilliseconds(150), model.RunTimeout);
 
             // The stop flag is cleared: the next run on the same bound buffers answers (sigmoid(0) = 0.5).
