@@ -52,20 +52,13 @@ namespace BehaviorBlocking.Cli
         /// <summary>The policy in force, else the default Audit policy (no product folder; a policy in force that cannot be used is a warning naming <paramref name="who"/>).</summary>
         internal static BlockingPolicy InForce(CliConsole console, string who)
         {
-            try
+            BlockingPolicy policy = ScanPolicy.InForceOrDefault(out BehaviorBlockingException? problem);
+            if (problem is not null)
             {
-                return PolicyFile.LoadInForce().ToPolicy();
+                console.Error.WriteLine($"behaviorblock: warning: {problem.ErrorId}: {problem.Message} {who} the default Audit policy.");
             }
-            catch (BehaviorBlockingException ex) when (ex.ErrorId == ErrorIds.ProductHomeUnavailable)
-            {
-                // No product folder, so no policy in force: a scan that needs no store still runs, with Audit.
-                return BlockingPolicy.Default;
-            }
-            catch (BehaviorBlockingException ex)
-            {
-                console.Error.WriteLine($"behaviorblock: warning: {ex.ErrorId}: {ex.Message} {who} the default Audit policy.");
-                return BlockingPolicy.Default;
-            }
+
+            return policy;
         }
 
         private static Command Show(CliConsole console)

@@ -138,22 +138,13 @@ namespace BehaviorBlocking.Cli
         /// <summary>The indicators of the store at <paramref name="storePath"/>; null when there is no store, it holds none, or it cannot be read (a warning).</summary>
         private static Policy.IndicatorSet? StoredIndicators(string storePath, CliConsole console)
         {
-            if (!System.IO.File.Exists(storePath))
+            Policy.IndicatorSet? set = ScanPolicy.StoredIndicators(storePath, out BehaviorBlockingException? problem);
+            if (problem is not null)
             {
-                return null;
+                console.Error.WriteLine($"behaviorblock: warning: {problem.ErrorId}: {problem.Message} The scan goes on without the store's indicators.");
             }
 
-            try
-            {
-                using Store.IndicatorStore store = Store.IndicatorStore.OpenReadOnly(storePath);
-                Policy.IndicatorSet set = store.Snapshot();
-                return set.IsEmpty ? null : set;
-            }
-            catch (BehaviorBlockingException ex)
-            {
-                console.Error.WriteLine($"behaviorblock: warning: {ex.ErrorId}: {ex.Message} The scan goes on without the store's indicators.");
-                return null;
-            }
+            return set;
         }
 
         internal static string ClassifierState(ClassifierHealth? health)
