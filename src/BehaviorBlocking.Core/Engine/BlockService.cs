@@ -4,6 +4,7 @@ using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
 using BehaviorBlocking.Detections;
+using BehaviorBlocking.Internal;
 using BehaviorBlocking.Policy;
 using BehaviorBlocking.Response;
 using BehaviorBlocking.Store;
@@ -462,7 +463,7 @@ namespace BehaviorBlocking.Engine
             }
 
             var buffer = new byte[4096];
-            long length = readlink("/proc/" + pid.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/exe", buffer, (IntPtr)buffer.Length).ToInt64();
+            long length = Libc.ReadLink("/proc/" + pid.ToString(System.Globalization.CultureInfo.InvariantCulture) + "/exe", buffer, buffer.Length);
             if (length <= 0)
             {
                 return null;
@@ -472,10 +473,5 @@ namespace BehaviorBlocking.Engine
             const string Deleted = " (deleted)";
             return target.EndsWith(Deleted, StringComparison.Ordinal) ? target.Substring(0, target.Length - Deleted.Length) : target;
         }
-
-        [DllImport("libc", SetLastError = true)]
-#pragma warning disable SA1300, IDE1006 // libc's own name
-        private static extern IntPtr readlink(string path, byte[] buffer, IntPtr size);
-#pragma warning restore SA1300, IDE1006
     }
 }

@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Text;
 using BehaviorBlocking.Engine;
+using BehaviorBlocking.Internal;
 using BehaviorBlocking.Store;
 
 namespace BehaviorBlocking.Policy
@@ -407,29 +408,12 @@ namespace BehaviorBlocking.Policy
 
             try
             {
-                int fd = NativeMethods.open(folder, 0);
-                if (fd >= 0)
-                {
-                    NativeMethods.fsync(fd);
-                    NativeMethods.close(fd);
-                }
+                Libc.SyncFolder(folder);
             }
             catch (Exception ex) when (ex is DllNotFoundException || ex is EntryPointNotFoundException)
             {
                 // No libc to ask: the rename stands, only its durability against power loss is the OS's.
             }
-        }
-
-        private static class NativeMethods
-        {
-            [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-            internal static extern int open([MarshalAs(UnmanagedType.LPStr)] string path, int flags);
-
-            [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
-            internal static extern int fsync(int fd);
-
-            [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-            internal static extern int close(int fd);
         }
     }
 

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Runtime.InteropServices;
 using System.Text;
+using BehaviorBlocking.Internal;
 
 namespace BehaviorBlocking.Response
 {
@@ -47,18 +48,12 @@ namespace BehaviorBlocking.Response
     /// </summary>
     internal static class UnixFiles
     {
-        private const int AtFdCwd = -100;
-        private const int AtSymlinkNoFollow = 0x100;
-        private const uint StatxBasic = 0x7FF;
-        private const int StatxSize = 256;
-
         public static UnixFileStatus Status(string path)
         {
-            byte[] buffer = new byte[StatxSize];
-            if (statx(AtFdCwd, path, AtSymlinkNoFollow, StatxBasic, buffer) != 0)
+            if (!Libc.Statx(Libc.AtFdCwd, path, Libc.AtSymlinkNoFollow, Libc.StatxBasicStats, out StatxFacts facts))
             {
-                int errno = Marshal.GetLastWin32Error();
-                if (errno == 2 || errno == 20)
+                int errno = Libc.Errno();
+                if (errno == Libc.ENOENT || errno == Libc.ENOTDIR)
                 {
                     // ENOENT, ENOTDIR: nothing there.
                     return default;
@@ -67,27 +62,23 @@ namespace BehaviorBlocking.Response
                 throw Failure("cannot read the status of", path, errno);
             }
 
-            uint links = BitConverter.ToUInt32(buffer, 16);
-            uint uid = BitConverter.ToUInt32(buffer, 20);
-            uint gid = BitConverter.ToUInt32(buffer, 24);
-            int mode = BitConverter.ToUInt16(buffer, 28);
-            UnixFileType type = (mode & 0xF000) switch
+            UnixFileType type = facts.TypeBits switch
             {
                 0x8000 => UnixFileType.Regular,
                 0x4000 => UnixFileType.Directory,
                 0xA000 => UnixFileType.Link,
                 _ => UnixFileType.Other,
             };
-            return new UnixFileStatus(type, mode & 0xFFF, uid, gid, links);
+            return new UnixFileStatus(type, facts.Permissions, facts.Uid, facts.Gid, facts.Links);
         }
 
         public static string ReadLink(string path)
         {
             byte[] buffer = new byte[4097];
-            long length = readlink(path, buffer, (UIntPtr)(buffer.Length - 1));
+            long length = Libc.ReadLink(path, buffer, buffer.Length - 1);
             if (length < 0)
             {
-                throw Failure("cannot read the link", path, Marshal.GetLastWin32Error());
+                throw Failure("cannot read the link", path, Libc.Errno());
             }
 
             return Encoding.UTF8.GetString(buffer, 0, (int)length);
@@ -95,18 +86,18 @@ namespace BehaviorBlocking.Response
 
         public static void Symlink(string target, string path)
         {
-            if (symlink(target, path) != 0)
+            if (Libc.symlink(target, path) != 0)
             {
-                throw Failure("cannot create the link", path, Marshal.GetLastWin32Error());
+                throw Failure("cannot create the link", path, Libc.Errno());
             }
         }
 
         /// <summary>Removes a file or link (never what a link points to), then syncs its folder.</summary>
         public static void Unlink(string path)
         {
-            if (unlink(path) != 0)
+            if (Libc.unlink(path) != 0)
             {
-                throw Failure("cannot remove", path, Marshal.GetLastWin32Error());
+                throw Failure("cannot remove", path, Libc.Errno());
             }
 
             SyncFolder(Path.GetDirectoryName(path)!);
@@ -128,15 +119,15 @@ namespace BehaviorBlocking.Response
                 {
                     stream.Write(content, 0, content.Length);
                     int fd = (int)stream.SafeFileHandle.DangerousGetHandle();
-                    if (fchown(fd, uid, gid) != 0)
+                    if (Libc.fchown(fd, uid, gid) != 0)
                     {
-                        throw Failure("cannot set the owner of", temp, Marshal.GetLastWin32Error());
+                        throw Failure("cannot set the owner of", temp, Libc.Errno());
                     }
 
                     // After chown, which clears set-id bits.
-                    if (fchmod(fd, (uint)mode) != 0)
+                    if (Libc.fchmod(fd, (uint)mode) != 0)
                     {
-                        throw Failure("cannot set the mode of", temp, Marshal.GetLastWin32Error());
+                        throw Failure("cannot set the mode of", temp, Libc.Errno());
                     }
 
                     stream.Flush(flushToDisk: true);
@@ -144,23 +135,23 @@ namespace BehaviorBlocking.Response
 
                 if (mustNotExist)
                 {
-                    if (link(temp, path) != 0)
+                    if (Libc.link(temp, path) != 0)
                     {
-                        throw Failure("cannot create", path, Marshal.GetLastWin32Error());
+                        throw Failure("cannot create", path, Libc.Errno());
                     }
 
-                    unlink(temp);
+                    Libc.unlink(temp);
                 }
-                else if (rename(temp, path) != 0)
+                else if (Libc.rename(temp, path) != 0)
                 {
-                    throw Failure("cannot replace", path, Marshal.GetLastWin32Error());
+                    throw Failure("cannot replace", path, Libc.Errno());
                 }
 
                 SyncFolder(folder);
             }
             catch
             {
-                unlink(temp);
+                Libc.unlink(temp);
                 throw;
             }
         }
@@ -180,9 +171,9 @@ namespace BehaviorBlocking.Response
             while (missing.Count > 0)
             {
                 string next = missing.Pop();
-                if (mkdir(next, Convert.ToUInt32("755", 8)) != 0)
+                if (Libc.mkdir(next, Convert.ToUInt32("755", 8)) != 0)
                 {
-                    throw Failure("cannot create the folder", next, Marshal.GetLastWin32Error());
+                    throw Failure("cannot create the folder", next, Libc.Errno());
                 }
 
                 created.Add(next);
@@ -191,27 +182,11 @@ namespace BehaviorBlocking.Response
             return created;
         }
 
-        public static void SyncFolder(string folder)
-        {
-            int fd = open(folder, 0);
-            if (fd < 0)
-            {
-                return;
-            }
-
-            try
-            {
-                fsync(fd);
-            }
-            finally
-            {
-                close(fd);
-            }
-        }
+        public static void SyncFolder(string folder) => Libc.SyncFolder(folder);
 
         private static IOException Failure(string what, string path, int errno)
         {
-            string message = what + " '" + path + "': " + (Marshal.PtrToStringAnsi(strerror(errno)) ?? ("errno " + errno));
+            string message = what + " '" + path + "': " + Libc.Describe(errno);
 
             // EPERM, EACCES, EROFS: a refusal, told apart from other failures by its inner exception.
             bool denied = errno == 1 || errno == 13 || errno == 30;
@@ -220,46 +195,5 @@ namespace BehaviorBlocking.Response
 
         /// <summary>True when an I/O failure was a refusal (EPERM, EACCES, EROFS).</summary>
         public static bool IsDenied(Exception ex) => ex is UnauthorizedAccessException || ex.InnerException is UnauthorizedAccessException;
-
-        private const string Libc = "libc.so.6";
-
-        [DllImport(Libc, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-        private static extern int statx(int dirfd, string pathname, int flags, uint mask, [Out] byte[] statxbuf);
-
-        [DllImport(Libc, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-        private static extern long readlink(string path, [Out] byte[] buf, UIntPtr size);
-
-        [DllImport(Libc, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-        private static extern int symlink(string target, string linkpath);
-
-        [DllImport(Libc, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-        private static extern int unlink(string path);
-
-        [DllImport(Libc, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-        private static extern int rename(string oldpath, string newpath);
-
-        [DllImport(Libc, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-        private static extern int link(string oldpath, string newpath);
-
-        [DllImport(Libc, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-        private static extern int mkdir(string path, uint mode);
-
-        [DllImport(Libc, SetLastError = true)]
-        private static extern int fchmod(int fd, uint mode);
-
-        [DllImport(Libc, SetLastError = true)]
-        private static extern int fchown(int fd, uint owner, uint group);
-
-        [DllImport(Libc, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-        private static extern int open(string path, int flags);
-
-        [DllImport(Libc, SetLastError = true)]
-        private static extern int fsync(int fd);
-
-        [DllImport(Libc, SetLastError = true)]
-        private static extern int close(int fd);
-
-        [DllImport(Libc)]
-        private static extern IntPtr strerror(int errnum);
     }
 }

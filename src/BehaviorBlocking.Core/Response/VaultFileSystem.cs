@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.ComponentModel;
 using System.IO;
 using System.Runtime.InteropServices;
+using BehaviorBlocking.Internal;
 using BehaviorBlocking.Sensors.Replay;
 using Microsoft.Win32.SafeHandles;
 
@@ -216,7 +217,7 @@ namespace BehaviorBlocking.Response
             }
 
             int fd = (int)file.SafeFileHandle.DangerousGetHandle();
-            if (userId.HasValue && groupId.HasValue && Linux.fchown(fd, (uint)userId.Value, (uint)groupId.Value) != 0)
+            if (userId.HasValue && groupId.HasValue && Libc.fchown(fd, (uint)userId.Value, (uint)groupId.Value) != 0)
             {
                 int errno = Marshal.GetLastWin32Error();
 
@@ -228,7 +229,7 @@ namespace BehaviorBlocking.Response
             }
 
             // After fchown, which clears set-user-id and set-group-id bits.
-            if (mode.HasValue && Linux.fchmod(fd, (uint)(mode.Value & 0xFFF)) != 0)
+            if (mode.HasValue && Libc.fchmod(fd, (uint)(mode.Value & 0xFFF)) != 0)
             {
                 throw Linux.Fail("fchmod", "the restored file", Marshal.GetLastWin32Error());
             }
@@ -238,7 +239,7 @@ namespace BehaviorBlocking.Response
         {
             if (s_linux)
             {
-                if (Linux.rename(from, to) != 0)
+                if (Libc.rename(from, to) != 0)
                 {
                     throw Linux.Fail("rename", from, Marshal.GetLastWin32Error());
                 }
@@ -262,7 +263,7 @@ namespace BehaviorBlocking.Response
             {
                 const int AtFdCwd = -100;
                 const uint RenameNoReplace = 1;
-                if (Linux.renameat2(AtFdCwd, from, AtFdCwd, to, RenameNoReplace) == 0)
+                if (Libc.renameat2(AtFdCwd, from, AtFdCwd, to, RenameNoReplace) == 0)
                 {
                     return true;
                 }
@@ -276,7 +277,7 @@ namespace BehaviorBlocking.Response
                 // A file system without RENAME_NOREPLACE: link(2) also refuses an existing name.
                 if (errno == 22 || errno == 38 || errno == 95)
                 {
-                    if (Linux.link(from, to) != 0)
+                    if (Libc.link(from, to) != 0)
                     {
                         int linkErrno = Marshal.GetLastWin32Error();
                         if (linkErrno == 17)
@@ -315,7 +316,7 @@ namespace BehaviorBlocking.Response
 
             using (SafeFileHandle handle = Linux.Open(directory, Linux.ORdOnly | Linux.ODirectory | Linux.OCloExec, 0))
             {
-                if (Linux.fsync((int)handle.DangerousGetHandle()) != 0)
+                if (Libc.fsync((int)handle.DangerousGetHandle()) != 0)
                 {
                     throw Linux.Fail("fsync", directory, Marshal.GetLastWin32Error());
                 }
@@ -326,7 +327,7 @@ namespace BehaviorBlocking.Response
         {
             if (s_linux)
             {
-                if (Linux.unlink(path) != 0)
+                if (Libc.unlink(path) != 0)
                 {
                     int errno = Marshal.GetLastWin32Error();
                     if (errno != 2)
@@ -358,7 +359,7 @@ namespace BehaviorBlocking.Response
                         return false;
                     }
 
-                    if (Linux.unlinkat(dirfd, name, 0) != 0)
+                    if (Libc.unlinkat(dirfd, name, 0) != 0)
                     {
                         int errno = Marshal.GetLastWin32Error();
                         if (errno == 2)
@@ -398,7 +399,7 @@ namespace BehaviorBlocking.Response
         public void CreatePrivateDirectory(string path)
         {
             Directory.CreateDirectory(path);
-            if (s_linux && Linux.chmod(path, Convert.ToUInt32("700", 8)) != 0)
+            if (s_linux && Libc.chmod(path, Convert.ToUInt32("700", 8)) != 0)
             {
                 throw Linux.Fail("chmod", path, Marshal.GetLastWin32Error());
             }
@@ -413,11 +414,6 @@ namespace BehaviorBlocking.Response
             public const int OExcl = 0x80;
             public const int ONonBlock = 0x800;
             public const int OCloExec = 0x80000;
-            private const int AtFdCwd = -100;
-            private const int AtSymlinkNoFollow = 0x100;
-            private const int AtEmptyPath = 0x1000;
-            private const uint StatxBasicStats = 0x7FF;
-            private const int StatxSize = 256;
 
             // O_NOFOLLOW and O_DIRECTORY differ on arm and arm64 from x86.
             private static readonly bool s_arm = RuntimeInformation.ProcessArchitecture == Architecture.Arm || RuntimeInformation.ProcessArchitecture == Architecture.Arm64;
@@ -428,7 +424,7 @@ namespace BehaviorBlocking.Response
 
             public static SafeFileHandle Open(string path, int flags, uint mode)
             {
-                int fd = open(path, flags, mode);
+                int fd = Libc.open(path, flags, mode);
                 if (fd < 0)
                 {
                     throw Fail("open", path, Marshal.GetLastWin32Error());
@@ -439,24 +435,22 @@ namespace BehaviorBlocking.Response
 
             public static VaultFileFacts StatHandle(SafeFileHandle handle, string path)
             {
-                byte[] buffer = new byte[StatxSize];
-                if (statx((int)handle.DangerousGetHandle(), string.Empty, AtEmptyPath, StatxBasicStats, buffer) != 0)
+                if (!Libc.Statx((int)handle.DangerousGetHandle(), string.Empty, Libc.AtEmptyPath, Libc.StatxBasicStats, out StatxFacts facts))
                 {
-                    throw Fail("statx", path, Marshal.GetLastWin32Error());
+                    throw Fail("statx", path, Libc.Errno());
                 }
 
-                return Facts(buffer);
+                return Facts(facts);
             }
 
-            public static VaultFileFacts? StatPath(string path) => StatAt(AtFdCwd, path, path);
+            public static VaultFileFacts? StatPath(string path) => StatAt(Libc.AtFdCwd, path, path);
 
             public static VaultFileFacts? StatAt(int dirfd, string name, string path)
             {
-                byte[] buffer = new byte[StatxSize];
-                if (statx(dirfd, name, AtSymlinkNoFollow, StatxBasicStats, buffer) != 0)
+                if (!Libc.Statx(dirfd, name, Libc.AtSymlinkNoFollow, Libc.StatxBasicStats, out StatxFacts facts))
                 {
-                    int errno = Marshal.GetLastWin32Error();
-                    if (errno == 2 || errno == 20)
+                    int errno = Libc.Errno();
+                    if (errno == Libc.ENOENT || errno == Libc.ENOTDIR)
                     {
                         return null;
                     }
@@ -464,72 +458,27 @@ namespace BehaviorBlocking.Response
                     throw Fail("statx", path, errno);
                 }
 
-                return Facts(buffer);
+                return Facts(facts);
             }
 
             public static VaultIOException Fail(string call, string path, int errno) =>
                 new VaultIOException(call + " '" + path + "': " + new Win32Exception(errno).Message + " (errno " + errno + ")", errno);
 
-            private static VaultFileFacts Facts(byte[] b)
+            private static VaultFileFacts Facts(StatxFacts f) => new VaultFileFacts
             {
-                int mode = BitConverter.ToUInt16(b, 28);
-                int type = mode & 0xF000;
-                return new VaultFileFacts
-                {
-                    IsRegular = type == 0x8000,
-                    IsSymbolicLink = type == 0xA000,
-                    Links = BitConverter.ToUInt32(b, 16),
-                    UserId = BitConverter.ToUInt32(b, 20),
-                    GroupId = BitConverter.ToUInt32(b, 24),
-                    Mode = mode & 0xFFF,
-                    Id = new FileId(((ulong)BitConverter.ToUInt32(b, 136) << 32) | BitConverter.ToUInt32(b, 140), BitConverter.ToUInt64(b, 32)),
-                    HasId = true,
-                    Length = (long)BitConverter.ToUInt64(b, 40),
-                    Accessed = Time(b, 64),
-                    Changed = Time(b, 96),
-                    Modified = Time(b, 112),
-                };
-            }
-
-            private static DateTimeOffset Time(byte[] b, int offset)
-            {
-                long seconds = BitConverter.ToInt64(b, offset);
-                uint nanoseconds = BitConverter.ToUInt32(b, offset + 8);
-                return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / 100);
-            }
-
-            [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-            private static extern int open(string pathname, int flags, uint mode);
-
-            [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-            private static extern int statx(int dirfd, string pathname, int flags, uint mask, [Out] byte[] statxbuf);
-
-            [DllImport("libc", SetLastError = true)]
-            internal static extern int fchown(int fd, uint owner, uint group);
-
-            [DllImport("libc", SetLastError = true)]
-            internal static extern int fchmod(int fd, uint mode);
-
-            [DllImport("libc", SetLastError = true)]
-            internal static extern int fsync(int fd);
-
-            [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-            internal static extern int rename(string oldpath, string newpath);
-
-            [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-            internal static extern int renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
-
-            [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-            internal static extern int link(string oldpath, string newpath);
-
-            [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-            internal static extern int unlink(string pathname);
-
-            [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-            internal static extern int unlinkat(int dirfd, string pathname, int flags);
-
-            [DllImport("libc", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-            internal static extern int chmod(string pathname, uint mode);
+                IsRegular = f.TypeBits == 0x8000,
+                IsSymbolicLink = f.TypeBits == 0xA000,
+                Links = f.Links,
+                UserId = f.Uid,
+                GroupId = f.Gid,
+                Mode = f.Permissions,
+                Id = new FileId(f.Device, f.Inode),
+                HasId = true,
+                Length = (long)f.Length,
+                Accessed = f.Accessed,
+                Changed = f.Changed,
+                Modified = f.Modified,
+            };
         }
     }
 }

@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Runtime.InteropServices;
+using BehaviorBlocking.Internal;
 
 namespace BehaviorBlocking.Store
 {
@@ -85,7 +86,7 @@ namespace BehaviorBlocking.Store
         {
             try
             {
-                return NativeMethods.geteuid() == 0;
+                return Libc.geteuid() == 0;
             }
             catch (DllNotFoundException)
             {
@@ -95,13 +96,6 @@ namespace BehaviorBlocking.Store
             {
                 return false;
             }
-        }
-
-        private static class NativeMethods
-        {
-            // Only called on Linux and macOS; the runtime maps "libc" to the platform's C library.
-            [DllImport("libc", EntryPoint = "geteuid")]
-            internal static extern uint geteuid();
         }
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using BehaviorBlocking.Internal;
 using Microsoft.Win32.SafeHandles;
 
 namespace BehaviorBlocking.Response.Linux
@@ -22,53 +23,26 @@ namespace BehaviorBlocking.Response.Linux
 
         private const int ScClkTck = 2;
 
-        [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
-        internal static extern int Kill(int pid, int signal);
-
-        [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
-        private static extern long Syscall(long number, long a1, long a2);
-
-        [DllImport("libc", EntryPoint = "syscall", SetLastError = true)]
-        private static extern long Syscall(long number, long a1, long a2, long a3, long a4);
-
         private const int ORdOnly = 0;
         private const int OCloExec = 0x80000;
 
-        [DllImport("libc", EntryPoint = "open", SetLastError = true)]
-        private static extern int Open(string path, int flags);
+        /// <summary>kill(2): 0, or -1 with the errno set.</summary>
+        internal static int Kill(int pid, int signal) => Libc.kill(pid, signal);
 
-        [DllImport("libc", EntryPoint = "read", SetLastError = true)]
-        private static extern long Read(int fd, byte[] buffer, long count);
-
-        [DllImport("libc", EntryPoint = "close", SetLastError = true)]
-        internal static extern int Close(int fd);
-
-        [DllImport("libc", EntryPoint = "sysconf", SetLastError = true)]
-        private static extern long Sysconf(int name);
-
-        [DllImport("libc", EntryPoint = "geteuid")]
-        internal static extern uint GetEffectiveUserId();
-
-        [DllImport("libc", EntryPoint = "realpath", SetLastError = true)]
-        private static extern IntPtr RealPath(string path, IntPtr resolved);
-
-        [DllImport("libc", EntryPoint = "free")]
-        private static extern void Free(IntPtr pointer);
-
-        [DllImport("libc", EntryPoint = "readlink", SetLastError = true)]
-        private static extern long ReadLink(string path, byte[] buffer, long size);
+        /// <summary>close(2): 0, or -1 with the errno set.</summary>
+        internal static int Close(int fd) => Libc.close(fd);
 
         /// <summary>Clock ticks a second, the unit of the start time in /proc/&lt;pid&gt;/stat.</summary>
         internal static long ClockTicksPerSecond()
         {
-            long ticks = Sysconf(ScClkTck);
+            long ticks = Libc.sysconf(ScClkTck);
             return ticks > 0 ? ticks : 100;
         }
 
         /// <summary>Opens a pidfd for <paramref name="pid"/>; errno (ESRCH, ENOSYS, ...) when it cannot.</summary>
         internal static PidFd? OpenPidFd(int pid, out int errno)
         {
-            long fd = Syscall(SysPidfdOpen, pid, 0);
+            long fd = Libc.syscall(SysPidfdOpen, pid, 0);
             if (fd < 0)
             {
                 errno = Marshal.GetLastWin32Error();
@@ -86,7 +60,7 @@ namespace BehaviorBlocking.Response.Linux
             try
             {
                 fd.DangerousAddRef(ref added);
-                long rc = Syscall(SysPidfdSendSignal, fd.DangerousGetHandle().ToInt64(), signal, 0, 0);
+                long rc = Libc.syscall(SysPidfdSendSignal, fd.DangerousGetHandle().ToInt64(), signal, 0, 0);
                 return rc == 0 ? 0 : Marshal.GetLastWin32Error();
             }
             finally
@@ -107,7 +81,7 @@ namespace BehaviorBlocking.Response.Linux
         /// </summary>
         internal static string? ReadSmallFile(string path, ref byte[] buffer)
         {
-            int fd = Open(path, ORdOnly | OCloExec);
+            int fd = Libc.open(path, ORdOnly | OCloExec);
             if (fd < 0)
             {
                 return null;
@@ -147,12 +121,12 @@ namespace BehaviorBlocking.Response.Linux
         {
             if (offset == 0)
             {
-                return Read(fd, buffer, buffer.Length);
+                return Libc.read(fd, buffer, (UIntPtr)buffer.Length).ToInt64();
             }
 
             // read(2) into the middle of a managed array: read into a scratch array and copy.
             var scratch = new byte[buffer.Length - offset];
-            long n = Read(fd, scratch, scratch.Length);
+            long n = Libc.read(fd, scratch, (UIntPtr)scratch.Length).ToInt64();
             if (n > 0)
             {
                 Buffer.BlockCopy(scratch, 0, buffer, offset, (int)n);
@@ -164,7 +138,7 @@ namespace BehaviorBlocking.Response.Linux
         /// <summary>The canonical path of an existing file (symbolic links and <c>..</c> resolved), or null.</summary>
         internal static string? CanonicalPath(string path)
         {
-            IntPtr resolved = RealPath(path, IntPtr.Zero);
+            IntPtr resolved = Libc.realpath(path, IntPtr.Zero);
             if (resolved == IntPtr.Zero)
             {
                 return null;
@@ -176,7 +150,7 @@ namespace BehaviorBlocking.Response.Linux
             }
             finally
             {
-                Free(resolved);
+                Libc.free(resolved);
             }
         }
 
@@ -184,7 +158,7 @@ namespace BehaviorBlocking.Response.Linux
         internal static string? LinkTarget(string path)
         {
             var buffer = new byte[4096];
-            long length = ReadLink(path, buffer, buffer.Length);
+            long length = Libc.ReadLink(path, buffer, buffer.Length);
             if (length <= 0 || length >= buffer.Length)
             {
                 return null;

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.InteropServices;
+using BehaviorBlocking.Internal;
 using Microsoft.Win32.SafeHandles;
 
 namespace BehaviorBlocking.Sensors.Replay
@@ -111,32 +112,17 @@ namespace BehaviorBlocking.Sensors.Replay
 
         private static class Linux
         {
-            private const int AtFdCwd = -100;
-            private const uint StatxType = 0x1;
-            private const uint StatxIno = 0x100;
-
-            // struct statx has the same layout on every Linux architecture: 256 bytes.
-            private const int StatxSize = 256;
-
             public static bool Probe() => Get("/").Item1;
 
             public static (bool, FileId, FileKind) Get(string path)
             {
-                byte[] buffer = new byte[StatxSize];
-                if (statx(AtFdCwd, path, 0, StatxType | StatxIno, buffer) != 0)
+                if (!Libc.Statx(Libc.AtFdCwd, path, 0, Libc.StatxType | Libc.StatxIno, out StatxFacts facts))
                 {
                     return (false, default, FileKind.Unknown);
                 }
 
-                uint mode = BitConverter.ToUInt16(buffer, 28);
-                ulong node = BitConverter.ToUInt64(buffer, 32);
-                ulong device = ((ulong)BitConverter.ToUInt32(buffer, 136) << 32) | BitConverter.ToUInt32(buffer, 140);
-                return (true, new FileId(device, node), KindFromMode(mode));
+                return (true, new FileId(facts.Device, facts.Inode), KindFromMode((uint)facts.RawMode));
             }
-
-            [DllImport("libc.so.6", SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
-            [DefaultDllImportSearchPaths(DllImportSearchPath.SafeDirectories)]
-            private static extern int statx(int dirfd, string pathname, int flags, uint mask, [Out] byte[] statxbuf);
         }
 
         private static class MacOS

@@ -1,0 +1,207 @@
+using System;
+using System.Runtime.InteropServices;
+
+namespace BehaviorBlocking.Internal
+{
+    /// <summary>What <c>statx</c> filled in: the fields of the kernel's <c>struct statx</c> the product reads.</summary>
+    internal readonly struct StatxFacts
+    {
+        // struct statx has the same layout on every Linux architecture: 256 bytes.
+        internal const int Size = 256;
+
+        private StatxFacts(byte[] b)
+        {
+            Links = BitConverter.ToUInt32(b, 16);
+            Uid = BitConverter.ToUInt32(b, 20);
+            Gid = BitConverter.ToUInt32(b, 24);
+            RawMode = BitConverter.ToUInt16(b, 28);
+            Inode = BitConverter.ToUInt64(b, 32);
+            Length = BitConverter.ToUInt64(b, 40);
+            Accessed = Time(b, 64);
+            Changed = Time(b, 96);
+            Modified = Time(b, 112);
+            Device = ((ulong)BitConverter.ToUInt32(b, 136) << 32) | BitConverter.ToUInt32(b, 140);
+        }
+
+        public uint Links { get; }
+
+        public uint Uid { get; }
+
+        public uint Gid { get; }
+
+        /// <summary><c>stx_mode</c>: the file type bits (0xF000) and the permission bits (0xFFF).</summary>
+        public int RawMode { get; }
+
+        /// <summary>The file type bits of <see cref="RawMode"/> (0x8000 regular, 0x4000 folder, 0xA000 link).</summary>
+        public int TypeBits => RawMode & 0xF000;
+
+        /// <summary>Permission bits with set-id and sticky bits (07777).</summary>
+        public int Permissions => RawMode & 0xFFF;
+
+        public ulong Inode { get; }
+
+        public ulong Length { get; }
+
+        public DateTimeOffset Accessed { get; }
+
+        public DateTimeOffset Changed { get; }
+
+        public DateTimeOffset Modified { get; }
+
+        /// <summary>The device (major in the high 32 bits, minor in the low).</summary>
+        public ulong Device { get; }
+
+        internal static StatxFacts From(byte[] buffer) => new StatxFacts(buffer);
+
+        private static DateTimeOffset Time(byte[] b, int offset)
+        {
+            long seconds = BitConverter.ToInt64(b, offset);
+            uint nanoseconds = BitConverter.ToUInt32(b, offset + 8);
+            return DateTimeOffset.FromUnixTimeSeconds(seconds).AddTicks(nanoseconds / 100);
+        }
+    }
+
+    /// <summary>
+    /// The one home of the product's libc P/Invoke declarations (Linux; <c>geteuid</c> also on macOS) and the
+    /// helpers several places share: errno, <c>statx</c> into <see cref="StatxFacts"/>, <c>fsync</c> of a folder.
+    /// Callers keep their own error messages; nothing here throws a product error.
+    /// </summary>
+    internal static class Libc
+    {
+        // The runtime maps "libc" to the platform's C library (libc.so.6 on glibc Linux, libSystem on macOS).
+        private const string Name = "libc";
+
+        internal const int ENOENT = 2;
+        internal const int ENOTDIR = 20;
+
+        internal const int AtFdCwd = -100;
+        internal const int AtSymlinkNoFollow = 0x100;
+        internal const int AtEmptyPath = 0x1000;
+
+        internal const uint StatxType = 0x1;
+        internal const uint StatxIno = 0x100;
+        internal const uint StatxBasicStats = 0x7FF;
+
+        /// <summary>The errno of the last libc call declared with <c>SetLastError</c>.</summary>
+        internal static int Errno() => Marshal.GetLastWin32Error();
+
+        /// <summary><c>statx</c>; false (errno in <see cref="Errno"/>) when it fails.</summary>
+        internal static bool Statx(int dirfd, string path, int flags, uint mask, out StatxFacts facts)
+        {
+            byte[] buffer = new byte[StatxFacts.Size];
+            if (statx(dirfd, path, flags, mask, buffer) != 0)
+            {
+                facts = default;
+                return false;
+            }
+
+            facts = StatxFacts.From(buffer);
+            return true;
+        }
+
+        /// <summary>
+        /// Flushes a folder's entries to disk (open read-only, <c>fsync</c>, close) so a rename or unlink in it
+        /// survives power loss. Best effort: a folder that cannot be opened is left as it is.
+        /// </summary>
+        internal static void SyncFolder(string folder)
+        {
+            int fd = open(folder, 0);
+            if (fd < 0)
+            {
+                return;
+            }
+
+            try
+            {
+                fsync(fd);
+            }
+            finally
+            {
+                close(fd);
+            }
+        }
+
+        /// <summary><c>readlink</c> into <paramref name="buffer"/> (at most <paramref name="size"/> bytes): the length, or -1.</summary>
+        internal static long ReadLink(string path, byte[] buffer, int size) => readlink(path, buffer, (UIntPtr)size).ToInt64();
+
+        /// <summary>libc's text for an errno, or "errno N".</summary>
+        internal static string Describe(int errno) => Marshal.PtrToStringAnsi(strerror(errno)) ?? ("errno " + errno);
+
+#pragma warning disable SA1300, IDE1006 // libc's own names
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int open(string pathname, int flags);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int open(string pathname, int flags, uint mode);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern IntPtr read(int fd, [Out] byte[] buf, UIntPtr count);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int close(int fd);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int fsync(int fd);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        private static extern int statx(int dirfd, string pathname, int flags, uint mask, [Out] byte[] statxbuf);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        private static extern IntPtr readlink(string path, [Out] byte[] buf, UIntPtr size);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int symlink(string target, string linkpath);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int unlink(string pathname);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int unlinkat(int dirfd, string pathname, int flags);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int rename(string oldpath, string newpath);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int renameat2(int olddirfd, string oldpath, int newdirfd, string newpath, uint flags);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int link(string oldpath, string newpath);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int mkdir(string pathname, uint mode);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int chmod(string pathname, uint mode);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int fchmod(int fd, uint mode);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int fchown(int fd, uint owner, uint group);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern IntPtr realpath(string path, IntPtr resolved);
+
+        [DllImport(Name)]
+        internal static extern void free(IntPtr pointer);
+
+        [DllImport(Name)]
+        private static extern IntPtr strerror(int errnum);
+
+        [DllImport(Name)]
+        internal static extern uint geteuid();
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int kill(int pid, int signal);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern long sysconf(int name);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern long syscall(long number, long a1, long a2);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern long syscall(long number, long a1, long a2, long a3, long a4);
+#pragma warning restore SA1300, IDE1006
+    }
+}
