@@ -67,6 +67,7 @@ namespace BehaviorBlocking.Graph
             StartObserved = node.StartObserved;
             ExitTime = node.ExitTime;
             Hashes = node.Hashes;
+            Sha256 = HashOf(Hashes, "SHA256");
         }
 
         /// <summary>Sensor process guid, when the sensor gives one.</summary>
@@ -106,7 +107,7 @@ namespace BehaviorBlocking.Graph
         public string? Hashes { get; }
 
         /// <summary>The SHA-256 taken from <see cref="Hashes"/>, upper-case hex, when present.</summary>
-        public string? Sha256 => HashOf(Hashes, "SHA256");
+        public string? Sha256 { get; }
 
         /// <inheritdoc />
         public override string ToString() => $"PID {ProcessId} ({(Image is null ? "?" : ImagePath.FileName(Image))})";

@@ -103,6 +103,30 @@ namespace BehaviorBlocking.Response
     /// </remarks>
     internal static class ResponsePlanner
     {
+        /// <summary>
+        /// Checks the arguments of <see cref="IResponder.Respond"/> and returns the result when the decision
+        /// needs no plan (excluded, or no response asked for); null when a plan is to be made.
+        /// </summary>
+        public static ResponseResult? Unplanned(Verdict verdict, PolicyDecision decision)
+        {
+            if (verdict is null)
+            {
+                throw new ArgumentNullException(nameof(verdict));
+            }
+
+            if (decision is null)
+            {
+                throw new ArgumentNullException(nameof(decision));
+            }
+
+            if (decision.Excluded)
+            {
+                return new ResponseResult(DetectionAction.Excluded);
+            }
+
+            return decision.RequiresResponse ? null : new ResponseResult(DetectionAction.Audited);
+        }
+
         public static List<PlannedStep> Plan(Verdict verdict, PolicyDecision decision, IGuardRails? guards)
         {
             var steps = new List<PlannedStep>();

@@ -29,24 +29,10 @@ namespace BehaviorBlocking.Response
         /// <inheritdoc />
         public ResponseResult Respond(Verdict verdict, PolicyDecision decision)
         {
-            if (verdict is null)
+            ResponseResult? early = ResponsePlanner.Unplanned(verdict, decision);
+            if (early is not null)
             {
-                throw new ArgumentNullException(nameof(verdict));
-            }
-
-            if (decision is null)
-            {
-                throw new ArgumentNullException(nameof(decision));
-            }
-
-            if (decision.Excluded)
-            {
-                return new ResponseResult(DetectionAction.Excluded);
-            }
-
-            if (!decision.RequiresResponse)
-            {
-                return new ResponseResult(DetectionAction.Audited);
+                return early;
             }
 
             var steps = new List<ResponseStep>();
