@@ -119,5 +119,11 @@ namespace BehaviorBlocking.Events
 
         /// <summary>The sensor itself changed state, was reconfigured or reported an error.</summary>
         SensorState,
+
+        /// <summary>
+        /// An execution was refused before it ran (Linux fanotify pre-execution blocking): the acting process
+        /// tried to execute <see cref="BehaviorEvent.TargetPath"/> and the sensor denied it.
+        /// </summary>
+        ExecutionDenied,
     }
 }

@@ -238,7 +238,7 @@ namespace BehaviorBlocking.Sensors.Windows
             }
         }
 
-        private static void ReadActor(EventRecord record, ref EventDraft draft)
+        internal static void ReadActor(EventRecord record, ref EventDraft draft)
         {
             draft.ProcessGuid = EventFieldParser.Guid(record.GetField("ProcessGuid"));
             draft.ProcessId = EventFieldParser.ProcessId(record.GetField("ProcessId"));

@@ -5,7 +5,8 @@ namespace BehaviorBlocking.Sensors.Windows
 {
     /// <summary>
     /// Normalizes Windows event log records (Sysmon, Security, System, Task Scheduler and both
-    /// PowerShell logs) into <see cref="BehaviorEvent"/>s. Stateless and thread-safe; one instance
+    /// PowerShell logs), and Linux telemetry written in Sysmon for Linux's schema (the product's Linux
+    /// sensors, Sysmon for Linux recordings; see <see cref="Linux.LinuxEvents"/>), into <see cref="BehaviorEvent"/>s. Stateless and thread-safe; one instance
     /// can serve every reader. The mapping table is documented in docs/events.md.
     /// </summary>
     /// <remarks>
@@ -29,7 +30,17 @@ namespace BehaviorBlocking.Sensors.Windows
             string channel = record.Channel ?? string.Empty;
             var draft = default(EventDraft);
             DateTimeOffset time;
-            if (string.Equals(channel, SysmonEventMapper.Channel, StringComparison.OrdinalIgnoreCase))
+            Detections.DetectionPlatform platform = Detections.DetectionPlatform.Win32;
+            if (Linux.LinuxEventMapper.IsLinuxChannel(channel))
+            {
+                // Linux telemetry is written in Sysmon for Linux's schema, UtcTime included.
+                time = EventFieldParser.TryParseSysmonUtcTime(record.GetField("UtcTime"), out DateTimeOffset linuxTime)
+                    ? linuxTime
+                    : RequireTimeCreated(record);
+                Linux.LinuxEventMapper.Map(record, ref draft);
+                platform = Detections.DetectionPlatform.Linux;
+            }
+            else if (string.Equals(channel, SysmonEventMapper.Channel, StringComparison.OrdinalIgnoreCase))
             {
                 // Sysmon's own UtcTime has millisecond precision and is stamped when the action
                 // happened; TimeCreated is when the event was written and may be coarser.
@@ -70,6 +81,7 @@ namespace BehaviorBlocking.Sensors.Windows
             return new BehaviorEvent
             {
                 Kind = draft.Kind,
+                Platform = platform,
                 Time = time,
                 Host = record.Computer ?? string.Empty,
                 Channel = channel,
