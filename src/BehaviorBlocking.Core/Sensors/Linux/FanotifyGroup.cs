@@ -81,7 +81,8 @@ namespace BehaviorBlocking.Sensors.Linux
             _marked.Add(path);
             if (keepMountFd && Libc.FileSystemId(path, out ulong fsid, out _) && !_mountFds.ContainsKey(fsid))
             {
-                int mountFd = Libc.open(path, Fanotify.ReadOnly | Fanotify.OpenPath | Fanotify.OpenCloseOnExec);
+                // Not O_PATH: open_by_handle_at refuses a mount descriptor opened with it (EBADF).
+                int mountFd = Libc.open(path, Fanotify.ReadOnly | Fanotify.OpenDirectory | Fanotify.OpenCloseOnExec);
                 if (mountFd >= 0)
                 {
                     _mountFds[fsid] = mountFd;
