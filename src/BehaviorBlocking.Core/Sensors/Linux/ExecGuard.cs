@@ -455,8 +455,13 @@ namespace BehaviorBlocking.Sensors.Linux
                     Interlocked.Increment(ref _unhashed);
                 }
 
-                actor = actors.Lookup(exec.Pid);
-                decision = _gate.Decide(new ExecutionRequest(exec.Pid, actor?.Image, path, sha256));
+                // Only the image on the hot path (one readlink); the full actor (stat, status) is read for a denial only.
+                string? actorImage = actors.ReadLink("/proc/" + exec.Pid.ToString(CultureInfo.InvariantCulture) + "/exe");
+                decision = _gate.Decide(new ExecutionRequest(exec.Pid, actorImage, path, sha256));
+                if (decision.Deny)
+                {
+                    actor = actors.Lookup(exec.Pid);
+                }
             }
             catch (Exception ex) when (!(ex is OutOfMemoryException))
             {
