@@ -74,7 +74,7 @@ namespace BehaviorBlocking.Sensors.Linux
         private readonly TaskCompletionSource<bool> _started = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationTokenSource _disposed = new CancellationTokenSource();
         private readonly ManualResetEventSlim _stopped = new ManualResetEventSlim(true);
-        private readonly int _ownPid = System.Diagnostics.Process.GetCurrentProcess().Id;
+        private readonly int _ownPid = LinuxRecords.CurrentProcessId;
         private readonly FanotifyParseCounts _parse = new FanotifyParseCounts();
         private long _events;
         private long _overflows;

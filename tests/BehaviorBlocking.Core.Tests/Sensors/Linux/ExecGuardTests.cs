@@ -195,6 +195,29 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
         }
 
         [LinuxRootFact]
+        public void Exec_ManyAtOnce_EachGetsItsOwnAnswer()
+        {
+            IndicatorSet set = IndicatorSet.Empty;
+            using var f = new Fixture(new IndicatorExecutionGate(() => set, () => Mode("Block")));
+            string[] copies = Enumerable.Range(0, 6).Select(i => f.Mount.CopyExecutable("/bin/true", "copy" + i)).ToArray();
+            set = new IndicatorSet(copies.Where((_, i) => i % 2 == 0).Select(path => Blocked(IndicatorKind.Path, path)).ToArray());
+            int[] codes = new int[48];
+
+            Parallel.For(0, codes.Length, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i => codes[i] = ExecThroughShell(copies[i % copies.Length]).Code);
+
+            for (int i = 0; i < codes.Length; i++)
+            {
+                Assert.Equal(i % copies.Length % 2 == 0 ? 126 : 0, codes[i]);
+            }
+
+            ExecGuardCounters counters = f.Guard.Counters;
+            Assert.Equal(codes.Length / 2, counters.Denied);
+            Assert.Equal(0, counters.Timeouts);
+            Assert.Equal(0, counters.ResponseFailures);
+            Assert.NotNull(f.Run.Writer.WaitFor(_ => f.Run.Writer.Events.Count(e => e.Kind == EventKind.ExecutionDenied) == codes.Length / 2, TimeSpan.FromSeconds(5)));
+        }
+
+        [LinuxRootFact]
         public void Run_PathThatDoesNotExist_FailsWithFanotifyUnavailable()
         {
             using var guard = new ExecGuard(new ThrowingGate(), new ExecutableHashCache(), new ExecGuardOptions { Paths = new[] { "/nonexistent-" + Guid.NewGuid().ToString("N") } });
