@@ -74,6 +74,7 @@ namespace BehaviorBlocking.Bench
             ("response: kill a 10-process tree", ResponseBench.Run),
             ("stage shares", CorpusPasses.StageShares),
             ("scaling: synthetic events", ScalingBench.Run),
+            ("live: fanotify exec guard and file sensor", FanotifyBench.Run),
         };
 
         /// <summary>Runs every step.</summary>

@@ -155,6 +155,15 @@ namespace BehaviorBlocking.Engine
         /// <summary>A remediation's stored backup cannot be read.</summary>
         public const string RemediationBackupInvalid = "RemediationBackupInvalid";
 
+        /// <summary>fanotify (file sensor, exec guard) needs root or CAP_SYS_ADMIN and was refused.</summary>
+        public const string FanotifyRequiresPrivilege = "FanotifyRequiresPrivilege";
+
+        /// <summary>fanotify cannot be used here: the kernel lacks a feature, or a path cannot be marked.</summary>
+        public const string FanotifyUnavailable = "FanotifyUnavailable";
+
+        /// <summary>The exec guard allowed an exec without a decision because the execution gate failed (fail open); counted, reported once.</summary>
+        public const string ExecGuardFailedOpen = "ExecGuardFailedOpen";
+
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
         {
@@ -207,6 +216,9 @@ namespace BehaviorBlocking.Engine
             Entry(RemediationNotSupported, FailureKind.NotSupported),
             Entry(RemediationUndoFailed, FailureKind.AccessDenied),
             Entry(RemediationBackupInvalid, FailureKind.InvalidData),
+            Entry(FanotifyRequiresPrivilege, FailureKind.AccessDenied),
+            Entry(FanotifyUnavailable, FailureKind.Unavailable),
+            Entry(ExecGuardFailedOpen, FailureKind.Internal),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);

@@ -202,6 +202,58 @@ namespace BehaviorBlocking.Internal
 
         [DllImport(Name, SetLastError = true)]
         internal static extern long syscall(long number, long a1, long a2, long a3, long a4);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern IntPtr write(int fd, byte[] buf, UIntPtr count);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int fanotify_init(uint flags, uint eventFileFlags);
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        internal static extern int fanotify_mark(int fanotifyFd, uint flags, ulong mask, int dirfd, string? pathname);
+
+        /// <summary><c>poll</c> on one descriptor for <paramref name="events"/>: 1 when ready (<paramref name="revents"/> set), 0 on timeout, -1 on error.</summary>
+        internal static int PollOne(int fd, short events, int timeoutMilliseconds, out short revents)
+        {
+            var entry = new PollFd { Fd = fd, Events = events };
+            int result = poll(ref entry, (UIntPtr)1, timeoutMilliseconds);
+            revents = entry.Revents;
+            return result;
+        }
+
+        [DllImport(Name, SetLastError = true)]
+        private static extern int poll(ref PollFd fds, UIntPtr nfds, int timeout);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int open_by_handle_at(int mountFd, byte[] handle, int flags);
+
+        /// <summary><c>statfs</c>: the filesystem id (<c>f_fsid</c>, 8 bytes) and type magic of the filesystem holding <paramref name="path"/>; false (errno set) on failure.</summary>
+        internal static bool FileSystemId(string path, out ulong fsid, out long type)
+        {
+            // struct statfs on 64-bit Linux: seven 8-byte fields, then f_fsid (two ints) at offset 56; 120 bytes in all.
+            byte[] buffer = new byte[128];
+            if (statfs(path, buffer) != 0)
+            {
+                fsid = 0;
+                type = 0;
+                return false;
+            }
+
+            type = BitConverter.ToInt64(buffer, 0);
+            fsid = BitConverter.ToUInt64(buffer, 56);
+            return true;
+        }
+
+        [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
+        private static extern int statfs(string path, [Out] byte[] buf);
+
+        [StructLayout(LayoutKind.Sequential)]
+        private struct PollFd
+        {
+            public int Fd;
+            public short Events;
+            public short Revents;
+        }
 #pragma warning restore SA1300, IDE1006
     }
 }
