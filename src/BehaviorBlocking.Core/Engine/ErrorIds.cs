@@ -155,6 +155,18 @@ namespace BehaviorBlocking.Engine
         /// <summary>A remediation's stored backup cannot be read.</summary>
         public const string RemediationBackupInvalid = "RemediationBackupInvalid";
 
+        /// <summary>The Windows ETW sensor or the Sysmon channel reader was started on a platform other than Windows.</summary>
+        public const string EtwSensorNotSupported = "EtwSensorNotSupported";
+
+        /// <summary>The Windows ETW sensor needs an elevated (Administrator) process.</summary>
+        public const string EtwSensorRequiresElevation = "EtwSensorRequiresElevation";
+
+        /// <summary>The ETW session could not be started, or one of its providers enabled.</summary>
+        public const string EtwSessionFailed = "EtwSessionFailed";
+
+        /// <summary>Sysmon's event channel does not exist on this machine (Sysmon is not installed), or cannot be read.</summary>
+        public const string SysmonChannelUnavailable = "SysmonChannelUnavailable";
+
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
         {
@@ -207,6 +219,10 @@ namespace BehaviorBlocking.Engine
             Entry(RemediationNotSupported, FailureKind.NotSupported),
             Entry(RemediationUndoFailed, FailureKind.AccessDenied),
             Entry(RemediationBackupInvalid, FailureKind.InvalidData),
+            Entry(EtwSensorNotSupported, FailureKind.NotSupported),
+            Entry(EtwSensorRequiresElevation, FailureKind.AccessDenied),
+            Entry(EtwSessionFailed, FailureKind.Unavailable),
+            Entry(SysmonChannelUnavailable, FailureKind.NotFound),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);
