@@ -33,10 +33,12 @@ namespace BehaviorBlocking.Tests
         }
 
         [Fact]
-        public void Core_WindowsEventMappingLivesBesideTheWindowsSensors()
+        public void Core_EventMappingLivesBesideTheSensors()
         {
-            Assert.All(Core.GetTypes().Where(t => t.Name.EndsWith("EventMapper", System.StringComparison.Ordinal) || t.Name == "WindowsEventNormalizer"),
-                t => Assert.Equal("BehaviorBlocking.Sensors.Windows", t.Namespace));
+            // Each platform's mapping sits beside its sensor (Sensors/Windows, Sensors/Windows/Etw, Sensors/Linux); the normalizer with the Windows ones.
+            Assert.All(Core.GetTypes().Where(t => t.Name.EndsWith("EventMapper", System.StringComparison.Ordinal)),
+                t => Assert.StartsWith("BehaviorBlocking.Sensors.", t.Namespace, System.StringComparison.Ordinal));
+            Assert.Equal("BehaviorBlocking.Sensors.Windows", typeof(BehaviorBlocking.Sensors.Windows.WindowsEventNormalizer).Namespace);
         }
 
         [Fact]
