@@ -128,6 +128,12 @@ namespace BehaviorBlocking.Sensors.Windows
                 reason = "the event log could not be asked (" + ex.Message + ")";
                 return false;
             }
+            catch (PlatformNotSupportedException ex)
+            {
+                // The netstandard2.0 build of System.Diagnostics.EventLog loaded where the Windows one should have been.
+                reason = "this host's System.Diagnostics.EventLog cannot read the event log (" + ex.Message + ")";
+                return false;
+            }
         }
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]

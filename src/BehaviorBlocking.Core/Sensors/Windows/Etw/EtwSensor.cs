@@ -188,8 +188,8 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
                 };
                 processing.Start();
 
-                Consume(writer, normalizer, events, processing, cancellationToken);
-                Volatile.Write(ref _eventsLost, session.EventsLost);
+                ETWTraceEventSource source = session.Source;
+                Consume(writer, normalizer, events, processing, () => source.EventsLost, cancellationToken);
             }
             finally
             {
@@ -204,7 +204,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
             }
         }
 
-        private void Consume(IEventWriter writer, EtwRecordNormalizer normalizer, WindowsEventNormalizer events, Thread processing, CancellationToken cancellationToken)
+        private void Consume(IEventWriter writer, EtwRecordNormalizer normalizer, WindowsEventNormalizer events, Thread processing, Func<int> eventsLost, CancellationToken cancellationToken)
         {
             var output = new List<EventRecord>(4);
             bool reported = false;
@@ -247,6 +247,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
                     writer.Flush();
                 }
 
+                Volatile.Write(ref _eventsLost, eventsLost());
                 if (!processing.IsAlive && _queue.IsEmpty)
                 {
                     return;
