@@ -33,11 +33,12 @@ namespace BehaviorBlocking.Tests
         }
 
         [Fact]
-        public void Core_WindowsEventMappingLivesBesideTheWindowsSensors()
+        public void Core_EventMappingLivesBesideTheSensors()
         {
-            // DESIGN: each platform's mapping lives beside its sensor, so the Linux mapper lives with the Linux sensors.
-            Assert.All(Core.GetTypes().Where(t => t.Name.EndsWith("EventMapper", System.StringComparison.Ordinal) || t.Name == "WindowsEventNormalizer"),
-                t => Assert.Equal(t.Name.StartsWith("Linux", System.StringComparison.Ordinal) ? "BehaviorBlocking.Sensors.Linux" : "BehaviorBlocking.Sensors.Windows", t.Namespace));
+            // DESIGN: each platform's mapping sits beside its sensor (Sensors/Windows, Sensors/Windows/Etw, Sensors/Linux); the normalizer with the Windows ones.
+            Assert.All(Core.GetTypes().Where(t => t.Name.EndsWith("EventMapper", System.StringComparison.Ordinal)),
+                t => Assert.StartsWith(t.Name.StartsWith("Linux", System.StringComparison.Ordinal) ? "BehaviorBlocking.Sensors.Linux" : "BehaviorBlocking.Sensors.Windows", t.Namespace, System.StringComparison.Ordinal));
+            Assert.Equal("BehaviorBlocking.Sensors.Windows", typeof(BehaviorBlocking.Sensors.Windows.WindowsEventNormalizer).Namespace);
         }
 
         [Fact]

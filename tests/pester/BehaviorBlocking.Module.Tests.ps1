@@ -77,6 +77,17 @@ Describe 'Module folder' {
         Join-Path $ModuleDir 'runtimes/linux-arm64/native/libe_sqlite3.so' | Should -Exist
         Join-Path $ModuleDir 'runtimes/osx-arm64/native/libe_sqlite3.dylib' | Should -Exist
     }
+
+    It 'holds TraceEvent''s native helpers beside its assembly for win-x64 (amd64) and win-arm64 (arm64), and no x86 copies' {
+        # TraceEvent loads them itself from <its folder>/<PROCESSOR_ARCHITECTURE>/.
+        Join-Path $ModuleDir 'Microsoft.Diagnostics.Tracing.TraceEvent.dll' | Should -Exist
+        foreach ($arch in 'amd64', 'arm64') {
+            foreach ($file in 'KernelTraceControl.dll', 'msdia140.dll') {
+                Join-Path $ModuleDir "$arch/$file" | Should -Exist
+            }
+        }
+        Join-Path $ModuleDir 'x86' | Should -Not -Exist
+    }
 }
 
 Describe 'Import-Module in a fresh pwsh' {

@@ -163,6 +163,17 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>The exec guard allowed an exec without a decision because the execution gate failed (fail open); counted, reported once.</summary>
         public const string ExecGuardFailedOpen = "ExecGuardFailedOpen";
+        /// <summary>The Windows ETW sensor or the Sysmon channel reader was started on a platform other than Windows.</summary>
+        public const string EtwSensorNotSupported = "EtwSensorNotSupported";
+
+        /// <summary>The Windows ETW sensor needs an elevated (Administrator) process.</summary>
+        public const string EtwSensorRequiresElevation = "EtwSensorRequiresElevation";
+
+        /// <summary>The ETW session could not be started, or one of its providers enabled.</summary>
+        public const string EtwSessionFailed = "EtwSessionFailed";
+
+        /// <summary>Sysmon's event channel does not exist on this machine (Sysmon is not installed), or cannot be read.</summary>
+        public const string SysmonChannelUnavailable = "SysmonChannelUnavailable";
 
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
@@ -219,6 +230,10 @@ namespace BehaviorBlocking.Engine
             Entry(FanotifyRequiresPrivilege, FailureKind.AccessDenied),
             Entry(FanotifyUnavailable, FailureKind.Unavailable),
             Entry(ExecGuardFailedOpen, FailureKind.Internal),
+            Entry(EtwSensorNotSupported, FailureKind.NotSupported),
+            Entry(EtwSensorRequiresElevation, FailureKind.AccessDenied),
+            Entry(EtwSessionFailed, FailureKind.Unavailable),
+            Entry(SysmonChannelUnavailable, FailureKind.NotFound),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);

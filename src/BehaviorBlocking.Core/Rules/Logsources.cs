@@ -31,23 +31,26 @@ namespace BehaviorBlocking.Rules
         public const string PowerShell = "Microsoft-Windows-PowerShell/Operational";
         public const string PowerShellClassic = "Windows PowerShell";
 
+        /// <summary>The product's ETW sensor: Sysmon's ids and field names (see Sensors/Windows/Etw/WindowsEtwEvents).</summary>
+        public const string WindowsEtw = Sensors.Windows.Etw.WindowsEtwEvents.Channel;
+
         private static readonly Dictionary<string, EventSource[]> s_categories = new Dictionary<string, EventSource[]>(StringComparer.OrdinalIgnoreCase)
         {
-            ["process_creation"] = new[] { new EventSource(Sysmon, 1), new EventSource(Security, 4688) },
-            ["process_termination"] = new[] { new EventSource(Sysmon, 5), new EventSource(Security, 4689) },
-            ["file_event"] = new[] { new EventSource(Sysmon, 11), new EventSource(Sysmon, 29) },
+            ["process_creation"] = new[] { new EventSource(Sysmon, 1), new EventSource(Security, 4688), new EventSource(WindowsEtw, 1) },
+            ["process_termination"] = new[] { new EventSource(Sysmon, 5), new EventSource(Security, 4689), new EventSource(WindowsEtw, 5) },
+            ["file_event"] = new[] { new EventSource(Sysmon, 11), new EventSource(Sysmon, 29), new EventSource(WindowsEtw, 11) },
             ["file_change"] = new[] { new EventSource(Sysmon, 2) },
-            ["file_delete"] = new[] { new EventSource(Sysmon, 23), new EventSource(Sysmon, 26) },
+            ["file_delete"] = new[] { new EventSource(Sysmon, 23), new EventSource(Sysmon, 26), new EventSource(WindowsEtw, 23) },
             ["file_executable_detected"] = new[] { new EventSource(Sysmon, 29) },
             ["create_stream_hash"] = new[] { new EventSource(Sysmon, 15) },
-            ["registry_add"] = new[] { new EventSource(Sysmon, 12, EventKind.RegistryCreate) },
-            ["registry_delete"] = new[] { new EventSource(Sysmon, 12, EventKind.RegistryDelete) },
-            ["registry_set"] = new[] { new EventSource(Sysmon, 13) },
+            ["registry_add"] = new[] { new EventSource(Sysmon, 12, EventKind.RegistryCreate), new EventSource(WindowsEtw, 12, EventKind.RegistryCreate) },
+            ["registry_delete"] = new[] { new EventSource(Sysmon, 12, EventKind.RegistryDelete), new EventSource(WindowsEtw, 12, EventKind.RegistryDelete) },
+            ["registry_set"] = new[] { new EventSource(Sysmon, 13), new EventSource(WindowsEtw, 13) },
             ["registry_rename"] = new[] { new EventSource(Sysmon, 14) },
-            ["registry_event"] = new[] { new EventSource(Sysmon, 12), new EventSource(Sysmon, 13), new EventSource(Sysmon, 14) },
-            ["network_connection"] = new[] { new EventSource(Sysmon, 3) },
-            ["dns_query"] = new[] { new EventSource(Sysmon, 22) },
-            ["image_load"] = new[] { new EventSource(Sysmon, 7) },
+            ["registry_event"] = new[] { new EventSource(Sysmon, 12), new EventSource(Sysmon, 13), new EventSource(Sysmon, 14), new EventSource(WindowsEtw, 12), new EventSource(WindowsEtw, 13) },
+            ["network_connection"] = new[] { new EventSource(Sysmon, 3), new EventSource(WindowsEtw, 3) },
+            ["dns_query"] = new[] { new EventSource(Sysmon, 22), new EventSource(WindowsEtw, 22) },
+            ["image_load"] = new[] { new EventSource(Sysmon, 7), new EventSource(WindowsEtw, 7) },
             ["driver_load"] = new[] { new EventSource(Sysmon, 6) },
             ["create_remote_thread"] = new[] { new EventSource(Sysmon, 8) },
             ["process_access"] = new[] { new EventSource(Sysmon, 10) },

@@ -68,6 +68,12 @@ namespace BehaviorBlocking.Sensors.Windows
 
         private static void MapScriptBlock(EventRecord record, ref EventDraft draft)
         {
+            // The ETW sensor adds the process that ran the block (recorded logs have no such fields).
+            if (record.GetField("ProcessId") is not null)
+            {
+                SysmonEventMapper.ReadActor(record, ref draft);
+            }
+
             string? text = record.GetField("ScriptBlockText");
             if (text is not null)
             {

@@ -5,7 +5,7 @@ namespace BehaviorBlocking.Sensors.Windows
 {
     /// <summary>
     /// Normalizes Windows event log records (Sysmon, Security, System, Task Scheduler and both
-    /// PowerShell logs), and Linux telemetry written in Sysmon for Linux's schema (the product's Linux
+    /// PowerShell logs), the product's ETW sensor (<see cref="Etw.WindowsEtwEvents"/>, Sysmon's schema), and Linux telemetry written in Sysmon for Linux's schema (the product's Linux
     /// sensors, Sysmon for Linux recordings; see <see cref="Linux.LinuxEvents"/>), into <see cref="BehaviorEvent"/>s. Stateless and thread-safe; one instance
     /// can serve every reader. The mapping table is documented in docs/events.md.
     /// </summary>
@@ -39,6 +39,14 @@ namespace BehaviorBlocking.Sensors.Windows
                     : RequireTimeCreated(record);
                 Linux.LinuxEventMapper.Map(record, ref draft);
                 platform = Detections.DetectionPlatform.Linux;
+            }
+            else if (Etw.WindowsEtwEventMapper.IsEtwChannel(channel))
+            {
+                // The ETW sensor writes Sysmon's schema, UtcTime included.
+                time = EventFieldParser.TryParseSysmonUtcTime(record.GetField("UtcTime"), out DateTimeOffset etwTime)
+                    ? etwTime
+                    : RequireTimeCreated(record);
+                Etw.WindowsEtwEventMapper.Map(record, ref draft);
             }
             else if (string.Equals(channel, SysmonEventMapper.Channel, StringComparison.OrdinalIgnoreCase))
             {
