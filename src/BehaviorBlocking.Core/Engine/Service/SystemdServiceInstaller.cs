@@ -82,6 +82,9 @@ namespace BehaviorBlocking.Engine.Service
             _unitDirectory = Path.GetFullPath(unitDirectory ?? throw new ArgumentNullException(nameof(unitDirectory)));
         }
 
+        /// <summary>Whether this process runs as root (effective uid 0): what installing a system unit needs.</summary>
+        public static bool RunningAsRoot => RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && Libc.geteuid() == 0;
+
         /// <summary>The unit file of a service name in this installer's unit folder.</summary>
         public string UnitPath(string name) => Path.Combine(_unitDirectory, SystemdUnit.FileName(name));
 
