@@ -13,7 +13,7 @@ namespace BehaviorBlocking.Tests.Engine.Service
     /// A real systemd (this machine's /lib/systemd/systemd) running as PID 1 of its own PID, mount, UTS, IPC and
     /// network namespaces, booted into an empty target, so a unit can be installed, started, killed and removed for
     /// real where the machine's own PID 1 is not systemd. Inside, the host's root is read-only (nothing systemd
-    /// starts can change the machine's files or /proc/sys), /run is a fresh tmpfs and /etc/systemd/system is a test
+    /// starts can change the machine's files, /proc/sys or /sys; the cgroup mounts stay writable), /run is a fresh tmpfs and /etc/systemd/system is a test
     /// folder. It is only ever stopped with SIGKILL: SIGTERM makes a system manager re-execute itself, not exit.
     /// The cgroups it made are removed when it is gone.
     /// </summary>
@@ -40,6 +40,7 @@ namespace BehaviorBlocking.Tests.Engine.Service
                 "mount -o remount,bind,ro /",
                 "mount --bind /proc/sys /proc/sys",
                 "mount -o remount,bind,ro /proc/sys",
+                "mount -o remount,bind,ro /sys",
                 "mkdir -p /run/systemd/system",
                 "printf '[Unit]\\nDescription=Empty target of the service tests\\nDefaultDependencies=no\\n' > /run/systemd/system/behaviorblock-test.target",
                 "export container=behaviorblock-test",

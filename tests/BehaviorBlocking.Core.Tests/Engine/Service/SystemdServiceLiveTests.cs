@@ -128,6 +128,62 @@ namespace BehaviorBlocking.Tests.Engine.Service
         }
 
         [LinuxRootFact]
+        public void Cli_InstallStatusUninstall_RealSystemd_RunsExecWithMonitorService()
+        {
+            string? unavailable = NamespacedSystemd.Unavailable();
+            if (unavailable is not null || !OperatingSystem.IsLinux())
+            {
+                _output.WriteLine("skipped: " + unavailable);
+                return;
+            }
+
+            using NamespacedSystemd systemd = NamespacedSystemd.Boot();
+            Assert.True(systemd.Inside("systemctl", "start", "systemd-journald.socket").Succeeded);
+
+            // --exec names an executable that speaks the notify protocol in place of the monitor.
+            string exec = systemd.Temp.Combine("behaviorblock stand-in");
+            File.WriteAllText(exec, "#!/usr/bin/python3\n" + NotifyProgram);
+            File.SetUnixFileMode(exec, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+
+            (int exit, string output, string error) = Cli(systemd, "service", "install", "--exec", exec, "--unit-dir", systemd.UnitDirectory, "--mode", "audit");
+            _output.WriteLine(output + error);
+            Assert.Equal(0, exit);
+            Assert.Contains("started behaviorblock.service: active (running), PID ", output, StringComparison.Ordinal);
+
+            (exit, output, _) = Cli(systemd, "service", "status", "--unit-dir", systemd.UnitDirectory, "--format", "jsonl");
+            Assert.Equal(0, exit);
+            using (var json = System.Text.Json.JsonDocument.Parse(output))
+            {
+                Assert.Equal("active", json.RootElement.GetProperty("activeState").GetString());
+                int pid = json.RootElement.GetProperty("mainProcessId").GetInt32();
+                string[] argv = systemd.Inside("cat", $"/proc/{pid}/cmdline").Output.Split('\0');
+                Assert.Equal(new[] { "/usr/bin/python3", exec, "monitor", "--service", "--mode", "audit", string.Empty }, argv);
+            }
+
+            (exit, output, _) = Cli(systemd, "service", "uninstall", "--unit-dir", systemd.UnitDirectory);
+            Assert.Equal(0, exit);
+            Assert.Contains("stopped and disabled the service, removed ", output, StringComparison.Ordinal);
+            (exit, output, _) = Cli(systemd, "service", "status", "--unit-dir", systemd.UnitDirectory, "--format", "jsonl");
+            using (var json = System.Text.Json.JsonDocument.Parse(output))
+            {
+                Assert.Equal("not-found", json.RootElement.GetProperty("loadState").GetString());
+                Assert.False(json.RootElement.GetProperty("installed").GetBoolean());
+            }
+        }
+
+        private static (int Exit, string Out, string Err) Cli(NamespacedSystemd systemd, params string[] args)
+        {
+            var stdout = new StringWriter();
+            var stderr = new StringWriter();
+            var console = new BehaviorBlocking.Cli.CliConsole(new BehaviorBlocking.Cli.TerminalWriter(stdout), new BehaviorBlocking.Cli.TerminalWriter(stderr), Array.Empty<BehaviorBlocking.Detections.IDetector>)
+            {
+                ServiceManager = () => systemd.Commands,
+            };
+            int exit = BehaviorBlocking.Cli.Program.Run(args, console);
+            return (exit, stdout.ToString(), stderr.ToString());
+        }
+
+        [LinuxRootFact]
         public void Install_RealSystemdServiceThatNeverGetsReady_FailsAndSaysSo()
         {
             string? unavailable = NamespacedSystemd.Unavailable();
