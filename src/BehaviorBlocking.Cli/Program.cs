@@ -51,6 +51,12 @@ namespace BehaviorBlocking.Cli
             Func<string, Response.ResponseComponents>? responseComponents)
         {
             var console = new CliConsole(new TerminalWriter(stdout), new TerminalWriter(stderr), extraDetectors) { ResponseComponents = responseComponents };
+            return Run(args, console);
+        }
+
+        /// <summary>Runs the command line with a console the caller built (tests set its service-manager seams).</summary>
+        internal static int Run(string[] args, CliConsole console)
+        {
             try
             {
                 RootCommand root = new RootCommand("behaviorblock: behavioral detection and blocking over live or recorded telemetry.")
@@ -67,6 +73,7 @@ namespace BehaviorBlocking.Cli
                     IndicatorCommand.Create(console),
                     RemediationCommand.Create(console),
                     BlockCommand.Create(console),
+                    ServiceCommand.Create(console),
                 };
 
                 ParseResult parsed = root.Parse(args);
@@ -221,6 +228,12 @@ namespace BehaviorBlocking.Cli
 
         /// <summary>The response components <c>block</c> acts through, from the store path; null takes <see cref="Response.ResponseComponents.ForThisMachine"/>.</summary>
         public Func<string, Response.ResponseComponents>? ResponseComponents { get; init; }
+
+        /// <summary>The service manager <c>service</c> talks to; null takes the real systemctl (tests record the calls instead).</summary>
+        public Func<Engine.Service.IServiceManagerCommands>? ServiceManager { get; init; }
+
+        /// <summary>Whether this process may install a system service (root on Linux); tests answer for an unprivileged user.</summary>
+        public Func<bool> IsElevated { get; init; } = () => Engine.Service.SystemdServiceInstaller.RunningAsRoot;
 
         public void Fail(BehaviorBlockingException ex) => Error.WriteLine($"behaviorblock: {ex.ErrorId}: {ex.Message}");
     }

@@ -174,6 +174,20 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>Sysmon's event channel does not exist on this machine (Sysmon is not installed), or cannot be read.</summary>
         public const string SysmonChannelUnavailable = "SysmonChannelUnavailable";
+        /// <summary>Installing, removing or querying the service needs root (Linux) or an elevated administrator (Windows).</summary>
+        public const string ServiceRequiresElevation = "ServiceRequiresElevation";
+
+        /// <summary>The service definition was refused: the unit failed <c>systemd-analyze verify</c>, or a value cannot be written into it.</summary>
+        public const string ServiceDefinitionInvalid = "ServiceDefinitionInvalid";
+
+        /// <summary>The service manager (systemctl, the Windows service control manager) refused or failed a request.</summary>
+        public const string ServiceManagerFailed = "ServiceManagerFailed";
+
+        /// <summary>The executable the service is to run does not exist or is not an absolute path.</summary>
+        public const string ServiceExecutableNotFound = "ServiceExecutableNotFound";
+
+        /// <summary>This platform has no supported service manager (neither systemd tools nor Windows).</summary>
+        public const string ServiceNotSupported = "ServiceNotSupported";
 
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
@@ -234,6 +248,11 @@ namespace BehaviorBlocking.Engine
             Entry(EtwSensorRequiresElevation, FailureKind.AccessDenied),
             Entry(EtwSessionFailed, FailureKind.Unavailable),
             Entry(SysmonChannelUnavailable, FailureKind.NotFound),
+            Entry(ServiceRequiresElevation, FailureKind.AccessDenied),
+            Entry(ServiceDefinitionInvalid, FailureKind.InvalidData),
+            Entry(ServiceManagerFailed, FailureKind.Unavailable),
+            Entry(ServiceExecutableNotFound, FailureKind.NotFound),
+            Entry(ServiceNotSupported, FailureKind.NotSupported),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);
