@@ -48,9 +48,17 @@ namespace BehaviorBlocking.Cli
 
         /// <summary>Runs the command line with detectors added and, for <c>block</c>, the response components to act through (tests pass their own).</summary>
         internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<IReadOnlyList<IDetector>> extraDetectors,
-            Func<string, Response.ResponseComponents>? responseComponents)
+            Func<string, Response.ResponseComponents>? responseComponents) => Run(args, stdout, stderr, extraDetectors, responseComponents, null);
+
+        /// <summary>Runs the command line with, for <c>monitor</c>, the live sources to run in place of this machine's sensors (tests pass their own).</summary>
+        internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<IReadOnlyList<IDetector>> extraDetectors,
+            Func<string, Response.ResponseComponents>? responseComponents, Func<Engine.MonitorSourceContext, IReadOnlyList<Pipeline.IEventSource>>? liveSources)
         {
-            var console = new CliConsole(new TerminalWriter(stdout), new TerminalWriter(stderr), extraDetectors) { ResponseComponents = responseComponents };
+            var console = new CliConsole(new TerminalWriter(stdout), new TerminalWriter(stderr), extraDetectors)
+            {
+                ResponseComponents = responseComponents,
+                LiveSources = liveSources,
+            };
             try
             {
                 RootCommand root = new RootCommand("behaviorblock: behavioral detection and blocking over live or recorded telemetry.")
@@ -67,6 +75,7 @@ namespace BehaviorBlocking.Cli
                     IndicatorCommand.Create(console),
                     RemediationCommand.Create(console),
                     BlockCommand.Create(console),
+                    MonitorCommand.Create(console),
                 };
 
                 ParseResult parsed = root.Parse(args);
@@ -221,6 +230,9 @@ namespace BehaviorBlocking.Cli
 
         /// <summary>The response components <c>block</c> acts through, from the store path; null takes <see cref="Response.ResponseComponents.ForThisMachine"/>.</summary>
         public Func<string, Response.ResponseComponents>? ResponseComponents { get; init; }
+
+        /// <summary>The live sources <c>monitor</c> runs; null takes <see cref="Engine.LiveSensors.Create"/> (this machine's sensors).</summary>
+        public Func<Engine.MonitorSourceContext, IReadOnlyList<Pipeline.IEventSource>>? LiveSources { get; init; }
 
         public void Fail(BehaviorBlockingException ex) => Error.WriteLine($"behaviorblock: {ex.ErrorId}: {ex.Message}");
     }

@@ -54,6 +54,9 @@ namespace BehaviorBlocking.Engine
         /// <summary>How often the policy file's time and size and the store's indicator table are checked for changes.</summary>
         public TimeSpan PolicyPollInterval { get; init; } = TimeSpan.FromSeconds(2);
 
+        /// <summary>How often the process graph is swept by wall-clock time (trees closed and evicted when telemetry is quiet).</summary>
+        public TimeSpan SweepInterval { get; init; } = TimeSpan.FromSeconds(5);
+
         /// <summary>Batch size and queue length of the sources' shared queue.</summary>
         public LivePumpOptions Pump { get; init; } = new LivePumpOptions();
 
@@ -147,7 +150,6 @@ namespace BehaviorBlocking.Engine
         private static readonly TimeSpan s_idleWait = TimeSpan.FromMilliseconds(100);
         private static readonly TimeSpan s_flushEvery = TimeSpan.FromMilliseconds(250);
         private static readonly TimeSpan s_housekeepingEvery = TimeSpan.FromSeconds(1);
-        private static readonly TimeSpan s_sweepEvery = TimeSpan.FromSeconds(5);
         private static readonly TimeSpan s_sourceJoin = TimeSpan.FromSeconds(3);
         private static readonly int s_kinds = Enum.GetValues(typeof(ResponseKind)).Length;
         private static readonly int s_outcomes = Enum.GetValues(typeof(StepOutcome)).Length;
@@ -247,6 +249,9 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>Where the session is.</summary>
         public MonitorState State => (MonitorState)Volatile.Read(ref _state);
+
+        /// <summary>True once <see cref="Stop"/> was asked (the consumer ends its loop at its next step).</summary>
+        public bool StopRequested => _stopRequested;
 
         /// <summary>The monitor's row in the store's runs (null without a store, or when recording it failed).</summary>
         public long? RunId => _runId;
@@ -584,7 +589,7 @@ namespace BehaviorBlocking.Engine
                     if (now - lastHousekeeping >= s_housekeepingEvery)
                     {
                         lastHousekeeping = now;
-                        if (now - lastSweep >= s_sweepEvery)
+                        if (now - lastSweep >= _request.SweepInterval)
                         {
                             lastSweep = now;
                             pipeline.Graph.Sweep(DateTimeOffset.UtcNow);
@@ -594,6 +599,12 @@ namespace BehaviorBlocking.Engine
 
                         Publish(run, null);
                         DrainProblems();
+                        if (AllSourcesDone(pump) && pump.QueuedEvents == 0 && !pump.TryPeek())
+                        {
+                            // Every source failed or ended: nothing is left to monitor, so the session ends (its health says why).
+                            AddProblem("monitor", ErrorIds.MonitorSourceFailed, "every live source has stopped; the monitor ends.");
+                            break;
+                        }
                     }
 
                     if (now - lastStats >= _request.StatsInterval)
@@ -648,6 +659,25 @@ namespace BehaviorBlocking.Engine
             _store?.Dispose();
             _store = null;
             _ended.Set();
+        }
+
+        private static bool AllSourcesDone(LivePump pump)
+        {
+            if (pump.Sources.Count == 0)
+            {
+                return false;
+            }
+
+            for (int i = 0; i < pump.Sources.Count; i++)
+            {
+                LiveSourceState state = pump.Status(i).State;
+                if (state == LiveSourceState.Running || state == LiveSourceState.Starting)
+                {
+                    return false;
+                }
+            }
+
+            return true;
         }
 
         private void Process(BehaviorPipeline pipeline, LivePump pump, LiveBatch batch)

@@ -162,6 +162,9 @@ namespace BehaviorBlocking.Pipeline
             return false;
         }
 
+        /// <summary>True when a batch waits (it stays queued).</summary>
+        public bool TryPeek() => _channel.Reader.TryPeek(out _);
+
         /// <summary>Waits up to <paramref name="timeout"/> for a batch; false when none came (or every source has ended).</summary>
         public bool WaitToRead(TimeSpan timeout)
         {
