@@ -74,6 +74,11 @@ namespace BehaviorBlocking.Bench
             ("response: kill a 10-process tree", ResponseBench.Run),
             ("stage shares", CorpusPasses.StageShares),
             ("scaling: synthetic events", ScalingBench.Run),
+            ("monitor: consumer throughput next to the replay pipeline", MonitorBench.Throughput),
+            ("monitor: event to verdict latency", MonitorBench.Latency),
+            ("monitor: verdict to kill, real trees", MonitorBench.Kill),
+            ("monitor: drops under overload", MonitorBench.Overload),
+            ("monitor: exec storm, CPU and RSS", MonitorBench.SyntheticStorm),
         };
 
         /// <summary>Runs every step.</summary>

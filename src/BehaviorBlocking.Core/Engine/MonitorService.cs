@@ -69,6 +69,9 @@ namespace BehaviorBlocking.Engine
         /// process controller and guard rails alone). Tests give their own.
         /// </summary>
         public Func<string, string?, ResponseComponents>? ResponseComponents { get; init; }
+
+        /// <summary>Measurement hook (bench): wraps the session's responder, to time the moment a verdict reaches it.</summary>
+        internal Func<IResponder, IResponder>? ResponderHook { get; init; }
     }
 
     /// <summary>What a <see cref="MonitorRequest.SourceFactory"/> builds sources with.</summary>
@@ -295,6 +298,11 @@ namespace BehaviorBlocking.Engine
                 try
                 {
                     IResponder responder = BuildResponder();
+                    if (_request.ResponderHook is not null)
+                    {
+                        responder = _request.ResponderHook(responder);
+                    }
+
                     var indicatorDetector = new IndicatorDetector(_indicators);
                     _run = _engine.CreateRun(Emit, OnVerdict, _request.Graph ?? LiveGraphOptions, new IDetector[] { indicatorDetector }, responder);
                     _pump = new LivePump(sources, _request.Pump);

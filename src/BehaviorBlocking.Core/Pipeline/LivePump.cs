@@ -2,7 +2,6 @@ using System;
 using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Channels;
-using System.Threading.Tasks;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Sensors.Replay;
 
@@ -48,7 +47,9 @@ namespace BehaviorBlocking.Pipeline
         private readonly Channel<LiveBatch> _channel;
         private readonly int _batchSize;
         private readonly CancellationTokenSource _stop = new CancellationTokenSource();
-        private Task<bool>? _pendingWait;
+        // Set by a source after each hand-over; the consumer waits on it when the queue is empty. A plain event, not the
+        // channel's async wait: that one completes through the thread pool, which costs a pool wake-up per batch.
+        private readonly ManualResetEventSlim _available = new ManualResetEventSlim(false, 1);
         private long _queuedEvents;
         private int _started;
 
@@ -168,20 +169,20 @@ namespace BehaviorBlocking.Pipeline
         /// <summary>Waits up to <paramref name="timeout"/> for a batch; false when none came (or every source has ended).</summary>
         public bool WaitToRead(TimeSpan timeout)
         {
-            if (_channel.Reader.Count > 0)
+            if (_channel.Reader.TryPeek(out _))
             {
                 return true;
             }
 
-            // One pending wait is kept across calls, so an idle consumer allocates nothing per tick.
-            Task<bool> wait = _pendingWait ??= _channel.Reader.WaitToReadAsync().AsTask();
-            if (!wait.Wait(timeout))
+            _available.Reset();
+
+            // Checked again after the reset: a batch handed over in between has set the event or is seen here.
+            if (_channel.Reader.TryPeek(out _))
             {
-                return false;
+                return true;
             }
 
-            _pendingWait = null;
-            return wait.Result;
+            return _available.Wait(timeout) && _channel.Reader.TryPeek(out _);
         }
 
         /// <summary>
@@ -219,6 +220,7 @@ namespace BehaviorBlocking.Pipeline
                 Stop(TimeSpan.FromSeconds(2));
             }
 
+            // The event is left to the collector: a source thread left behind may still set it.
             _stop.Dispose();
         }
 
@@ -274,6 +276,7 @@ namespace BehaviorBlocking.Pipeline
             Interlocked.Add(ref _queuedEvents, batch.Count);
             if (_channel.Writer.TryWrite(new LiveBatch(index, batch)))
             {
+                _available.Set();
                 return;
             }
 
