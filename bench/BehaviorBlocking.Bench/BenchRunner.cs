@@ -75,6 +75,11 @@ namespace BehaviorBlocking.Bench
             ("stage shares", CorpusPasses.StageShares),
             ("scaling: synthetic events", ScalingBench.Run),
             ("live: fanotify exec guard and file sensor", FanotifyBench.Run),
+            ("monitor: consumer throughput next to the replay pipeline", MonitorBench.Throughput),
+            ("monitor: event to verdict latency", MonitorBench.Latency),
+            ("monitor: verdict to kill, real trees", MonitorBench.Kill),
+            ("monitor: drops under overload", MonitorBench.Overload),
+            ("monitor: exec storm, CPU and RSS", MonitorBench.SyntheticStorm),
         };
 
         /// <summary>Runs every step.</summary>

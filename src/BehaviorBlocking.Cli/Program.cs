@@ -48,9 +48,17 @@ namespace BehaviorBlocking.Cli
 
         /// <summary>Runs the command line with detectors added and, for <c>block</c>, the response components to act through (tests pass their own).</summary>
         internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<IReadOnlyList<IDetector>> extraDetectors,
-            Func<string, Response.ResponseComponents>? responseComponents)
+            Func<string, Response.ResponseComponents>? responseComponents) => Run(args, stdout, stderr, extraDetectors, responseComponents, null);
+
+        /// <summary>Runs the command line with, for <c>monitor</c>, the live sources to run in place of this machine's sensors (tests pass their own).</summary>
+        internal static int Run(string[] args, TextWriter stdout, TextWriter stderr, Func<IReadOnlyList<IDetector>> extraDetectors,
+            Func<string, Response.ResponseComponents>? responseComponents, Func<Engine.MonitorSourceContext, IReadOnlyList<Pipeline.IEventSource>>? liveSources)
         {
-            var console = new CliConsole(new TerminalWriter(stdout), new TerminalWriter(stderr), extraDetectors) { ResponseComponents = responseComponents };
+            var console = new CliConsole(new TerminalWriter(stdout), new TerminalWriter(stderr), extraDetectors)
+            {
+                ResponseComponents = responseComponents,
+                LiveSources = liveSources,
+            };
             return Run(args, console);
         }
 
@@ -74,6 +82,7 @@ namespace BehaviorBlocking.Cli
                     RemediationCommand.Create(console),
                     BlockCommand.Create(console),
                     ServiceCommand.Create(console),
+                    MonitorCommand.Create(console),
                 };
 
                 ParseResult parsed = root.Parse(args);
@@ -234,6 +243,8 @@ namespace BehaviorBlocking.Cli
 
         /// <summary>Whether this process may install a system service (root on Linux); tests answer for an unprivileged user.</summary>
         public Func<bool> IsElevated { get; init; } = () => Engine.Service.SystemdServiceInstaller.RunningAsRoot;
+        /// <summary>The live sources <c>monitor</c> runs; null takes <see cref="Engine.LiveSensors.Create"/> (this machine's sensors).</summary>
+        public Func<Engine.MonitorSourceContext, IReadOnlyList<Pipeline.IEventSource>>? LiveSources { get; init; }
 
         public void Fail(BehaviorBlockingException ex) => Error.WriteLine($"behaviorblock: {ex.ErrorId}: {ex.Message}");
     }

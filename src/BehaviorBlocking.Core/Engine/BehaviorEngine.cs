@@ -23,7 +23,7 @@ namespace BehaviorBlocking.Engine
     public sealed class BehaviorEngine : IDisposable
     {
         private readonly EngineOptions _options;
-        private readonly IDisposable? _ownedClassifier;
+        private readonly List<IDisposable> _ownedClassifiers = new List<IDisposable>();
         private readonly EngineSnapshotCell _snapshots;
 
         private BehaviorEngine(EngineOptions options, RuleSet rules, ITreeClassifier? classifier, IReadOnlyList<EngineWarning> warnings, string? modelPath)
@@ -32,7 +32,10 @@ namespace BehaviorBlocking.Engine
             _snapshots = new EngineSnapshotCell(new EngineSnapshot(rules, classifier, options.Policy ?? AuditPolicy.Instance));
             Warnings = warnings;
             ModelPath = modelPath;
-            _ownedClassifier = classifier as IDisposable;
+            if (classifier is IDisposable owned)
+            {
+                _ownedClassifiers.Add(owned);
+            }
         }
 
         /// <summary>The rules new events are matched against (those of <see cref="Snapshot"/>).</summary>
@@ -132,6 +135,51 @@ namespace BehaviorBlocking.Engine
         {
             options ??= new EngineOptions();
             var warnings = new List<EngineWarning>();
+            RuleSet rules = LoadRules(options, warnings);
+            ITreeClassifier? classifier = null;
+            if (options.UseModel)
+            {
+                classifier = TryLoadModel(options.ModelPath ?? EngineLocations.DefaultModelPath, options.ModelRunTimeout, warnings);
+            }
+
+            // The model file itself, also when the path given was an installed manifest.
+            return new BehaviorEngine(options, rules, classifier, warnings, (classifier as OnnxTreeClassifier)?.Path);
+        }
+
+        /// <summary>
+        /// Loads the rules and the model again from the inputs this engine was created with (<see cref="Options"/>:
+        /// rule directories, built-in pack, model path) and puts them in force for every run at its next event,
+        /// keeping the policy in force. A rule that cannot be loaded is skipped with a warning, as at creation; a
+        /// model that cannot be loaded leaves the classifier in force, with a warning. The engine keeps every
+        /// classifier it loaded and releases them when it is disposed (a run may still be mid-event on the old one).
+        /// </summary>
+        public EngineReload ReloadRulesAndModel(CancellationToken cancellationToken = default)
+        {
+            var warnings = new List<EngineWarning>();
+            RuleSet rules = LoadRules(_options, warnings);
+            ITreeClassifier? classifier = null;
+            if (_options.UseModel)
+            {
+                classifier = TryLoadModel(_options.ModelPath ?? EngineLocations.DefaultModelPath, _options.ModelRunTimeout, warnings);
+                if (classifier is IDisposable owned)
+                {
+                    lock (_ownedClassifiers)
+                    {
+                        _ownedClassifiers.Add(owned);
+                    }
+                }
+            }
+
+            SnapshotReload reload = Reload(current =>
+            {
+                EngineSnapshot next = current.WithRules(rules);
+                return classifier is null ? next : next.WithClassifier(classifier);
+            }, cancellationToken);
+            return new EngineReload(reload, warnings);
+        }
+
+        private static RuleSet LoadRules(EngineOptions options, List<EngineWarning> warnings)
+        {
             var sources = new List<RuleSource>();
             if (options.BuiltInRules)
             {
@@ -149,16 +197,7 @@ namespace BehaviorBlocking.Engine
                 warnings.Add(new EngineWarning(ErrorIds.RuleSkipped, issue.ToString(), issue.File));
             }
 
-            ITreeClassifier? classifier = null;
-            string? modelPath = null;
-            if (options.UseModel)
-            {
-                modelPath = options.ModelPath ?? EngineLocations.DefaultModelPath;
-                classifier = TryLoadModel(modelPath, options.ModelRunTimeout, warnings);
-            }
-
-            // The model file itself, also when the path given was an installed manifest.
-            return new BehaviorEngine(options, rules, classifier, warnings, (classifier as OnnxTreeClassifier)?.Path);
+            return rules;
         }
 
         /// <summary>
@@ -249,8 +288,19 @@ namespace BehaviorBlocking.Engine
             return new EngineRun(pipeline, features);
         }
 
-        /// <summary>Releases the classifier.</summary>
-        public void Dispose() => _ownedClassifier?.Dispose();
+        /// <summary>Releases every classifier the engine loaded (at creation and by <see cref="ReloadRulesAndModel"/>).</summary>
+        public void Dispose()
+        {
+            lock (_ownedClassifiers)
+            {
+                foreach (IDisposable owned in _ownedClassifiers)
+                {
+                    owned.Dispose();
+                }
+
+                _ownedClassifiers.Clear();
+            }
+        }
 
         private static ITreeClassifier? TryLoadModel(string path, TimeSpan runTimeout, List<EngineWarning> warnings)
         {
@@ -286,5 +336,21 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>The verdict stage.</summary>
         public VerdictEngine Verdicts => Pipeline.Verdicts;
+    }
+
+    /// <summary>What <see cref="BehaviorEngine.ReloadRulesAndModel"/> did: the snapshot swap, and rules skipped or a model that did not load.</summary>
+    public sealed class EngineReload
+    {
+        internal EngineReload(SnapshotReload snapshot, IReadOnlyList<EngineWarning> warnings)
+        {
+            Snapshot = snapshot;
+            Warnings = warnings;
+        }
+
+        /// <summary>The swap: the snapshot in force now and the one before.</summary>
+        public SnapshotReload Snapshot { get; }
+
+        /// <summary>Rules skipped and a model that did not load (the one in force before stays).</summary>
+        public IReadOnlyList<EngineWarning> Warnings { get; }
     }
 }

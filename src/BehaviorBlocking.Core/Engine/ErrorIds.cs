@@ -188,11 +188,30 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>This platform has no supported service manager (neither systemd tools nor Windows).</summary>
         public const string ServiceNotSupported = "ServiceNotSupported";
+        /// <summary>A monitor has no live sensor to run on this machine: none exists for this platform in this build, or the one there cannot start (the message names the sensor and why).</summary>
+        public const string MonitorNoSensor = "MonitorNoSensor";
+
+        /// <summary>A monitor's live sensors need a privilege the process does not have (root on Linux, an elevated administrator on Windows).</summary>
+        public const string MonitorRequiresElevation = "MonitorRequiresElevation";
+
+        /// <summary>A live source of a running monitor failed (threw out of its loop); the others go on, and the session's health names it.</summary>
+        public const string MonitorSourceFailed = "MonitorSourceFailed";
+
+        /// <summary>A monitor's consumer failed unexpectedly: the session ended (state Failed) and its store row says Failed.</summary>
+        public const string MonitorFailed = "MonitorFailed";
+
+        /// <summary>A monitor's observer (the front end showing detections and health) threw; the monitor goes on.</summary>
+        public const string MonitorObserverFailed = "MonitorObserverFailed";
 
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
         {
             Entry(RecordMalformed, FailureKind.InvalidData),
+            Entry(MonitorNoSensor, FailureKind.NotSupported),
+            Entry(MonitorRequiresElevation, FailureKind.AccessDenied),
+            Entry(MonitorSourceFailed, FailureKind.Unavailable),
+            Entry(MonitorFailed, FailureKind.Unavailable),
+            Entry(MonitorObserverFailed, FailureKind.Unavailable),
             Entry(RecordTooLarge, FailureKind.InvalidData),
             Entry(RecordDuplicateKey, FailureKind.InvalidData),
             Entry(EventTimeMissing, FailureKind.InvalidData),

@@ -207,6 +207,21 @@ namespace BehaviorBlocking.Graph
             _eventsSinceSweep = 0;
         }
 
+        /// <summary>
+        /// Advances the graph's clock to <paramref name="now"/> (when later than the latest event) and sweeps: a live
+        /// monitor calls it when telemetry is quiet, so trees close and are evicted by wall-clock time even when
+        /// no event comes in to move the clock.
+        /// </summary>
+        public void Sweep(DateTimeOffset now)
+        {
+            if (now > _watermark)
+            {
+                _watermark = now;
+            }
+
+            Sweep();
+        }
+
         /// <summary>Evicts trees whose retention has passed and enforces the caps. Runs on its own every SweepInterval events.</summary>
         public void Sweep()
         {

@@ -248,6 +248,10 @@ namespace BehaviorBlocking.Policy
             Exclusions = exclusions;
         }
 
+        /// <summary>This document with another mode (a monitor's <c>--mode</c> override); the same document when the mode is already that.</summary>
+        internal PolicyDocument WithMode(PolicyMode mode) =>
+            mode == Mode ? this : new PolicyDocument(Version, mode, Defaults, Tactics, Rules, Detections, Exclusions);
+
         /// <summary>The policy in force when there is no policy file: Audit, built-in defaults, nothing else.</summary>
         public static PolicyDocument Default { get; } = new PolicyDocument(DefaultVersion, PolicyMode.Audit, new ResponseSettings(),
             Array.Empty<PolicyOverride>(), Array.Empty<PolicyOverride>(), Array.Empty<PolicyOverride>(), Array.Empty<PolicyExclusion>());

@@ -161,6 +161,18 @@ namespace BehaviorBlocking.Store
             });
         }
 
+        /// <summary>
+        /// SQLite's <c>PRAGMA data_version</c> of this connection: it changes whenever another connection committed
+        /// a change to the file, so a monitor polls it to learn, for one cheap statement, that indicators may have changed.
+        /// </summary>
+        internal long DataVersion() => Guard(() =>
+        {
+            using (SqliteCommand command = _database.Command(null, "PRAGMA data_version;"))
+            {
+                return Convert.ToInt64(command.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
+            }
+        });
+
         /// <summary>An immutable lookup over every stored indicator (expired ones are ignored at lookup time, so the snapshot stays right as time passes).</summary>
         public IndicatorSet Snapshot() => new IndicatorSet(List(includeExpired: true));
 

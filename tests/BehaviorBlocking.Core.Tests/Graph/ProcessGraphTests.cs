@@ -224,6 +224,26 @@ namespace BehaviorBlocking.Tests.Graph
         }
 
         [Fact]
+        public void SweepAt_QuietTelemetry_TheWallClockClosesTheExitedTree_AndAnEarlierTimeNeverMovesTheClockBack()
+        {
+            var graph = new ProcessGraph(new ProcessGraphOptions { ExitedTreeRetention = TimeSpan.FromMinutes(1) });
+            var closed = new List<ProcessTree>();
+            graph.TreeClosed += closed.Add;
+            ProcessNode gone = graph.Apply(Start(1500, @"C:\x\short.exe"))!;
+            graph.Apply(Exit(1500, 5));
+
+            graph.Sweep(T0.AddSeconds(30));
+            Assert.Empty(closed);
+            graph.Sweep(T0);
+            Assert.Equal(T0.AddSeconds(30), graph.Watermark);
+
+            graph.Sweep(T0.AddSeconds(66));
+            Assert.Equal(new[] { gone.Tree }, closed);
+            Assert.Equal(0, graph.ProcessCount);
+            Assert.Equal(0, graph.TreeCount);
+        }
+
+        [Fact]
         public void Sweep_IdleTreePastRetention_IsEvictedEvenIfNotExited()
         {
             var graph = new ProcessGraph(new ProcessGraphOptions { IdleTreeRetention = TimeSpan.FromMinutes(10), SweepInterval = 1 });
