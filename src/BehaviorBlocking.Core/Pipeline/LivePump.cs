@@ -220,6 +220,23 @@ namespace BehaviorBlocking.Pipeline
                 Stop(TimeSpan.FromSeconds(2));
             }
 
+            // A source that holds kernel resources (a fanotify permission group must answer every pending exec)
+            // releases them here, once its thread has stopped or was given up on.
+            for (int i = 0; i < _slots.Length; i++)
+            {
+                if (_sources[i] is IDisposable disposable)
+                {
+                    try
+                    {
+                        disposable.Dispose();
+                    }
+                    catch (Exception)
+                    {
+                        // Releasing one source must not keep the others from being released.
+                    }
+                }
+            }
+
             // The event is left to the collector: a source thread left behind may still set it.
             _stop.Dispose();
         }

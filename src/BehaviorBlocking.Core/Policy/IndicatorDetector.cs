@@ -9,7 +9,7 @@ using BehaviorBlocking.Graph;
 namespace BehaviorBlocking.Policy
 {
     /// <summary>
-    /// Kill on start: raises a signal when a process starts (or an image loads) whose SHA-256 (from the
+    /// Kill on start: raises a signal when a process starts (or an image loads, or an execution was denied before it ran) whose SHA-256 (from the
     /// event's hashes) or image path matches a block indicator in force. The signal (level Critical for a
     /// hash, High for a path; tactic Execution; evidence kind <c>indicator</c>) becomes a verdict like any
     /// other, so the policy decides what is done about it. Allow indicators raise nothing here: they are the
@@ -57,6 +57,12 @@ namespace BehaviorBlocking.Policy
                     path = behaviorEvent.Image;
                     break;
                 case EventKind.ImageLoad:
+                    hashes = behaviorEvent.Hashes;
+                    path = behaviorEvent.TargetPath;
+                    break;
+                case EventKind.ExecutionDenied:
+                    // Refused before it ran (the exec guard): the detection says so, and the policy decides about
+                    // the process that tried.
                     hashes = behaviorEvent.Hashes;
                     path = behaviorEvent.TargetPath;
                     break;

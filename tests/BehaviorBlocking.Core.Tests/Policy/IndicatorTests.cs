@@ -297,6 +297,30 @@ namespace BehaviorBlocking.Tests.Policy
         }
 
         [Fact]
+        public void Detector_ExecutionDeniedOfABlockedHash_SignalsTheIndicator()
+        {
+            Indicator block = Make(IndicatorKind.Sha256, HashB, IndicatorVerdict.Block);
+            var detector = new IndicatorDetector(new IndicatorSet(new[] { block }), () => s_now);
+            var sink = new Sink();
+            var denied = new BehaviorEvent
+            {
+                Kind = EventKind.ExecutionDenied,
+                Platform = DetectionPlatform.Linux,
+                Time = s_now,
+                ProcessId = 77,
+                Image = "/usr/bin/dash",
+                TargetPath = "/tmp/payload",
+                Hashes = "SHA256=" + HashB,
+            };
+            var otherDenied = new BehaviorEvent { Kind = EventKind.ExecutionDenied, Time = s_now, ProcessId = 78, TargetPath = "/tmp/other", Hashes = "SHA256=" + HashA };
+
+            detector.OnEvent(denied, null, sink);
+            detector.OnEvent(otherDenied, null, sink);
+
+            Assert.Equal(block.Id.ToString("D"), Assert.Single(sink.Sources).Id);
+        }
+
+        [Fact]
         public void Detector_BlockedPathOrExpired_SignalsHighOnlyWhileInForce()
         {
             Indicator path = Make(IndicatorKind.Path, @"C:\Users\a\payload.exe", IndicatorVerdict.Block, s_now.AddMinutes(1));

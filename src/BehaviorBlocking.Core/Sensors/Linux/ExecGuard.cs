@@ -95,7 +95,7 @@ namespace BehaviorBlocking.Sensors.Linux
     /// counts) on a timeout, a gate failure, overload and shutdown, so a fault of the product can never stop
     /// the machine from running programs; this process's own execs are always allowed. Needs root.
     /// </summary>
-    public sealed class ExecGuard : IEventSource, IDisposable
+    public sealed class ExecGuard : IEventSource, Engine.ISourceHealth, IDisposable
     {
         private const string What = "exec guard";
 
@@ -188,6 +188,27 @@ namespace BehaviorBlocking.Sensors.Linux
                     Marked = Volatile.Read(ref _marked),
                 };
             }
+        }
+
+        /// <inheritdoc />
+        IReadOnlyList<KeyValuePair<string, long>> Engine.ISourceHealth.Counters()
+        {
+            ExecGuardCounters c = Counters;
+            return new[]
+            {
+                new KeyValuePair<string, long>("execDecisions", c.Decisions),
+                new KeyValuePair<string, long>("execAllowed", c.Allowed),
+                new KeyValuePair<string, long>("execDenied", c.Denied),
+                new KeyValuePair<string, long>("execTimeouts", c.Timeouts),
+                new KeyValuePair<string, long>("execGateFailures", c.GateFailures),
+                new KeyValuePair<string, long>("execOverloaded", c.Overloaded),
+                new KeyValuePair<string, long>("execUnhashed", c.Unhashed),
+                new KeyValuePair<string, long>("execResponseFailures", c.ResponseFailures),
+                new KeyValuePair<string, long>("overflows", c.Overflows),
+                new KeyValuePair<string, long>("decisionP50Us", (long)(c.DecisionP50.Ticks / 10)),
+                new KeyValuePair<string, long>("decisionP99Us", (long)(c.DecisionP99.Ticks / 10)),
+                new KeyValuePair<string, long>("marked", c.Marked),
+            };
         }
 
         /// <inheritdoc />

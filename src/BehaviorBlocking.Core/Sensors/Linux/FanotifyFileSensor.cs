@@ -61,7 +61,7 @@ namespace BehaviorBlocking.Sensors.Linux
     /// <c>FileEvent=create|close-write</c>, 23, 1001) and normalized by <see cref="WindowsEventNormalizer"/>.
     /// Needs root (CAP_SYS_ADMIN and CAP_DAC_READ_SEARCH).
     /// </summary>
-    public sealed class FanotifyFileSensor : IEventSource, IDisposable
+    public sealed class FanotifyFileSensor : IEventSource, Engine.ISourceHealth, IDisposable
     {
         /// <summary>The field of event 11 saying which it was: <c>create</c> or <c>close-write</c>.</summary>
         public const string FileEventField = "FileEvent";
@@ -124,6 +124,22 @@ namespace BehaviorBlocking.Sensors.Linux
             ReadFailures = Interlocked.Read(ref _readFailures),
             MarkedFileSystems = Volatile.Read(ref _marked),
         };
+
+        /// <inheritdoc />
+        IReadOnlyList<KeyValuePair<string, long>> Engine.ISourceHealth.Counters()
+        {
+            FanotifyFileSensorCounters c = Counters;
+            return new[]
+            {
+                new KeyValuePair<string, long>("fileEvents", c.Events),
+                new KeyValuePair<string, long>("overflows", c.Overflows),
+                new KeyValuePair<string, long>("unresolvedPaths", c.UnresolvedPaths),
+                new KeyValuePair<string, long>("ownEventsSkipped", c.OwnEventsSkipped),
+                new KeyValuePair<string, long>("malformed", c.Malformed),
+                new KeyValuePair<string, long>("readFailures", c.ReadFailures),
+                new KeyValuePair<string, long>("markedFileSystems", c.MarkedFileSystems),
+            };
+        }
 
         /// <inheritdoc />
         /// <exception cref="BehaviorBlockingException"><c>FanotifyRequiresPrivilege</c> without root; <c>FanotifyUnavailable</c> when the kernel or a path cannot be used.</exception>
