@@ -35,8 +35,9 @@ namespace BehaviorBlocking.Tests
         [Fact]
         public void Core_WindowsEventMappingLivesBesideTheWindowsSensors()
         {
+            // Each platform's mapping lives beside its sensors: Linux* mappers in Sensors.Linux, the rest in Sensors.Windows.
             Assert.All(Core.GetTypes().Where(t => t.Name.EndsWith("EventMapper", System.StringComparison.Ordinal) || t.Name == "WindowsEventNormalizer"),
-                t => Assert.Equal("BehaviorBlocking.Sensors.Windows", t.Namespace));
+                t => Assert.Equal(t.Name.StartsWith("Linux", System.StringComparison.Ordinal) ? "BehaviorBlocking.Sensors.Linux" : "BehaviorBlocking.Sensors.Windows", t.Namespace));
         }
 
         [Fact]
