@@ -321,7 +321,8 @@ namespace BehaviorBlocking.Fuzz
 
         private static List<string> SortedFiles(string directory, string pattern)
         {
-            var files = new List<string>(Directory.GetFiles(directory, pattern));
+            // Recursive: the rule pack and its fixtures keep the Linux rules in a linux/ subfolder.
+            var files = new List<string>(Directory.GetFiles(directory, pattern, SearchOption.AllDirectories));
             files.Sort(StringComparer.Ordinal);
             return files;
         }

@@ -10,7 +10,9 @@ BeforeAll {
     $script:ModuleDir = (Resolve-Path $layout).ProviderPath
     $script:ManifestPath = Join-Path $ModuleDir 'BehaviorBlocking.psd1'
     $script:Version = ([xml](Get-Content (Join-Path $repoRoot 'Directory.Build.props') -Raw)).SelectSingleNode('/Project/PropertyGroup/VersionPrefix').InnerText
-    $script:SourceRules = @(Get-ChildItem (Join-Path $repoRoot 'module/rules') -Filter '*.yml' | Sort-Object Name)
+    # Recursive: the Linux rules live in module/rules/linux.
+    $script:SourceRulesRoot = Join-Path $repoRoot 'module/rules'
+    $script:SourceRules = @(Get-ChildItem $SourceRulesRoot -Filter '*.yml' -Recurse | Sort-Object FullName)
     $script:SourceModels = Join-Path $repoRoot 'module/models'
     $script:ShippedRids = @('win-x64', 'win-arm64', 'linux-x64', 'linux-arm64', 'osx-arm64')
 
@@ -56,8 +58,11 @@ Describe 'Module folder' {
 
     It 'holds every built-in rule, byte for byte' {
         $SourceRules.Count | Should -BeGreaterThan 0
-        $shipped = @(Get-ChildItem (Join-Path $ModuleDir 'rules') -Filter '*.yml' | Sort-Object Name)
-        $shipped.Name | Should -Be $SourceRules.Name
+        $shippedRoot = Join-Path $ModuleDir 'rules'
+        $shipped = @(Get-ChildItem $shippedRoot -Filter '*.yml' -Recurse | Sort-Object FullName)
+        @($shipped | ForEach-Object { [IO.Path]::GetRelativePath($shippedRoot, $_.FullName) }) |
+            Should -Be @($SourceRules | ForEach-Object { [IO.Path]::GetRelativePath($SourceRulesRoot, $_.FullName) })
+        @($shipped | Where-Object { $_.DirectoryName -eq (Join-Path $shippedRoot 'linux') }).Count | Should -BeGreaterThan 0
         (Get-FileHash $shipped.FullName).Hash | Should -Be (Get-FileHash $SourceRules.FullName).Hash
     }
 
@@ -113,7 +118,7 @@ $model = $locations.GetProperty('BuiltInModelPath').GetValue($null)
 [pscustomobject]@{
     PSHome = $PSHOME; CoreLocation = $core.Location
     CoreDirectory = $locations.GetProperty('CoreDirectory').GetValue($null)
-    Rules = $rules; RuleFiles = @(Get-ChildItem $rules -Filter '*.yml').Count
+    Rules = $rules; RuleFiles = @(Get-ChildItem $rules -Filter '*.yml' -Recurse).Count
     Model = $model; ModelExists = (Test-Path $model -PathType Leaf)
 } | ConvertTo-Json
 '@

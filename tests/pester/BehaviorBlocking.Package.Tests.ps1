@@ -11,7 +11,8 @@ BeforeAll {
     }
     $script:ModuleDir = (Resolve-Path $layout).ProviderPath
     $script:Version = ([xml](Get-Content (Join-Path $repoRoot 'Directory.Build.props') -Raw)).SelectSingleNode('/Project/PropertyGroup/VersionPrefix').InnerText
-    $script:RuleCount = @(Get-ChildItem (Join-Path $repoRoot 'module/rules') -Filter '*.yml').Count
+    $script:RuleCount = @(Get-ChildItem (Join-Path $repoRoot 'module/rules') -Filter '*.yml' -Recurse).Count
+    $script:LinuxRuleCount = @(Get-ChildItem (Join-Path $repoRoot 'module/rules/linux') -Filter '*.yml').Count
     $script:Repository = Join-Path $TestDrive 'repository'
     $script:UserHome = Join-Path $TestDrive 'home'
     # .NET reports a special folder that does not exist as '' (NuGet would then write ./NuGet/NuGet.Config).
@@ -46,7 +47,7 @@ $rules = $locations.GetProperty('BuiltInRulesDirectory').GetValue($null)
     ModuleBase = $info.ModuleBase
     Version = $info.Version.ToString()
     Rules = $rules
-    RuleFiles = @(Get-ChildItem $rules -Filter '*.yml').Count
+    RuleFiles = @(Get-ChildItem $rules -Filter '*.yml' -Recurse).Count
     Model = $locations.GetProperty('BuiltInModelPath').GetValue($null)
 } | ConvertTo-Json
 '@
@@ -79,6 +80,7 @@ $rules = $locations.GetProperty('BuiltInRulesDirectory').GetValue($null)
             $entries | Should -Contain $entry
         }
         @($entries | Where-Object { $_ -like 'rules/*.yml' }).Count | Should -Be $RuleCount
+        @($entries | Where-Object { $_ -like 'rules/linux/*.yml' }).Count | Should -Be $LinuxRuleCount
     }
 
     It 'installs the product version into the user''s module folder and imports it by name from there' {

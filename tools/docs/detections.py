@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates docs/detections.md from the built-in rule pack (module/rules/*.yml).
+"""Regenerates docs/detections.md from the built-in rule pack (module/rules/*.yml, module/rules/linux/*.yml).
 
 Run from the repository root: python3 tools/docs/detections.py
 Needs only the Python standard library (rule files are read with a small reader of the
@@ -19,6 +19,9 @@ TACTICS = [
     ("exfiltration", "Exfiltration", "TA0010"), ("impact", "Impact", "TA0040"),
 ]
 
+# SigmaHQ's current spellings: hyphens, and Defense Evasion split into Stealth and Defense Impairment.
+TACTIC_ALIASES = {"stealth": "defense_evasion", "defense_impairment": "defense_evasion"}
+
 
 def scalar(text, key):
     m = re.search(r"^%s:\s*(.+)$" % re.escape(key), text, re.M)
@@ -32,21 +35,24 @@ def scalar(text, key):
 
 
 def rules(root):
-    for path in sorted(glob.glob(os.path.join(root, "module", "rules", "*.yml"))):
+    paths = glob.glob(os.path.join(root, "module", "rules", "*.yml")) + glob.glob(os.path.join(root, "module", "rules", "linux", "*.yml"))
+    for path in sorted(paths):
         text = open(path, encoding="utf-8").read()
         variant = re.search(r"^behaviorblocking:\s*\n\s+variant:\s*(\S+)", text, re.M)
         tags = re.findall(r"^\s+-\s+(attack\.\S+)", text, re.M)
+        product = re.search(r"^\s+product:\s*(\S+)", text, re.M)
         logsource = re.search(r"^logsource:\s*\n((?:\s+\S.*\n)+)", text, re.M)
         source = ""
         if logsource:
             m = re.search(r"(category|service):\s*(\S+)", logsource.group(1))
             source = m.group(2) if m else ""
         yield {
-            "file": os.path.basename(path),
+            "file": os.path.relpath(path, os.path.join(root, "module", "rules")).replace(os.sep, "/"),
+            "platform": "Linux" if product and product.group(1) == "linux" else "Win32",
             "title": scalar(text, "title"),
             "level": scalar(text, "level"),
             "variant": variant.group(1) if variant else "",
-            "tactic": next((t[7:] for t in tags if not re.match(r"attack\.t\d", t)), ""),
+            "tactic": next((TACTIC_ALIASES.get(t[7:].replace("-", "_"), t[7:].replace("-", "_")) for t in tags if not re.match(r"attack\.t\d", t)), ""),
             "techniques": [t[7:].upper() for t in tags if re.match(r"attack\.t\d", t)],
             "logsource": source,
         }
@@ -60,12 +66,15 @@ def main():
         "",
         "Every detection is named `Behavior:<Platform>/<Tactic>.<Variant>!<source>`:",
         "",
-        "- **Platform**: `Win32` or `Linux`, where the behavior was seen.",
+        "- **Platform**: `Win32` or `Linux`, where the behavior was seen. Rules of `module/rules/linux/` match",
+        "  only Linux telemetry and the others only Windows telemetry, so a variant's platform column says",
+        "  which name it appears under.",
         "- **Tactic**: the MITRE ATT&CK tactic of the strongest evidence; `Generic` for uncategorized behavior.",
         "- **Variant**: a stable short code for the behavior, listed below. A detection takes the variant of",
         "  its strongest rule (highest level; the first to match among equals). Rules loaded with",
         "  `--rules` that do not name a variant get `R` and 8 hex digits of a hash of their id.",
-        "- **source**: `!ml` when the classifier produced the verdict, `!rule` when rules alone did.",
+        "- **source**: `!ml` when the classifier produced the verdict, `!rule` when rules alone did. Linux",
+        "  detections are always `!rule`: the shipped model was trained on Windows trees (docs/model.md).",
         "",
         "Per process tree (or per host, for events without a process) and tactic there is at most one",
         "open detection; further matches add evidence. Its score combines the levels of the distinct",
@@ -81,15 +90,15 @@ def main():
         subset = [r for r in all_rules if r["tactic"] == key]
         out.append("## %s (%s) — %d rules" % (name, code, len(subset)))
         out.append("")
-        out.append("| variant | level | techniques | logsource | rule |")
-        out.append("|---|---|---|---|---|")
-        for r in sorted(subset, key=lambda r: (r["variant"].lower(), r["file"])):
-            out.append("| `%s` | %s | %s | %s | %s (`%s`) |" % (
-                r["variant"], r["level"], ", ".join(r["techniques"]), r["logsource"], r["title"].replace("|", "\\|"), r["file"]))
+        out.append("| variant | platform | level | techniques | logsource | rule |")
+        out.append("|---|---|---|---|---|---|")
+        for r in sorted(subset, key=lambda r: (r["platform"] != "Win32", r["variant"].lower(), r["file"])):
+            out.append("| `%s` | %s | %s | %s | %s | %s (`%s`) |" % (
+                r["variant"], r["platform"], r["level"], ", ".join(r["techniques"]), r["logsource"], r["title"].replace("|", "\\|"), r["file"]))
         out.append("")
     with open(os.path.join(root, "docs", "detections.md"), "w", encoding="utf-8", newline="\n") as f:
         f.write("\n".join(out))
-    print("docs/detections.md: %d rules" % len(all_rules), file=sys.stderr)
+    print("docs/detections.md: %d rules (%d Linux)" % (len(all_rules), sum(1 for r in all_rules if r["platform"] == "Linux")), file=sys.stderr)
 
 
 if __name__ == "__main__":

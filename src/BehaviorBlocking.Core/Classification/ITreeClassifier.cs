@@ -38,8 +38,29 @@ namespace BehaviorBlocking.Classification
         /// <summary>Feature evidence items added to a model verdict.</summary>
         public int FeatureEvidence { get; init; } = 5;
 
+        /// <summary>
+        /// Platforms whose trees the classifier scores. The shipped model was trained on Windows trees only
+        /// (its features count registry, LSASS, Office and PowerShell behavior), so by default Linux trees are
+        /// decided by the rules alone (<c>!rule</c>) and the model is not consulted for them.
+        /// </summary>
+        public IReadOnlyCollection<DetectionPlatform> Platforms { get; init; } = new[] { DetectionPlatform.Win32 };
+
         /// <summary>The threshold for a tactic.</summary>
         public double ThresholdFor(Tactic tactic) => Thresholds.TryGetValue(tactic, out double t) ? t : DefaultThreshold;
+
+        /// <summary>Whether the classifier scores trees of <paramref name="platform"/>.</summary>
+        public bool Scores(DetectionPlatform platform)
+        {
+            foreach (DetectionPlatform p in Platforms)
+            {
+                if (p == platform)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
     }
 
     /// <summary>State of the classifier in a run, reported beside the scan's figures.</summary>

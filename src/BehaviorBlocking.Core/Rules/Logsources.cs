@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using BehaviorBlocking.Events;
+using BehaviorBlocking.Sensors.Linux;
 
 namespace BehaviorBlocking.Rules
 {
@@ -23,7 +24,10 @@ namespace BehaviorBlocking.Rules
         public EventKind? Kind { get; }
     }
 
-    /// <summary>Maps Sigma logsources (product windows, category or service) to the events that carry them.</summary>
+    /// <summary>
+    /// Maps Sigma logsources to the events that carry them: product windows (or none) by category or
+    /// service; product linux by the categories the Linux sensors feed (Sysmon for Linux's schema).
+    /// </summary>
     internal static class Logsources
     {
         public const string Sysmon = "Microsoft-Windows-Sysmon/Operational";
@@ -68,6 +72,22 @@ namespace BehaviorBlocking.Rules
             ["ps_classic_script"] = new[] { new EventSource(PowerShellClassic, 800) },
         };
 
+        // SigmaHQ's Linux categories are process_creation, file_event and network_connection (Sysmon for
+        // Linux ids 1, 11, 3). process_termination, file_delete and file_rename are Sigma's generic
+        // categories, fed here by the same sensors (ids 5, 23 and this product's rename, 1001). A rename's
+        // TargetFilename is the new name, so file_event rules see a file that appears by rename too.
+        private static readonly Dictionary<string, EventSource[]> s_linuxCategories = new Dictionary<string, EventSource[]>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["process_creation"] = new[] { new EventSource(LinuxEvents.Channel, LinuxEvents.ProcessCreate), new EventSource(LinuxEvents.SysmonForLinuxChannel, LinuxEvents.ProcessCreate) },
+            ["process_termination"] = new[] { new EventSource(LinuxEvents.Channel, LinuxEvents.ProcessTerminate), new EventSource(LinuxEvents.SysmonForLinuxChannel, LinuxEvents.ProcessTerminate) },
+            ["network_connection"] = new[] { new EventSource(LinuxEvents.Channel, LinuxEvents.NetworkConnect), new EventSource(LinuxEvents.SysmonForLinuxChannel, LinuxEvents.NetworkConnect) },
+            ["file_event"] = new[] { new EventSource(LinuxEvents.Channel, LinuxEvents.FileCreate), new EventSource(LinuxEvents.Channel, LinuxEvents.FileRename), new EventSource(LinuxEvents.SysmonForLinuxChannel, LinuxEvents.FileCreate) },
+            ["file_delete"] = new[] { new EventSource(LinuxEvents.Channel, LinuxEvents.FileDelete), new EventSource(LinuxEvents.SysmonForLinuxChannel, LinuxEvents.FileDelete) },
+            ["file_rename"] = new[] { new EventSource(LinuxEvents.Channel, LinuxEvents.FileRename) },
+        };
+
+        private static readonly string s_linuxCategoryList = string.Join(", ", SortedKeys(s_linuxCategories));
+
         private static readonly Dictionary<string, string> s_services = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             ["security"] = Security,
@@ -100,6 +120,11 @@ namespace BehaviorBlocking.Rules
         public static EventSource[]? Resolve(string? product, string? category, string? service, out string? reason)
         {
             reason = null;
+            if (string.Equals(product, "linux", StringComparison.OrdinalIgnoreCase))
+            {
+                return ResolveLinux(category, service, out reason);
+            }
+
             if (product is not null && !string.Equals(product, "windows", StringComparison.OrdinalIgnoreCase))
             {
                 reason = $"logsource product '{product}' has no events in this engine";
@@ -130,6 +155,41 @@ namespace BehaviorBlocking.Rules
 
             reason = "logsource names neither a category nor a service";
             return null;
+        }
+
+        /// <summary>
+        /// Linux: only the categories the sensors feed. Services (auditd, syslog, sshd, sudo, auth, cron...) are
+        /// log files no sensor of this product reads, so their rules are skipped naming the source.
+        /// </summary>
+        private static EventSource[]? ResolveLinux(string? category, string? service, out string? reason)
+        {
+            reason = null;
+            if (category is not null)
+            {
+                if (s_linuxCategories.TryGetValue(category, out EventSource[]? sources))
+                {
+                    return sources;
+                }
+
+                reason = $"logsource product 'linux' category '{category}' has no events in this engine; the Linux sensors feed {s_linuxCategoryList}";
+                return null;
+            }
+
+            if (service is not null)
+            {
+                reason = $"logsource product 'linux' service '{service}' has no events in this engine: no sensor reads the {service} log; the Linux sensors feed {s_linuxCategoryList}";
+                return null;
+            }
+
+            reason = $"logsource product 'linux' names no category; the Linux sensors feed {s_linuxCategoryList}";
+            return null;
+        }
+
+        private static List<string> SortedKeys(Dictionary<string, EventSource[]> map)
+        {
+            var keys = new List<string>(map.Keys);
+            keys.Sort(StringComparer.Ordinal);
+            return keys;
         }
 
         /// <summary>True for categories whose events answer to Sysmon process-creation field names whatever their source.</summary>

@@ -72,6 +72,7 @@ namespace BehaviorBlocking.Rules
             ["attack.privilege_escalation"] = Tactic.PrivilegeEscalation,
             ["attack.defense_evasion"] = Tactic.DefenseEvasion,
             ["attack.defense_impairment"] = Tactic.DefenseEvasion,
+            ["attack.stealth"] = Tactic.DefenseEvasion,
             ["attack.credential_access"] = Tactic.CredentialAccess,
             ["attack.discovery"] = Tactic.Discovery,
             ["attack.lateral_movement"] = Tactic.LateralMovement,
@@ -93,7 +94,8 @@ namespace BehaviorBlocking.Rules
             var seen = new HashSet<string>(StringComparer.Ordinal);
             foreach (string tag in tags)
             {
-                if (!tacticFound && s_tactics.TryGetValue(tag, out Tactic t))
+                // SigmaHQ writes tactics with hyphens now (attack.credential-access), older rules with underscores.
+                if (!tacticFound && s_tactics.TryGetValue(tag.Replace('-', '_'), out Tactic t))
                 {
                     tactic = t;
                     tacticFound = true;

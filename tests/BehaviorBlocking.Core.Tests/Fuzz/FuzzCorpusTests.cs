@@ -149,7 +149,7 @@ namespace BehaviorBlocking.Tests.Fuzz
 
             Assert.Contains(loaded, r => r.Kind == RuleKind.Correlation);
             string corpus = string.Join("\n", seeds.Select(s => Encoding.UTF8.GetString(s.Content)));
-            foreach (string file in Directory.GetFiles(s_root.RulePack, "*.yml"))
+            foreach (string file in Directory.GetFiles(s_root.RulePack, "*.yml", SearchOption.AllDirectories))
             {
                 foreach (Match m in Regex.Matches(File.ReadAllText(file), @"^[\s-]*[\w.]+((?:\|\w+)+)\s*:", RegexOptions.Multiline))
                 {

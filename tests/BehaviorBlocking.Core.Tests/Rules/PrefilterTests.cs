@@ -56,7 +56,7 @@ namespace BehaviorBlocking.Tests.Rules
             RuleSet pack = RuleSet.Load(new[] { new RuleSource(Path.Combine(root, "module", "rules"), "builtin") });
             var normalizer = new WindowsEventNormalizer();
             int checkedEvents = 0;
-            foreach (string fixture in Directory.EnumerateFiles(Path.Combine(root, "tests", "data", "rules"), "*.jsonl"))
+            foreach (string fixture in Directory.EnumerateFiles(Path.Combine(root, "tests", "data", "rules"), "*.jsonl", SearchOption.AllDirectories))
             {
                 using FileStream stream = File.OpenRead(fixture);
                 IRecordReader reader = ReplayInputs.Open(stream, fixture, _ => { }, new Utf8StringCache(), 1 << 20);

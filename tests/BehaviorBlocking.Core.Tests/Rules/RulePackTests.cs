@@ -8,6 +8,7 @@ using BehaviorBlocking.Events;
 using BehaviorBlocking.Internal;
 using BehaviorBlocking.Pipeline;
 using BehaviorBlocking.Rules;
+using BehaviorBlocking.Sensors.Linux;
 using BehaviorBlocking.Sensors.Replay;
 
 namespace BehaviorBlocking.Tests.Rules
@@ -19,14 +20,155 @@ namespace BehaviorBlocking.Tests.Rules
         private static readonly string FixturesDir = Path.Combine(TestPaths.RepositoryRoot, "tests", "data", "rules");
         private static readonly Lazy<RuleSet> Pack = new Lazy<RuleSet>(() => RuleSet.Load(new[] { new RuleSource(RulesDir, "builtin") }));
 
+        /// <summary>Rules by their path below module/rules without the extension, with '/' (<c>linux/execution_...</c> for the Linux pack).</summary>
         public static IEnumerable<object[]> RuleFiles() =>
-            Directory.EnumerateFiles(RulesDir, "*.yml").Select(f => new object[] { Path.GetFileNameWithoutExtension(f) }).OrderBy(o => (string)o[0], StringComparer.Ordinal);
+            Stems().Select(stem => new object[] { stem }).OrderBy(o => (string)o[0], StringComparer.Ordinal);
+
+        private static IEnumerable<string> Stems() =>
+            Directory.EnumerateFiles(RulesDir, "*.yml", SearchOption.AllDirectories).Select(f => StemOf(RulesDir, f, ".yml"));
+
+        private static string StemOf(string root, string file, string suffix)
+        {
+            string relative = Path.GetRelativePath(root, file).Replace(Path.DirectorySeparatorChar, '/');
+            return relative.EndsWith(suffix, StringComparison.Ordinal) ? relative[..^suffix.Length] : relative;
+        }
+
+        private static bool IsLinuxStem(string stem) => stem.StartsWith("linux/", StringComparison.Ordinal);
 
         [Fact]
         public void Pack_LoadsEveryRuleWithoutSkips()
         {
             Assert.Empty(Pack.Value.Skipped.Select(s => s.ToString()));
             Assert.True(Pack.Value.Rules.Count >= 100, $"the pack has {Pack.Value.Rules.Count} rules");
+            Assert.True(Pack.Value.Rules.Count(r => r.Product == "linux") >= 40, "the Linux pack has fewer than 40 rules");
+        }
+
+        [Fact]
+        public void Pack_LinuxRulesLiveInTheLinuxFolderAndNoOtherRuleIsLinux()
+        {
+            foreach (SigmaRule rule in Pack.Value.Rules)
+            {
+                string stem = StemOf(RulesDir, rule.SourceFile, ".yml");
+                Assert.True(IsLinuxStem(stem) == (rule.Product == "linux"), $"{stem}: product {rule.Product ?? "(none)"}");
+                Assert.False(IsLinuxStem(stem) && rule.Category is null, $"{stem}: a Linux rule needs a category the sensors feed");
+            }
+        }
+
+        [Fact]
+        public void Pack_LinuxVariantsAreTheirOwn()
+        {
+            // A Linux rule's variant names one Linux behavior: no other rule, of either platform, shares it.
+            var duplicates = Pack.Value.Rules.GroupBy(r => r.Variant, StringComparer.OrdinalIgnoreCase)
+                .Where(g => g.Count() > 1 && g.Any(r => r.Product == "linux"))
+                .Select(g => g.Key + ": " + string.Join(", ", g.Select(r => Path.GetFileName(r.SourceFile))));
+            Assert.Empty(duplicates);
+        }
+
+        [Fact]
+        public void Fixtures_OfLinuxRulesAreLinuxRecordsAndOfOtherRulesAreNot()
+        {
+            foreach (string fixture in Directory.EnumerateFiles(FixturesDir, "*.jsonl", SearchOption.AllDirectories))
+            {
+                bool linux = IsLinuxStem(StemOf(FixturesDir, fixture, ".jsonl"));
+                foreach (BehaviorEvent e in Events(fixture))
+                {
+                    Assert.True((e.Platform == DetectionPlatform.Linux) == linux, $"{fixture} line {e.SourceLine}: {e.Channel}");
+                    if (linux)
+                    {
+                        Assert.Equal(LinuxEvents.Channel, e.Channel);
+                        Assert.NotNull(e.GetField(LinuxEvents.UtcTime));
+                    }
+                }
+            }
+        }
+
+        [Fact]
+        public void Pack_WindowsRulesNeverMatchLinuxFixturesAndLinuxRulesNeverMatchWindowsFixtures()
+        {
+            var detector = new RuleDetector(Pack.Value);
+            var pipeline = new BehaviorPipeline(new IDetector[] { detector }, _ => { });
+            long[] before = new long[Pack.Value.Rules.Count];
+            foreach (string fixture in Directory.EnumerateFiles(FixturesDir, "*.jsonl", SearchOption.AllDirectories).OrderBy(f => f, StringComparer.Ordinal))
+            {
+                bool linux = IsLinuxStem(StemOf(FixturesDir, fixture, ".jsonl"));
+                foreach (BehaviorEvent e in Events(fixture))
+                {
+                    pipeline.Process(e);
+                }
+
+                foreach (RuleStatistics stat in detector.Statistics())
+                {
+                    int i = IndexOf(stat.Rule);
+                    if (stat.Matches > before[i])
+                    {
+                        Assert.True((stat.Rule.Product == "linux") == linux, $"{Path.GetFileName(stat.Rule.SourceFile)} matched {Path.GetFileName(fixture)}");
+                        before[i] = stat.Matches;
+                    }
+                }
+            }
+        }
+
+        [Fact]
+        public void LinuxMatchFixtures_EveryEventMatchesAndRaisesALinuxDetectionNamedAfterTheRule()
+        {
+            var failures = new List<string>();
+            foreach (string stem in Stems().Where(IsLinuxStem).OrderBy(s => s, StringComparer.Ordinal))
+            {
+                SigmaRule rule = Pack.Value.Rules.Single(r => StemOf(RulesDir, r.SourceFile, ".yml") == stem);
+                var detections = new List<Detection>();
+                var pipeline = new BehaviorPipeline(new IDetector[] { new RuleDetector(Pack.Value) }, detections.Add);
+                foreach (BehaviorEvent e in Events(Path.Combine(FixturesDir, stem + ".match.jsonl")))
+                {
+                    pipeline.Process(e);
+                    if (!RuleTestKit.Matches(Pack.Value, e).Contains(rule.Id))
+                    {
+                        failures.Add($"{stem}: line {e.SourceLine} of its match fixture does not match");
+                    }
+                }
+
+                pipeline.EndRecording();
+                string expected = DetectionName.Format(DetectionPlatform.Linux, rule.Tactic, rule.Variant, VerdictSource.Rule);
+                if (!detections.Any(d => d.Name == expected))
+                {
+                    failures.Add($"{stem}: no {expected} among {string.Join(", ", detections.Select(d => d.Name).Distinct())}");
+                }
+
+                failures.AddRange(detections.Where(d => !d.Name.StartsWith("Behavior:Linux/", StringComparison.Ordinal)).Select(d => $"{stem}: {d.Name}"));
+            }
+
+            Assert.Empty(failures);
+        }
+
+        private static int IndexOf(SigmaRule rule)
+        {
+            IReadOnlyList<SigmaRule> rules = Pack.Value.Rules;
+            for (int i = 0; i < rules.Count; i++)
+            {
+                if (ReferenceEquals(rules[i], rule))
+                {
+                    return i;
+                }
+            }
+
+            throw new InvalidOperationException("rule not in the pack");
+        }
+
+        private static List<BehaviorEvent> Events(string fixture)
+        {
+            var events = new List<BehaviorEvent>();
+            var problems = new List<ReplayProblem>();
+            var normalizer = new WindowsEventNormalizer();
+            using (FileStream stream = File.OpenRead(fixture))
+            {
+                IRecordReader reader = ReplayInputs.Open(stream, fixture, problems.Add, new Utf8StringCache(), 1 << 20);
+                for (EventRecord? record = reader.Next(); record is not null; record = reader.Next())
+                {
+                    events.Add(normalizer.Normalize(record));
+                }
+            }
+
+            Assert.Empty(problems.Select(p => p.ToString()));
+            return events;
         }
 
         [Fact]
@@ -45,7 +187,8 @@ namespace BehaviorBlocking.Tests.Rules
             foreach (SigmaRule rule in Pack.Value.Rules)
             {
                 Assert.True(Guid.TryParse(rule.Id, out _), $"{rule.SourceFile}: id is not a UUID");
-                Assert.StartsWith(FilePrefix(rule.Tactic) + "_", Path.GetFileName(rule.SourceFile), StringComparison.Ordinal);
+                Assert.True(Path.GetFileName(rule.SourceFile).StartsWith(FilePrefix(rule.Tactic) + "_", StringComparison.Ordinal),
+                    $"{rule.SourceFile} is not named after its tactic {FilePrefix(rule.Tactic)}");
                 Assert.NotEmpty(rule.Techniques);
                 Assert.False(rule.Variant.StartsWith("R", StringComparison.Ordinal) && rule.Variant.Length == 9 && rule.Variant == RuleCompiler.DeriveVariant(rule.Id),
                     $"{rule.SourceFile}: no behaviorblocking.variant");
@@ -66,10 +209,10 @@ namespace BehaviorBlocking.Tests.Rules
         [Fact]
         public void Fixtures_EachBelongsToARule()
         {
-            var stems = new HashSet<string>(Directory.EnumerateFiles(RulesDir, "*.yml").Select(Path.GetFileNameWithoutExtension)!, StringComparer.Ordinal);
-            foreach (string fixture in Directory.EnumerateFiles(FixturesDir))
+            var stems = new HashSet<string>(Stems(), StringComparer.Ordinal);
+            foreach (string fixture in Directory.EnumerateFiles(FixturesDir, "*", SearchOption.AllDirectories))
             {
-                string name = Path.GetFileName(fixture);
+                string name = StemOf(FixturesDir, fixture, string.Empty);
                 string stem = name.EndsWith(".match.jsonl", StringComparison.Ordinal) ? name[..^".match.jsonl".Length]
                     : name.EndsWith(".benign.jsonl", StringComparison.Ordinal) ? name[..^".benign.jsonl".Length] : name;
                 Assert.True(stems.Contains(stem), $"fixture {name} has no rule module/rules/{stem}.yml");
@@ -80,7 +223,7 @@ namespace BehaviorBlocking.Tests.Rules
         [MemberData(nameof(RuleFiles))]
         public void Rule_MatchesItsMatchFixtureAndNotItsBenignOne(string stem)
         {
-            SigmaRule rule = Assert.Single(Pack.Value.Rules, r => Path.GetFileNameWithoutExtension(r.SourceFile) == stem);
+            SigmaRule rule = Assert.Single(Pack.Value.Rules, r => StemOf(RulesDir, r.SourceFile, ".yml") == stem);
             string match = Path.Combine(FixturesDir, stem + ".match.jsonl");
             string benign = Path.Combine(FixturesDir, stem + ".benign.jsonl");
             Assert.True(File.Exists(match), $"missing {match}");

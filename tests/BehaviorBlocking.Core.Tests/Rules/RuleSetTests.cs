@@ -149,7 +149,7 @@ namespace BehaviorBlocking.Tests.Rules
                 .Write("good.yml", RuleTestKit.Rule("good", "category: process_creation", "  sel:\n    Image|endswith: '\\a.exe'\n  condition: sel"))
                 .Write("badmod.yml", RuleTestKit.Rule("badmod", "category: process_creation", "  sel:\n    Image|sounds_like: 'a'\n  condition: sel"))
                 .Write("badsrc.yml", RuleTestKit.Rule("badsrc", "category: firewall", "  sel:\n    Image: 'a'\n  condition: sel"))
-                .Write("linux.yml", RuleTestKit.Rule("linux", "category: process_creation", "  sel:\n    Image: 'a'\n  condition: sel").Replace("product: windows", "product: linux"))
+                .Write("macos.yml", RuleTestKit.Rule("macos", "category: process_creation", "  sel:\n    Image: 'a'\n  condition: sel").Replace("product: windows", "product: macos"))
                 .Write("badcond.yml", RuleTestKit.Rule("badcond", "category: process_creation", "  sel:\n    Image: 'a'\n  condition: sel and ("))
                 .Write("agg.yml", RuleTestKit.Rule("agg", "category: process_creation", "  sel:\n    Image: 'a'\n  condition: sel | count() > 5"))
                 .Write("noid.yml", "title: no id\nlogsource:\n  category: process_creation\ndetection:\n  sel:\n    Image: a\n  condition: sel\n")
@@ -164,7 +164,7 @@ namespace BehaviorBlocking.Tests.Rules
             string Reason(string file) => rules.Skipped.Single(s => s.File.EndsWith(file, StringComparison.Ordinal)).Reason;
             Assert.Contains("modifier 'sounds_like'", Reason("badmod.yml"));
             Assert.Contains("category 'firewall'", Reason("badsrc.yml"));
-            Assert.Contains("product 'linux'", Reason("linux.yml"));
+            Assert.Contains("product 'macos'", Reason("macos.yml"));
             Assert.Contains("condition 'sel and (': the condition ends too early", Reason("badcond.yml"));
             Assert.Contains("aggregations", Reason("agg.yml"));
             Assert.Contains("no id", Reason("noid.yml"));

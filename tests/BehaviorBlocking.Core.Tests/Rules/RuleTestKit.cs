@@ -65,7 +65,8 @@ namespace BehaviorBlocking.Tests.Rules
         public BehaviorEvent Event(string channel, int eventId, double seconds, params (string Name, string Value)[] fields)
         {
             var list = fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)).ToList();
-            if (channel.Contains("Sysmon", StringComparison.Ordinal))
+            bool linux = channel == BehaviorBlocking.Sensors.Linux.LinuxEvents.Channel;
+            if (linux || channel.Contains("Sysmon", StringComparison.Ordinal))
             {
                 list.Add(new KeyValuePair<string, string>("UtcTime", T0.AddSeconds(seconds).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff")));
             }
@@ -74,7 +75,8 @@ namespace BehaviorBlocking.Tests.Rules
             {
                 EventId = eventId,
                 Channel = channel,
-                Provider = channel.Contains("Sysmon", StringComparison.Ordinal) ? "Microsoft-Windows-Sysmon" : "Microsoft-Windows-Security-Auditing",
+                Provider = linux ? BehaviorBlocking.Sensors.Linux.LinuxEvents.Provider
+                    : channel.Contains("Sysmon", StringComparison.Ordinal) ? "Microsoft-Windows-Sysmon" : "Microsoft-Windows-Security-Auditing",
                 Computer = "WS01.example.local",
                 TimeCreated = T0.AddSeconds(seconds),
                 RecordId = ++_record,
