@@ -155,6 +155,18 @@ namespace BehaviorBlocking.Engine
         /// <summary>A remediation's stored backup cannot be read.</summary>
         public const string RemediationBackupInvalid = "RemediationBackupInvalid";
 
+        /// <summary>The Linux process sensor was started without root (CAP_NET_ADMIN for the process connector, CAP_SYS_PTRACE for /proc).</summary>
+        public const string ProcessSensorRequiresNetAdmin = "ProcessSensorRequiresNetAdmin";
+
+        /// <summary>A Linux sensor could not open its kernel interface (a netlink socket call failed for another reason than privilege).</summary>
+        public const string LinuxSensorUnavailable = "LinuxSensorUnavailable";
+
+        /// <summary>A Linux sensor was started on another operating system.</summary>
+        public const string LinuxSensorNotSupported = "LinuxSensorNotSupported";
+
+        /// <summary>A live sensor lost events before it could read them (the kernel's buffer overflowed); reported once, counted by the sensor.</summary>
+        public const string SensorEventsLost = "SensorEventsLost";
+
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
         {
@@ -207,6 +219,10 @@ namespace BehaviorBlocking.Engine
             Entry(RemediationNotSupported, FailureKind.NotSupported),
             Entry(RemediationUndoFailed, FailureKind.AccessDenied),
             Entry(RemediationBackupInvalid, FailureKind.InvalidData),
+            Entry(ProcessSensorRequiresNetAdmin, FailureKind.AccessDenied),
+            Entry(LinuxSensorUnavailable, FailureKind.Unavailable),
+            Entry(LinuxSensorNotSupported, FailureKind.NotSupported),
+            Entry(SensorEventsLost, FailureKind.Unavailable),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);
