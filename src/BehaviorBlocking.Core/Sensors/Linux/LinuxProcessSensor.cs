@@ -524,18 +524,36 @@ namespace BehaviorBlocking.Sensors.Linux
                 Remember(process);
             }
 
-            // Parents first: a process starts after its parent (a re-parented orphan's new parent may be younger; order by start keeps time order).
+            // Oldest first, and every parent before its children (an orphan re-parented to a younger subreaper included).
             running.Sort((a, b) => a.StartTicks.CompareTo(b.StartTicks));
+            var byPid = new Dictionary<int, KnownProcess>(running.Count);
             foreach (KnownProcess process in running)
             {
-                try
+                byPid[process.Pid] = process;
+            }
+
+            var written = new HashSet<int>();
+            var chain = new List<KnownProcess>();
+            foreach (KnownProcess process in running)
+            {
+                chain.Clear();
+                for (KnownProcess? p = process; p is not null && !written.Contains(p.Pid) && chain.Count < 4096; p = byPid.TryGetValue(p.ParentPid, out KnownProcess? up) ? up : null)
                 {
-                    Write(writer, CreateRecord(process, StartTime(process.StartTicks), snapshot: true, forked: false));
-                    Interlocked.Increment(ref _snapshotProcesses);
+                    chain.Add(p);
+                    written.Add(p.Pid);
                 }
-                catch (Exception ex) when (ex is not OutOfMemoryException)
+
+                for (int i = chain.Count - 1; i >= 0; i--)
                 {
-                    Interlocked.Increment(ref _failures);
+                    try
+                    {
+                        Write(writer, CreateRecord(chain[i], StartTime(chain[i].StartTicks), snapshot: true, forked: false));
+                        Interlocked.Increment(ref _snapshotProcesses);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        Interlocked.Increment(ref _failures);
+                    }
                 }
             }
         }
