@@ -392,23 +392,31 @@ namespace BehaviorBlocking.Sensors.Linux
         {
             int pid = e.Tgid;
             KnownProcess? before = Find(pid);
+
+            // The executable first: a short-lived process is most often still there for the first read.
+            string? image = ProcFs.Executable(pid);
             ProcStat? stat = ProcFs.ReadStat(pid);
-            string? image = stat is ProcStat live && !live.HasExited ? ProcFs.Executable(pid) : null;
             KnownProcess process;
-            if (image is null && (stat is null || stat.Value.HasExited || ProcFs.ReadStat(pid) is null))
+            if (stat is null || stat.Value.HasExited)
             {
-                // Exited before it could be read: report what the kernel and the map know.
+                // Exited before it could be read: report what the kernel, the map and the first read know.
                 Interlocked.Increment(ref _gone);
                 process = new KnownProcess(pid)
                 {
                     ParentPid = before?.ParentPid ?? stat?.ParentId ?? 0,
                     EventNs = e.TimestampNs,
+                    Image = image,
+                    Sha256 = image is null ? null : _hashes.Sha256OfPath(image),
+
+                    // The real uid survives exec: the one the process had at fork is still right.
+                    User = before?.User,
+                    UserId = before?.UserId,
                 };
-                process.SetStart(stat?.StartTicks ?? before?.StartTicks ?? ApproximateTicks(before?.EventNs ?? e.TimestampNs));
+                process.SetStart(stat?.StartTicks ?? (before is { HasStart: true } ? before.StartTicks : ApproximateTicks(before?.EventNs ?? e.TimestampNs)));
             }
             else
             {
-                process = Enrich(pid, stat!.Value, image);
+                process = Enrich(pid, stat.Value, image);
                 if (before is not null && before.Announced && before.FromSnapshot && before.StartTicks == process.StartTicks
                     && e.TimestampNs <= _snapshotEndNs && string.Equals(before.Image, process.Image, StringComparison.Ordinal)
                     && string.Equals(before.CommandLine, process.CommandLine, StringComparison.Ordinal))
