@@ -247,6 +247,94 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
             Assert.Equal(ErrorIds.RecordMalformed, writer.Problems[0].ErrorId);
         }
 
+        /// <summary>A connector datagram as the kernel sends it.</summary>
+        private static byte[] Datagram(uint what, params int[] union)
+        {
+            int dataLength = 16 + (union.Length * 4);
+            var b = new byte[36 + dataLength];
+            BitConverter.GetBytes((uint)b.Length).CopyTo(b, 0);
+            BitConverter.GetBytes((ushort)3).CopyTo(b, 4);
+            BitConverter.GetBytes(1u).CopyTo(b, 16);
+            BitConverter.GetBytes(1u).CopyTo(b, 20);
+            BitConverter.GetBytes((ushort)dataLength).CopyTo(b, 32);
+            BitConverter.GetBytes(what).CopyTo(b, 36);
+            BitConverter.GetBytes((ulong)BehaviorBlocking.Sensors.Linux.LinuxSensorClock.MonotonicNs()).CopyTo(b, 44);
+            for (int i = 0; i < union.Length; i++)
+            {
+                BitConverter.GetBytes(union[i]).CopyTo(b, 52 + (i * 4));
+            }
+
+            return b;
+        }
+
+        private static void Feed(LinuxProcessSensor sensor, CollectingWriter writer, uint what, params int[] union)
+        {
+            byte[] datagram = Datagram(what, union);
+            sensor.Handle(datagram, datagram.Length, writer);
+        }
+
+        private static int DeadPid()
+        {
+            using Process p = Process.Start(new ProcessStartInfo("/bin/true") { UseShellExecute = false })!;
+            p.WaitForExit();
+            return p.Id;
+        }
+
+        [LinuxRootFact]
+        public void Handle_ExecOfAProcessAlreadyGone_ReportsPidAndParentFromTheForkAndCountsIt()
+        {
+            int forkOnly = DeadPid();
+            int gone = DeadPid();
+            int self = Environment.ProcessId;
+            var sensor = new LinuxProcessSensor(new ExecutableHashCache());
+            var writer = new CollectingWriter();
+
+            // This process forks a child that never execs, which forks the one that execs and is gone before it is read.
+            Feed(sensor, writer, 0x1, self, self, forkOnly, forkOnly);
+            Feed(sensor, writer, 0x1, forkOnly, forkOnly, gone, gone);
+            Assert.Empty(writer.Events);
+            Feed(sensor, writer, 0x2, gone, gone);
+
+            Assert.Equal(1, sensor.GoneBeforeEnrichment);
+            BehaviorEvent exec = writer.Events.Last();
+            Assert.Equal(EventKind.ProcessStart, exec.Kind);
+            Assert.Equal(gone, exec.ProcessId);
+            Assert.Equal(forkOnly, exec.ParentProcessId);
+            Assert.False(string.IsNullOrEmpty(exec.ProcessGuid));
+
+            // The fork-only parent is reported just before (so the tree stays linked), with the image it inherited, and linked to this process.
+            BehaviorEvent forked = writer.Events.Single(e => e.ProcessId == forkOnly);
+            Assert.Equal("true", forked.GetField(LinuxProcessSensor.ForkedField));
+            Assert.Equal(forked.ProcessGuid, exec.ParentProcessGuid);
+            Assert.Equal(self, forked.ParentProcessId);
+            Assert.Equal(LinuxProcessGuid.ForRunning(self)!.Value.ToString("B"), forked.ParentProcessGuid);
+            BehaviorEvent selfEvent = writer.Events.Single(e => e.ProcessId == self);
+            Assert.Equal(ProcFs.Executable(self), selfEvent.Image);
+            Assert.True(writer.Events.IndexOf(selfEvent) < writer.Events.IndexOf(forked));
+
+            // Its exit names the same process; a thread's exit is not a process exit.
+            Feed(sensor, writer, 0x80000000, gone + 1, gone, 0, 0, forkOnly, forkOnly);
+            Assert.DoesNotContain(writer.Events, e => e.Kind == EventKind.ProcessExit);
+            Feed(sensor, writer, 0x80000000, gone, gone, 0, 0, forkOnly, forkOnly);
+            BehaviorEvent exit = writer.Events.Last();
+            Assert.Equal(EventKind.ProcessExit, exit.Kind);
+            Assert.Equal(exec.ProcessGuid, exit.ProcessGuid);
+        }
+
+        [LinuxRootFact]
+        public void Handle_ThreadCreationAndExitOfAnUnknownProcess_WriteNothing()
+        {
+            int self = Environment.ProcessId;
+            var sensor = new LinuxProcessSensor(new ExecutableHashCache());
+            var writer = new CollectingWriter();
+
+            Feed(sensor, writer, 0x1, self, self, self + 100000, self);
+            Feed(sensor, writer, 0x80000000, 999_999, 999_999, 0, 0, 1, 1);
+
+            Assert.Empty(writer.Events);
+            Assert.Equal(0, sensor.KnownProcesses);
+        }
+
         private static string NameOfUid(int uid)
         {
             foreach (string line in File.ReadAllLines("/etc/passwd"))
