@@ -127,6 +127,51 @@ namespace BehaviorBlocking.Bench
                 expected, StormLoops, stormSeconds, expected / stormSeconds, reported, 100.0 * reported / expected, (sensor.Events - eventsBefore) / stormSeconds,
                 sensor.GoneBeforeEnrichment - goneBefore, sensor.LostMessages - lostBefore, cpu.TotalSeconds, 100.0 * cpu.TotalSeconds / stormSeconds, sensor.ReceiveBufferBytes,
                 (failure is null ? string.Empty : "; the sensor failed: " + failure.Message) + (writer.FirstProblem is null ? string.Empty : "; first problem: " + writer.FirstProblem), sensor.Failures, sensor.MalformedMessages, writer.WithImage));
+
+            MeasureNetwork(context);
+        }
+
+        /// <summary>The network sensor at the default interval: CPU per poll with no new connection, then with a new loopback connection every 100 ms (each one a sweep of /proc/*/fd).</summary>
+        private static void MeasureNetwork(BenchContext context)
+        {
+            var c = CultureInfo.InvariantCulture;
+            foreach (bool churn in new[] { false, true })
+            {
+                var sensor = new LinuxNetworkSensor();
+                var writer = new TimingWriter();
+                using var stop = new CancellationTokenSource();
+                var thread = new Thread(() => sensor.Run(writer, stop.Token)) { IsBackground = true, Name = "bench-linux-network" };
+                thread.Start();
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+                listener.Start();
+                int port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+                var clients = new List<System.Net.Sockets.TcpClient>();
+                var wall = Stopwatch.StartNew();
+                while (wall.Elapsed < TimeSpan.FromSeconds(5))
+                {
+                    if (churn)
+                    {
+                        var client = new System.Net.Sockets.TcpClient();
+                        client.Connect(System.Net.IPAddress.Loopback, port);
+                        clients.Add(client);
+                        clients.Add(listener.AcceptTcpClient());
+                    }
+
+                    Thread.Sleep(100);
+                }
+
+                stop.Cancel();
+                thread.Join(5000);
+                foreach (System.Net.Sockets.TcpClient client in clients)
+                {
+                    client.Dispose();
+                }
+
+                context.Report.Notes.Add(string.Format(c,
+                    "linux network sensor ({0}): {1} polls in {2:F1} s, CPU {3:F3} s = {4:F2} ms per poll, {5} /proc/*/fd sweeps, {6} events, {7} unattributed",
+                    churn ? "a new loopback connection every 100 ms" : "no new connections", sensor.Polls, wall.Elapsed.TotalSeconds, sensor.CpuTime.TotalSeconds,
+                    sensor.Polls == 0 ? 0 : sensor.CpuTime.TotalMilliseconds / sensor.Polls, sensor.OwnerSweeps, sensor.Events, sensor.Unattributed));
+            }
         }
 
         /// <summary>Records when each process-create event was written, by pid, and counts creates by parent.</summary>

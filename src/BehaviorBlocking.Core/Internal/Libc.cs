@@ -107,6 +107,7 @@ namespace BehaviorBlocking.Internal
         internal const int PollIn = 0x1;
         internal const int ClockRealtime = 0;
         internal const int ClockMonotonic = 1;
+        internal const int ClockThreadCpuTime = 3;
         internal const int ClockBoottime = 7;
 
         internal const int AtFdCwd = -100;

@@ -46,6 +46,9 @@ namespace BehaviorBlocking.Sensors.Linux
         private const int NetlinkSockDiag = 4;
         private const int MaxWaitSliceMs = 250;
 
+        [ThreadStatic]
+        private static byte[]? t_buffer;
+
         private readonly LinuxNetworkSensorOptions _options;
         private readonly WindowsEventNormalizer _normalizer = new WindowsEventNormalizer();
         private readonly SocketOwnerMap _owners = new SocketOwnerMap();
@@ -300,9 +303,6 @@ namespace BehaviorBlocking.Sensors.Linux
             }
         }
 
-        [ThreadStatic]
-        private static byte[]? t_buffer;
-
         /// <summary>Reads and drops what is left of an abandoned dump, so the next one starts clean.</summary>
         private static void Drain(int fd, byte[] buffer)
         {
@@ -405,7 +405,7 @@ namespace BehaviorBlocking.Sensors.Linux
             }
         }
 
-        private static long ThreadCpuTicks() => Libc.clock_gettime(3, out Timespec t) == 0 ? ((t.Seconds * 1_000_000_000L) + t.Nanoseconds) / 100 : 0;
+        private static long ThreadCpuTicks() => Libc.clock_gettime(Libc.ClockThreadCpuTime, out Timespec t) == 0 ? ((t.Seconds * 1_000_000_000L) + t.Nanoseconds) / 100 : 0;
 
         private sealed class ProcessFacts
         {

@@ -741,8 +741,7 @@ namespace BehaviorBlocking.Sensors.Linux
 
         private static long ThreadCpuTicks()
         {
-            // CLOCK_THREAD_CPUTIME_ID (3): CPU time of the calling thread.
-            return Libc.clock_gettime(3, out Timespec t) == 0 ? ((t.Seconds * 1_000_000_000L) + t.Nanoseconds) / 100 : 0;
+            return Libc.clock_gettime(Libc.ClockThreadCpuTime, out Timespec t) == 0 ? ((t.Seconds * 1_000_000_000L) + t.Nanoseconds) / 100 : 0;
         }
 
         private static byte[] NetlinkAddress(uint portId, uint groups)
