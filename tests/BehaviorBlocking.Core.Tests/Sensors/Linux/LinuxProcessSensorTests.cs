@@ -212,6 +212,45 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
             harness.Dispose();
         }
 
+        [LinuxRootFact]
+        public void EventPump_LiveProcessSensor_DeliversAnExecWithoutWaitingForAFullBatch()
+        {
+            var sensor = new LinuxProcessSensor(new ExecutableHashCache());
+            var pump = new BehaviorBlocking.Pipeline.EventPump(sensor);
+            using var stop = new System.Threading.CancellationTokenSource(TimeSpan.FromSeconds(20));
+            Process? child = null;
+            BehaviorEvent? seen = null;
+            try
+            {
+                pump.Run(batch =>
+                {
+                    // The first batch is the snapshot: the sensor is subscribed, so start the process now.
+                    child ??= Start("/bin/sleep", "/", "2");
+                    for (int i = 0; i < batch.Count; i++)
+                    {
+                        BehaviorEvent e = batch.Events[i];
+                        if (e.Kind == EventKind.ProcessStart && e.ProcessId == child.Id && e.CommandLine == "/bin/sleep 2")
+                        {
+                            seen = e;
+                            stop.Cancel();
+                        }
+                    }
+                }, stop.Token);
+            }
+            finally
+            {
+                if (child is not null)
+                {
+                    KillAndWait(child);
+                }
+            }
+
+            // Far fewer than a batch (1,024) events: only the idle flush can have delivered it.
+            Assert.NotNull(seen);
+            Assert.Equal(Canonical("/bin/sleep"), seen!.Image);
+            Assert.Equal(0, pump.DroppedEvents);
+        }
+
         [Fact]
         public void ConnectorError_PermissionDenied_NamesThePrivilege()
         {
