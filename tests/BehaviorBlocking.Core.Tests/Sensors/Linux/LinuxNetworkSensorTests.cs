@@ -122,6 +122,43 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
         }
 
         [LinuxRootFact]
+        public void Run_Ipv6LoopbackAndDualStackListener_AreReportedWithTheirFamilies()
+        {
+            using var listener = new TcpListener(IPAddress.IPv6Any, 0);
+            listener.Server.DualMode = true;
+            listener.Start();
+            int port = ((IPEndPoint)listener.LocalEndpoint).Port;
+            var sensor = new LinuxNetworkSensor(new LinuxNetworkSensorOptions { PollInterval = TimeSpan.FromMilliseconds(100) });
+            using var harness = new LiveSensorHarness(sensor);
+            var clock = Stopwatch.StartNew();
+            while (sensor.Polls == 0 && clock.ElapsedMilliseconds < 10_000)
+            {
+                System.Threading.Thread.Sleep(5);
+            }
+
+            using var v6 = new TcpClient(AddressFamily.InterNetworkV6);
+            v6.Connect(IPAddress.IPv6Loopback, port);
+            using TcpClient acceptedV6 = listener.AcceptTcpClient();
+            using var v4 = new TcpClient(AddressFamily.InterNetwork);
+            v4.Connect(IPAddress.Loopback, port);
+            using TcpClient acceptedV4 = listener.AcceptTcpClient();
+            int v6Port = ((IPEndPoint)v6.Client.LocalEndPoint!).Port;
+            int v4Port = ((IPEndPoint)v4.Client.LocalEndPoint!).Port;
+
+            BehaviorEvent outV6 = harness.WaitFor(e => e.SourcePort == v6Port && e.DestinationPort == port, "the IPv6 client");
+            Assert.Equal("::1", outV6.DestinationIp);
+            Assert.Equal("true", outV6.GetField("DestinationIsIpv6"));
+            Assert.True(outV6.Initiated);
+
+            // The dual-stack listener's end of the IPv4 connection is an AF_INET6 socket with a mapped address: written as IPv4, and inbound.
+            BehaviorEvent inV4 = harness.WaitFor(e => e.SourcePort == port && e.DestinationPort == v4Port, "the listener's end of the IPv4 connection");
+            Assert.Equal("127.0.0.1", inV4.DestinationIp);
+            Assert.Equal("false", inV4.GetField("DestinationIsIpv6"));
+            Assert.False(inV4.Initiated);
+            Assert.Equal(Environment.ProcessId, inV4.ProcessId);
+        }
+
+        [LinuxRootFact]
         public void Run_Cancelled_StopsWithinHalfASecond()
         {
             var sensor = new LinuxNetworkSensor(new LinuxNetworkSensorOptions { PollInterval = TimeSpan.FromSeconds(5) });
