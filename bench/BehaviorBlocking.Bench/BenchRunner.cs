@@ -72,6 +72,7 @@ namespace BehaviorBlocking.Bench
             ("store: upsert and query", StoreBench.Run),
             ("response: quarantine and restore a 10 MB file", QuarantineBench.Run),
             ("response: kill a 10-process tree", ResponseBench.Run),
+            ("linux sensor: exec-to-event latency and exec storm", LinuxSensorBench.Run),
             ("stage shares", CorpusPasses.StageShares),
             ("scaling: synthetic events", ScalingBench.Run),
             ("live: fanotify exec guard and file sensor", FanotifyBench.Run),

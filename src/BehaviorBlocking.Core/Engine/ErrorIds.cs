@@ -202,6 +202,17 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>A monitor's observer (the front end showing detections and health) threw; the monitor goes on.</summary>
         public const string MonitorObserverFailed = "MonitorObserverFailed";
+        /// <summary>The Linux process sensor was started without root (CAP_NET_ADMIN for the process connector, CAP_SYS_PTRACE for /proc).</summary>
+        public const string ProcessSensorRequiresNetAdmin = "ProcessSensorRequiresNetAdmin";
+
+        /// <summary>A Linux sensor could not open its kernel interface (a netlink socket call failed for another reason than privilege).</summary>
+        public const string LinuxSensorUnavailable = "LinuxSensorUnavailable";
+
+        /// <summary>A Linux sensor was started on another operating system.</summary>
+        public const string LinuxSensorNotSupported = "LinuxSensorNotSupported";
+
+        /// <summary>A live sensor lost events before it could read them (the kernel's buffer overflowed); reported once, counted by the sensor.</summary>
+        public const string SensorEventsLost = "SensorEventsLost";
 
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
@@ -272,6 +283,10 @@ namespace BehaviorBlocking.Engine
             Entry(ServiceManagerFailed, FailureKind.Unavailable),
             Entry(ServiceExecutableNotFound, FailureKind.NotFound),
             Entry(ServiceNotSupported, FailureKind.NotSupported),
+            Entry(ProcessSensorRequiresNetAdmin, FailureKind.AccessDenied),
+            Entry(LinuxSensorUnavailable, FailureKind.Unavailable),
+            Entry(LinuxSensorNotSupported, FailureKind.NotSupported),
+            Entry(SensorEventsLost, FailureKind.Unavailable),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);

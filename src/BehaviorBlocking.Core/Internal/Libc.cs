@@ -61,6 +61,23 @@ namespace BehaviorBlocking.Internal
         }
     }
 
+    /// <summary><c>struct pollfd</c>.</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct PollFd
+    {
+        public int Fd;
+        public short Events;
+        public short ReturnedEvents;
+    }
+
+    /// <summary><c>struct timespec</c> on 64-bit Linux (the product's Linux targets are x64 and arm64).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct Timespec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
     /// <summary>
     /// The one home of the product's libc P/Invoke declarations (Linux; <c>geteuid</c> also on macOS) and the
     /// helpers several places share: errno, <c>statx</c> into <see cref="StatxFacts"/>, <c>fsync</c> of a folder.
@@ -73,6 +90,25 @@ namespace BehaviorBlocking.Internal
 
         internal const int ENOENT = 2;
         internal const int ENOTDIR = 20;
+        internal const int EPERM = 1;
+        internal const int EINTR = 4;
+        internal const int EAGAIN = 11;
+        internal const int EACCES = 13;
+        internal const int ENOBUFS = 105;
+
+        internal const int AfNetlink = 16;
+        internal const int SockDgram = 2;
+        internal const int SockRaw = 3;
+        internal const int SockCloexec = 0x80000;
+        internal const int MsgDontWait = 0x40;
+        internal const int SolSocket = 1;
+        internal const int SoRcvBuf = 8;
+        internal const int SoRcvBufForce = 33;
+        internal const int PollIn = 0x1;
+        internal const int ClockRealtime = 0;
+        internal const int ClockMonotonic = 1;
+        internal const int ClockThreadCpuTime = 3;
+        internal const int ClockBoottime = 7;
 
         internal const int AtFdCwd = -100;
         internal const int AtSymlinkNoFollow = 0x100;
@@ -215,14 +251,11 @@ namespace BehaviorBlocking.Internal
         /// <summary><c>poll</c> on one descriptor for <paramref name="events"/>: 1 when ready (<paramref name="revents"/> set), 0 on timeout, -1 on error.</summary>
         internal static int PollOne(int fd, short events, int timeoutMilliseconds, out short revents)
         {
-            var entry = new PollFd { Fd = fd, Events = events };
-            int result = poll(ref entry, (UIntPtr)1, timeoutMilliseconds);
-            revents = entry.Revents;
+            var entries = new[] { new PollFd { Fd = fd, Events = events } };
+            int result = poll(entries, (UIntPtr)1, timeoutMilliseconds);
+            revents = entries[0].ReturnedEvents;
             return result;
         }
-
-        [DllImport(Name, SetLastError = true)]
-        private static extern int poll(ref PollFd fds, UIntPtr nfds, int timeout);
 
         [DllImport(Name, SetLastError = true)]
         internal static extern int open_by_handle_at(int mountFd, byte[] handle, int flags);
@@ -247,13 +280,37 @@ namespace BehaviorBlocking.Internal
         [DllImport(Name, SetLastError = true, CharSet = CharSet.Ansi, BestFitMapping = false, ThrowOnUnmappableChar = true)]
         private static extern int statfs(string path, [Out] byte[] buf);
 
-        [StructLayout(LayoutKind.Sequential)]
-        private struct PollFd
-        {
-            public int Fd;
-            public short Events;
-            public short Revents;
-        }
+
+        // Sockets (netlink: the process connector and sock_diag), poll and clocks.
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int socket(int domain, int type, int protocol);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int bind(int sockfd, byte[] addr, uint addrlen);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern IntPtr sendto(int sockfd, byte[] buf, UIntPtr len, int flags, byte[]? destAddr, uint addrlen);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern IntPtr recvfrom(int sockfd, [Out] byte[] buf, UIntPtr len, int flags, [Out] byte[] srcAddr, ref uint addrlen);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern IntPtr recv(int sockfd, [Out] byte[] buf, UIntPtr len, int flags);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int setsockopt(int sockfd, int level, int optname, ref int optval, uint optlen);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int getsockopt(int sockfd, int level, int optname, out int optval, ref uint optlen);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int poll([In, Out] PollFd[] fds, UIntPtr nfds, int timeout);
+
+        [DllImport(Name, SetLastError = true)]
+        internal static extern int clock_gettime(int clockid, out Timespec tp);
+
+        [DllImport(Name)]
+        internal static extern int getpid();
 #pragma warning restore SA1300, IDE1006
     }
 }

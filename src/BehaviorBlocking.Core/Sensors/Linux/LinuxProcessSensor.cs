@@ -1,0 +1,810 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Threading;
+using BehaviorBlocking.Engine;
+using BehaviorBlocking.Events;
+using BehaviorBlocking.Internal;
+using BehaviorBlocking.Pipeline;
+using BehaviorBlocking.Response.Linux;
+using BehaviorBlocking.Sensors.Replay;
+using BehaviorBlocking.Sensors.Windows;
+
+namespace BehaviorBlocking.Sensors.Linux
+{
+    /// <summary>Settings of a <see cref="LinuxProcessSensor"/>.</summary>
+    public sealed class LinuxProcessSensorOptions
+    {
+        /// <summary>Receive buffer asked for the netlink socket (SO_RCVBUFFORCE, else SO_RCVBUF capped by net.core.rmem_max); a bigger buffer rides out longer exec storms.</summary>
+        public int ReceiveBufferBytes { get; init; } = 8 * 1024 * 1024;
+
+        /// <summary>Report the processes running at start as process-create events marked <c>Snapshot=true</c>, parents first.</summary>
+        public bool ReportRunningProcesses { get; init; } = true;
+
+        /// <summary>Most processes remembered (pid → guid, image, command line, user); a full map drops the entries of processes that are gone.</summary>
+        public int ProcessMapCapacity { get; init; } = 65536;
+
+        /// <summary>The host name events carry; null for <see cref="Environment.MachineName"/>.</summary>
+        public string? Computer { get; init; }
+    }
+
+    /// <summary>
+    /// Live process telemetry on Linux: the kernel's netlink process connector reports fork, exec and exit;
+    /// each exec is enriched from /proc (executable, command line, working folder, real uid and account name,
+    /// parent, start time, SHA-256 of the executable through a shared <see cref="ExecutableHashCache"/>) and
+    /// written as a Sysmon-schema <see cref="EventRecord"/> (<see cref="LinuxEvents.ProcessCreate"/>,
+    /// <see cref="LinuxEvents.ProcessTerminate"/>) normalized by <see cref="WindowsEventNormalizer"/>.
+    /// Needs root (CAP_NET_ADMIN to join the connector's multicast group, and the right to read every
+    /// process's /proc entries). Never blocks on the consumer, counts what it loses, and stops within
+    /// about 250 ms of cancellation.
+    /// </summary>
+    public sealed class LinuxProcessSensor : IEventSource
+    {
+        /// <summary>Field set to <c>true</c> on the process-create events of processes that were already running when the sensor started.</summary>
+        public const string SnapshotField = "Snapshot";
+
+        /// <summary>
+        /// Field set to <c>true</c> on the process-create event of a process that forked without executing,
+        /// reported only when one of its children executes (so the tree stays linked): its image and command
+        /// line are its parent's, which it still runs.
+        /// </summary>
+        public const string ForkedField = "Forked";
+
+        private const string Source = "netlink:proc-connector";
+        private const int NetlinkConnector = 11;
+        private const int PollTimeoutMs = 200;
+        private const int ShortPollMs = 2;
+        private const int MaxAnnounceDepth = 16;
+
+        private readonly ExecutableHashCache _hashes;
+        private readonly LinuxProcessSensorOptions _options;
+        private readonly WindowsEventNormalizer _normalizer = new WindowsEventNormalizer();
+        private readonly Dictionary<int, KnownProcess> _known = new Dictionary<int, KnownProcess>();
+        private readonly ProcProcessReader _reader = new ProcProcessReader();
+        private readonly LinuxUserNames _users = new LinuxUserNames();
+        private readonly LinuxSensorClock _clock = new LinuxSensorClock();
+        private readonly List<ProcEvent> _parsed = new List<ProcEvent>(64);
+        private readonly string _computer;
+        private long _events;
+        private long _lost;
+        private long _malformed;
+        private long _enrichmentFailures;
+        private long _gone;
+        private long _failures;
+        private long _snapshotProcesses;
+        private long _duplicates;
+        private long _cpuTicks;
+        private int _receiveBuffer;
+        private bool _malformedReported;
+        private bool _lossReported;
+        private bool _failureReported;
+        private ulong _snapshotEndNs;
+        private long _bootSeconds;
+
+        /// <summary>Creates the sensor; <paramref name="hashes"/> is shared with the exec guard so an executable is read once.</summary>
+        public LinuxProcessSensor(ExecutableHashCache hashes, LinuxProcessSensorOptions? options = null)
+        {
+            _hashes = hashes ?? throw new ArgumentNullException(nameof(hashes));
+            _options = options ?? new LinuxProcessSensorOptions();
+            _computer = _options.Computer ?? Environment.MachineName;
+        }
+
+        /// <inheritdoc />
+        public string Name => "linux-process";
+
+        /// <inheritdoc />
+        public bool IsLive => true;
+
+        /// <summary>Events written (process create and terminate, snapshot included).</summary>
+        public long Events => Interlocked.Read(ref _events);
+
+        /// <summary>Times the kernel reported lost connector messages (recv failed with ENOBUFS: the receive buffer overflowed; each time one or more events were lost).</summary>
+        public long LostMessages => Interlocked.Read(ref _lost);
+
+        /// <summary>Connector messages whose lengths did not fit and were skipped.</summary>
+        public long MalformedMessages => Interlocked.Read(ref _malformed);
+
+        /// <summary>Execs of a running process of which a field (command line, folder, uid, hash) could not be read.</summary>
+        public long EnrichmentFailures => Interlocked.Read(ref _enrichmentFailures);
+
+        /// <summary>Execs of processes that had exited before they could be read from /proc: reported with what the kernel and the sensor knew (pid, parent).</summary>
+        public long GoneBeforeEnrichment => Interlocked.Read(ref _gone);
+
+        /// <summary>Events that could not be built or normalized (a bug or an unexpected value); each was skipped.</summary>
+        public long Failures => Interlocked.Read(ref _failures);
+
+        /// <summary>Running processes reported at start.</summary>
+        public long SnapshotProcesses => Interlocked.Read(ref _snapshotProcesses);
+
+        /// <summary>Exec events skipped because the start-up snapshot had already reported that very exec.</summary>
+        public long DuplicateExecs => Interlocked.Read(ref _duplicates);
+
+        /// <summary>Hash lookups answered from the shared cache (all its users together).</summary>
+        public long HashCacheHits => _hashes.Hits;
+
+        /// <summary>Hash lookups that read an executable (all users of the shared cache together).</summary>
+        public long HashCacheMisses => _hashes.Misses;
+
+        /// <summary>Receive buffer the kernel granted (bytes, as getsockopt reports it), 0 before start.</summary>
+        public int ReceiveBufferBytes => Volatile.Read(ref _receiveBuffer);
+
+        /// <summary>CPU time the sensor's thread has used (updated about every 250 ms and at stop).</summary>
+        public TimeSpan CpuTime => TimeSpan.FromTicks(Interlocked.Read(ref _cpuTicks));
+
+        /// <summary>Processes remembered now.</summary>
+        public int KnownProcesses
+        {
+            get
+            {
+                lock (_known)
+                {
+                    return _known.Count;
+                }
+            }
+        }
+
+        /// <inheritdoc />
+        public void Run(IEventWriter writer, CancellationToken cancellationToken)
+        {
+            if (writer is null)
+            {
+                throw new ArgumentNullException(nameof(writer));
+            }
+
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux))
+            {
+                throw new BehaviorBlockingException(ErrorIds.LinuxSensorNotSupported, FailureKind.NotSupported,
+                    "The Linux process sensor runs only on Linux (it reads the kernel's netlink process connector and /proc).");
+            }
+
+            int fd = OpenConnector();
+            long cpuStart = ThreadCpuTicks();
+            try
+            {
+                _bootSeconds = ProcFs.BootTimeSeconds() ?? 0;
+                if (_options.ReportRunningProcesses)
+                {
+                    // Subscribed first, scanned second: an exec during the scan is queued in the socket, not missed.
+                    ReportRunning(writer);
+                }
+
+                _snapshotEndNs = (ulong)LinuxSensorClock.MonotonicNs();
+                writer.Flush();
+                Loop(fd, writer, cancellationToken, cpuStart);
+            }
+            finally
+            {
+                Libc.close(fd);
+                Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
+                writer.Flush();
+            }
+        }
+
+        /// <summary>The error of a failed socket call: a privilege error for EPERM/EACCES, else the sensor is unavailable.</summary>
+        internal static BehaviorBlockingException ConnectorError(string call, int errno)
+        {
+            string text = Libc.Describe(errno) + " (errno " + errno.ToString(CultureInfo.InvariantCulture) + ")";
+            if (errno == Libc.EPERM || errno == Libc.EACCES)
+            {
+                return new BehaviorBlockingException(ErrorIds.ProcessSensorRequiresNetAdmin, FailureKind.AccessDenied,
+                    "The Linux process sensor needs root, or CAP_NET_ADMIN to join the kernel's process connector and CAP_SYS_PTRACE to read every process's /proc entries: "
+                    + call + " failed: " + text + ". Run the monitor as root.");
+            }
+
+            return new BehaviorBlockingException(ErrorIds.LinuxSensorUnavailable, FailureKind.Unavailable,
+                "The Linux process sensor could not open the kernel's process connector: " + call + " failed: " + text + ".");
+        }
+
+        private int OpenConnector()
+        {
+            int fd = Libc.socket(Libc.AfNetlink, Libc.SockDgram | Libc.SockCloexec, NetlinkConnector);
+            if (fd < 0)
+            {
+                throw ConnectorError("socket(AF_NETLINK, SOCK_DGRAM, NETLINK_CONNECTOR)", Libc.Errno());
+            }
+
+            try
+            {
+                int size = Math.Max(64 * 1024, _options.ReceiveBufferBytes);
+                if (Libc.setsockopt(fd, Libc.SolSocket, Libc.SoRcvBufForce, ref size, 4) != 0)
+                {
+                    Libc.setsockopt(fd, Libc.SolSocket, Libc.SoRcvBuf, ref size, 4);
+                }
+
+                uint optionLength = 4;
+                if (Libc.getsockopt(fd, Libc.SolSocket, Libc.SoRcvBuf, out int granted, ref optionLength) == 0)
+                {
+                    Volatile.Write(ref _receiveBuffer, granted);
+                }
+
+                byte[] address = NetlinkAddress(0, ProcConnectorParser.CnIdxProc);
+                if (Libc.bind(fd, address, (uint)address.Length) != 0)
+                {
+                    throw ConnectorError("bind(AF_NETLINK, groups CN_IDX_PROC)", Libc.Errno());
+                }
+
+                byte[] listen = ProcConnectorParser.BuildMulticastRequest(listen: true, Libc.getpid());
+                byte[] kernel = NetlinkAddress(0, 0);
+                if (Libc.sendto(fd, listen, (UIntPtr)listen.Length, 0, kernel, (uint)kernel.Length).ToInt64() < 0)
+                {
+                    throw ConnectorError("sendto(PROC_CN_MCAST_LISTEN)", Libc.Errno());
+                }
+
+                return fd;
+            }
+            catch
+            {
+                Libc.close(fd);
+                throw;
+            }
+        }
+
+        private void Loop(int fd, IEventWriter writer, CancellationToken cancellationToken, long cpuStart)
+        {
+            var fds = new[] { new PollFd { Fd = fd, Events = (short)Libc.PollIn } };
+            byte[] buffer = new byte[64 * 1024];
+            byte[] from = new byte[12];
+            int pending = 0;
+            long lastCpu = Environment.TickCount;
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                fds[0].ReturnedEvents = 0;
+                int ready = Libc.poll(fds, (UIntPtr)1, pending > 0 ? ShortPollMs : PollTimeoutMs);
+                if (Environment.TickCount - lastCpu > 250)
+                {
+                    lastCpu = Environment.TickCount;
+                    Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
+                }
+
+                if (ready < 0 && Libc.Errno() != Libc.EINTR)
+                {
+                    throw ConnectorError("poll", Libc.Errno());
+                }
+
+                if (ready <= 0)
+                {
+                    // Idle: hand over what waits, so an event never sits for a full batch.
+                    if (pending > 0)
+                    {
+                        writer.Flush();
+                        pending = 0;
+                    }
+
+                    continue;
+                }
+
+                // Drain what is queued (bounded, so cancellation is seen during a storm).
+                for (int i = 0; i < 256 && !cancellationToken.IsCancellationRequested; i++)
+                {
+                    uint fromLength = (uint)from.Length;
+                    long n = Libc.recvfrom(fd, buffer, (UIntPtr)buffer.Length, Libc.MsgDontWait, from, ref fromLength).ToInt64();
+                    if (n < 0)
+                    {
+                        int errno = Libc.Errno();
+                        if (errno == Libc.ENOBUFS)
+                        {
+                            Interlocked.Increment(ref _lost);
+                            ReportLossOnce(writer);
+                            continue;
+                        }
+
+                        if (errno == Libc.EINTR)
+                        {
+                            continue;
+                        }
+
+                        if (errno == Libc.EAGAIN)
+                        {
+                            break;
+                        }
+
+                        throw ConnectorError("recvfrom", errno);
+                    }
+
+                    // Only the kernel (netlink port 0) speaks for the connector.
+                    if (fromLength >= 8 && BitConverter.ToUInt32(from, 4) != 0)
+                    {
+                        continue;
+                    }
+
+                    pending += Handle(buffer, (int)n, writer);
+                }
+
+                if (pending >= 256)
+                {
+                    writer.Flush();
+                    pending = 0;
+                }
+            }
+        }
+
+        /// <summary>Parses one datagram and acts on its events; returns the events written.</summary>
+        internal int Handle(byte[] buffer, int length, IEventWriter writer)
+        {
+            _parsed.Clear();
+            ProcConnectorCounts counts = ProcConnectorParser.Parse(buffer, length, _parsed);
+            if (counts.Malformed > 0)
+            {
+                Interlocked.Add(ref _malformed, counts.Malformed);
+                if (!_malformedReported)
+                {
+                    _malformedReported = true;
+                    writer.Problem(new ReplayProblem(Source, 0, ErrorIds.RecordMalformed,
+                        "A process connector message of " + length.ToString(CultureInfo.InvariantCulture) + " bytes did not fit its own lengths and was skipped (reported once; see the sensor's MalformedMessages count)."));
+                }
+            }
+
+            int written = 0;
+            foreach (ProcEvent e in _parsed)
+            {
+                try
+                {
+                    switch (e.Kind)
+                    {
+                        case ProcEventKind.Fork:
+                            OnFork(e);
+                            break;
+                        case ProcEventKind.Exec:
+                            written += OnExec(e, writer);
+                            break;
+                        case ProcEventKind.Exit:
+                            written += OnExit(e, writer);
+                            break;
+                    }
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    // One event must never stop the sensor: count it and say so once.
+                    Interlocked.Increment(ref _failures);
+                    if (!_failureReported)
+                    {
+                        _failureReported = true;
+                        writer.Problem(new ReplayProblem(Source, 0, ErrorIds.RecordMalformed,
+                            "A " + e.Kind.ToString().ToLowerInvariant() + " event of PID " + e.Tgid.ToString(CultureInfo.InvariantCulture) + " could not be reported: " + ex.Message + " (reported once; see the sensor's Failures count)."));
+                    }
+                }
+            }
+
+            return written;
+        }
+
+        private void OnFork(ProcEvent e)
+        {
+            if (!e.IsProcess)
+            {
+                return; // a new thread
+            }
+
+            KnownProcess? parent = Find(e.ParentTgid);
+            Remember(new KnownProcess(e.Tgid)
+            {
+                ParentPid = e.ParentTgid,
+                Image = parent?.Image,
+                CommandLine = parent?.CommandLine,
+                User = parent?.User,
+                UserId = parent?.UserId,
+                EventNs = e.TimestampNs,
+            });
+        }
+
+        private int OnExec(ProcEvent e, IEventWriter writer)
+        {
+            int pid = e.Tgid;
+            KnownProcess? before = Find(pid);
+
+            // The executable first: a short-lived process is most often still there for the first read.
+            string? image = ProcFs.Executable(pid);
+            ProcStat? stat = ProcFs.ReadStat(pid);
+            KnownProcess process;
+            if (stat is null || stat.Value.HasExited)
+            {
+                // Exited before it could be read: report what the kernel, the map and the first read know.
+                Interlocked.Increment(ref _gone);
+                process = new KnownProcess(pid)
+                {
+                    ParentPid = before?.ParentPid ?? stat?.ParentId ?? 0,
+                    EventNs = e.TimestampNs,
+                    Image = image,
+                    Sha256 = image is null ? null : _hashes.Sha256OfPath(image),
+
+                    // The real uid survives exec: the one the process had at fork is still right.
+                    User = before?.User,
+                    UserId = before?.UserId,
+                };
+                process.SetStart(stat?.StartTicks ?? (before is { HasStart: true } ? before.StartTicks : ApproximateTicks(before?.EventNs ?? e.TimestampNs)));
+            }
+            else
+            {
+                process = Enrich(pid, stat.Value, image);
+                if (before is not null && before.Announced && before.FromSnapshot && before.StartTicks == process.StartTicks
+                    && e.TimestampNs <= _snapshotEndNs && string.Equals(before.Image, process.Image, StringComparison.Ordinal)
+                    && string.Equals(before.CommandLine, process.CommandLine, StringComparison.Ordinal))
+                {
+                    // The snapshot already read this process after this exec.
+                    Interlocked.Increment(ref _duplicates);
+                    return 0;
+                }
+            }
+
+            process.Announced = true;
+            Remember(process);
+            int written = AnnounceAncestors(process.ParentPid, writer);
+            Write(writer, CreateRecord(process, _clock.ToUtc(e.TimestampNs), snapshot: false, forked: false));
+            return written + 1;
+        }
+
+        private int OnExit(ProcEvent e, IEventWriter writer)
+        {
+            if (!e.IsProcess)
+            {
+                return 0; // a thread other than the leader
+            }
+
+            KnownProcess? process;
+            lock (_known)
+            {
+                if (!_known.TryGetValue(e.Tgid, out process))
+                {
+                    return 0;
+                }
+
+                _known.Remove(e.Tgid);
+            }
+
+            if (!process.Announced || !process.HasStart)
+            {
+                return 0; // never reported: its exit would name a process the graph never saw
+            }
+
+            var fields = new List<KeyValuePair<string, string>>(6);
+            DateTimeOffset time = _clock.ToUtc(e.TimestampNs);
+            Add(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
+            Add(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
+            Add(fields, LinuxEvents.ProcessId, Text(process.Pid));
+            Add(fields, LinuxEvents.Image, process.Image);
+            Add(fields, LinuxEvents.User, process.User);
+            Write(writer, Record(LinuxEvents.ProcessTerminate, time, fields));
+            return 1;
+        }
+
+        /// <summary>Reports an unreported, fork-only parent (and its own unreported ancestors) before its child's exec, so the tree stays linked.</summary>
+        private int AnnounceAncestors(int parentPid, IEventWriter writer)
+        {
+            var chain = new List<KnownProcess>();
+            int pid = parentPid;
+            while (pid > 0 && chain.Count < MaxAnnounceDepth)
+            {
+                KnownProcess? parent = Find(pid);
+                if (parent is null)
+                {
+                    // Missed (lost messages, or the map was full): read it from /proc if it still runs.
+                    if (ProcFs.ReadStat(pid) is ProcStat stat && !stat.HasExited && !stat.IsKernelThread)
+                    {
+                        parent = Enrich(pid, stat, ProcFs.Executable(pid));
+                        Remember(parent);
+                    }
+                    else
+                    {
+                        break;
+                    }
+                }
+
+                if (parent.Announced)
+                {
+                    break;
+                }
+
+                if (!parent.HasStart)
+                {
+                    parent.SetStart(ProcFs.ReadStat(pid)?.StartTicks ?? ApproximateTicks(parent.EventNs));
+                }
+
+                parent.Announced = true;
+                chain.Add(parent);
+                pid = parent.ParentPid;
+            }
+
+            for (int i = chain.Count - 1; i >= 0; i--)
+            {
+                KnownProcess p = chain[i];
+                DateTimeOffset time = p.EventNs != 0 ? _clock.ToUtc(p.EventNs) : StartTime(p.StartTicks);
+                Write(writer, CreateRecord(p, time, snapshot: false, forked: p.EventNs != 0));
+            }
+
+            return chain.Count;
+        }
+
+        private void ReportRunning(IEventWriter writer)
+        {
+            var running = new List<KnownProcess>();
+            foreach (ProcStat stat in ProcFs.Snapshot())
+            {
+                if (stat.IsKernelThread || stat.HasExited || stat.ProcessId == 2)
+                {
+                    continue;
+                }
+
+                KnownProcess process = Enrich(stat.ProcessId, stat, ProcFs.Executable(stat.ProcessId));
+                process.Announced = true;
+                process.FromSnapshot = true;
+                running.Add(process);
+                Remember(process);
+            }
+
+            // Oldest first, and every parent before its children (an orphan re-parented to a younger subreaper included).
+            running.Sort((a, b) => a.StartTicks.CompareTo(b.StartTicks));
+            var byPid = new Dictionary<int, KnownProcess>(running.Count);
+            foreach (KnownProcess process in running)
+            {
+                byPid[process.Pid] = process;
+            }
+
+            var written = new HashSet<int>();
+            var chain = new List<KnownProcess>();
+            foreach (KnownProcess process in running)
+            {
+                chain.Clear();
+                for (KnownProcess? p = process; p is not null && !written.Contains(p.Pid) && chain.Count < 4096; p = byPid.TryGetValue(p.ParentPid, out KnownProcess? up) ? up : null)
+                {
+                    chain.Add(p);
+                    written.Add(p.Pid);
+                }
+
+                for (int i = chain.Count - 1; i >= 0; i--)
+                {
+                    try
+                    {
+                        Write(writer, CreateRecord(chain[i], StartTime(chain[i].StartTicks), snapshot: true, forked: false));
+                        Interlocked.Increment(ref _snapshotProcesses);
+                    }
+                    catch (Exception ex) when (ex is not OutOfMemoryException)
+                    {
+                        Interlocked.Increment(ref _failures);
+                    }
+                }
+            }
+        }
+
+        private KnownProcess Enrich(int pid, ProcStat stat, string? image)
+        {
+            var process = new KnownProcess(pid) { ParentPid = stat.ParentId, Image = image };
+            process.SetStart(stat.StartTicks);
+            process.CommandLine = _reader.CommandLine(pid);
+            process.CurrentDirectory = ProcProcessReader.CurrentDirectory(pid);
+            process.UserId = _reader.RealUid(pid);
+            if (process.UserId is uint uid)
+            {
+                process.User = _users.NameOf(uid);
+            }
+
+            process.Sha256 = HashExecutable(pid);
+            if (image is null || process.CommandLine is null || process.CurrentDirectory is null || process.UserId is null || process.Sha256 is null)
+            {
+                Interlocked.Increment(ref _enrichmentFailures);
+            }
+
+            return process;
+        }
+
+        private string? HashExecutable(int pid)
+        {
+            // /proc/PID/exe opens the very inode the process runs, even when its path was replaced or deleted.
+            int fd = Libc.open("/proc/" + Text(pid) + "/exe", 0x80000 /* O_RDONLY | O_CLOEXEC */);
+            if (fd < 0)
+            {
+                return null;
+            }
+
+            try
+            {
+                return _hashes.Sha256OfDescriptor(fd);
+            }
+            finally
+            {
+                Libc.close(fd);
+            }
+        }
+
+        private EventRecord CreateRecord(KnownProcess process, DateTimeOffset time, bool snapshot, bool forked)
+        {
+            var fields = new List<KeyValuePair<string, string>>(18);
+            Add(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
+            Add(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
+            Add(fields, LinuxEvents.ProcessId, Text(process.Pid));
+            Add(fields, LinuxEvents.Image, process.Image);
+            Add(fields, LinuxEvents.CommandLine, process.CommandLine);
+            Add(fields, LinuxEvents.CurrentDirectory, process.CurrentDirectory);
+            Add(fields, LinuxEvents.User, process.User);
+            Add(fields, LinuxEvents.UserId, process.UserId?.ToString(CultureInfo.InvariantCulture));
+            Add(fields, LinuxEvents.Hashes, process.Sha256 is null ? null : "SHA256=" + process.Sha256);
+            KnownProcess? parent = process.ParentPid > 0 ? Find(process.ParentPid) : null;
+            if (parent is not null && !parent.HasStart && ProcFs.ReadStat(parent.Pid) is ProcStat parentStat)
+            {
+                parent.SetStart(parentStat.StartTicks);
+            }
+
+            if (parent is not null && parent.HasStart)
+            {
+                Add(fields, LinuxEvents.ParentProcessGuid, LinuxSensorClock.GuidText(parent.Guid));
+            }
+
+            if (process.ParentPid > 0)
+            {
+                Add(fields, LinuxEvents.ParentProcessId, Text(process.ParentPid));
+            }
+
+            Add(fields, LinuxEvents.ParentImage, parent?.Image);
+            Add(fields, LinuxEvents.ParentCommandLine, parent?.CommandLine);
+            Add(fields, LinuxEvents.ParentUser, parent?.User);
+            if (snapshot)
+            {
+                Add(fields, SnapshotField, "true");
+            }
+
+            if (forked)
+            {
+                Add(fields, ForkedField, "true");
+            }
+
+            return Record(LinuxEvents.ProcessCreate, time, fields);
+        }
+
+        private EventRecord Record(int id, DateTimeOffset time, List<KeyValuePair<string, string>> fields) => new EventRecord
+        {
+            EventId = id,
+            Channel = LinuxEvents.Channel,
+            Provider = LinuxEvents.Provider,
+            Computer = _computer,
+            TimeCreated = time,
+            Fields = fields,
+        };
+
+        private void Write(IEventWriter writer, EventRecord record)
+        {
+            writer.Write(_normalizer.Normalize(record));
+            Interlocked.Increment(ref _events);
+        }
+
+        private KnownProcess? Find(int pid)
+        {
+            lock (_known)
+            {
+                return _known.TryGetValue(pid, out KnownProcess? known) ? known : null;
+            }
+        }
+
+        private void Remember(KnownProcess process)
+        {
+            lock (_known)
+            {
+                if (_known.Count >= Math.Max(16, _options.ProcessMapCapacity) && !_known.ContainsKey(process.Pid))
+                {
+                    Prune();
+                }
+
+                _known[process.Pid] = process;
+            }
+        }
+
+        /// <summary>Drops the entries of processes that are gone (their exits were lost); if that frees too little, the oldest half.</summary>
+        private void Prune()
+        {
+            var gone = new List<int>();
+            foreach (KeyValuePair<int, KnownProcess> entry in _known)
+            {
+                ProcStat? stat = ProcFs.ReadStat(entry.Key);
+                if (stat is null || (entry.Value.HasStart && stat.Value.StartTicks != entry.Value.StartTicks))
+                {
+                    gone.Add(entry.Key);
+                }
+            }
+
+            foreach (int pid in gone)
+            {
+                _known.Remove(pid);
+            }
+
+            int capacity = Math.Max(16, _options.ProcessMapCapacity);
+            if (_known.Count >= capacity * 3 / 4)
+            {
+                var byAge = new List<KnownProcess>(_known.Values);
+                byAge.Sort((a, b) => a.StartTicks.CompareTo(b.StartTicks));
+                for (int i = 0; i < byAge.Count / 2; i++)
+                {
+                    _known.Remove(byAge[i].Pid);
+                }
+            }
+        }
+
+        private void ReportLossOnce(IEventWriter writer)
+        {
+            if (_lossReported)
+            {
+                return;
+            }
+
+            _lossReported = true;
+            writer.Problem(new ReplayProblem(Source, 0, ErrorIds.SensorEventsLost,
+                "The kernel dropped process events: the process connector's receive buffer (" + ReceiveBufferBytes.ToString(CultureInfo.InvariantCulture)
+                + " bytes) overflowed (recv: ENOBUFS). Reported once; see the sensor's LostMessages count."));
+        }
+
+        private DateTimeOffset StartTime(ulong startTicks)
+        {
+            double seconds = (double)startTicks / ProcFs.ClockTicksPerSecond;
+            return DateTimeOffset.FromUnixTimeSeconds(_bootSeconds).AddTicks((long)(seconds * TimeSpan.TicksPerSecond));
+        }
+
+        /// <summary>Start ticks estimated from a kernel timestamp, for a process that vanished before /proc could be read.</summary>
+        private static ulong ApproximateTicks(ulong monotonicNs) => monotonicNs / (ulong)(1_000_000_000L / Math.Max(1, ProcFs.ClockTicksPerSecond));
+
+        private static long ThreadCpuTicks()
+        {
+            return Libc.clock_gettime(Libc.ClockThreadCpuTime, out Timespec t) == 0 ? ((t.Seconds * 1_000_000_000L) + t.Nanoseconds) / 100 : 0;
+        }
+
+        private static byte[] NetlinkAddress(uint portId, uint groups)
+        {
+            // struct sockaddr_nl: family (u16), pad (u16), pid (u32), groups (u32).
+            var address = new byte[12];
+            BitConverter.GetBytes((ushort)Libc.AfNetlink).CopyTo(address, 0);
+            BitConverter.GetBytes(portId).CopyTo(address, 4);
+            BitConverter.GetBytes(groups).CopyTo(address, 8);
+            return address;
+        }
+
+        private static void Add(List<KeyValuePair<string, string>> fields, string name, string? value)
+        {
+            if (value is not null)
+            {
+                fields.Add(new KeyValuePair<string, string>(name, value));
+            }
+        }
+
+        private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>What the sensor remembers of a process.</summary>
+        private sealed class KnownProcess
+        {
+            internal KnownProcess(int pid) => Pid = pid;
+
+            internal int Pid { get; }
+
+            internal int ParentPid { get; set; }
+
+            internal string? Image { get; set; }
+
+            internal string? CommandLine { get; set; }
+
+            internal string? CurrentDirectory { get; set; }
+
+            internal string? User { get; set; }
+
+            internal uint? UserId { get; set; }
+
+            internal string? Sha256 { get; set; }
+
+            internal ulong StartTicks { get; private set; }
+
+            internal bool HasStart { get; private set; }
+
+            internal Guid Guid { get; private set; }
+
+            /// <summary>Kernel time of the fork that created it, 0 when it came from /proc.</summary>
+            internal ulong EventNs { get; set; }
+
+            /// <summary>A process-create event was written for it.</summary>
+            internal bool Announced { get; set; }
+
+            internal bool FromSnapshot { get; set; }
+
+            internal void SetStart(ulong ticks)
+            {
+                StartTicks = ticks;
+                HasStart = true;
+                Guid = LinuxProcessGuid.For(Pid, ticks);
+            }
+        }
+    }
+}
