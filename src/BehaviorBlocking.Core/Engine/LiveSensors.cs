@@ -4,6 +4,9 @@ using System.Runtime.InteropServices;
 using BehaviorBlocking.Internal;
 using BehaviorBlocking.Pipeline;
 using BehaviorBlocking.Policy;
+using BehaviorBlocking.Sensors.Linux;
+using BehaviorBlocking.Sensors.Windows;
+using BehaviorBlocking.Sensors.Windows.Etw;
 
 namespace BehaviorBlocking.Engine
 {
@@ -69,22 +72,74 @@ namespace BehaviorBlocking.Engine
                         + "Run the monitor as root (sudo behaviorblock monitor) or as the installed service.");
                 }
 
-                // The Linux sensors (proc connector, fanotify file events and exec guard, connections) join here.
-                throw new BehaviorBlockingException(ErrorIds.MonitorNoSensor, FailureKind.NotSupported,
-                    "no Linux live sensor is part of this build: the netlink process connector, fanotify and connection sensors are not available, so there is nothing to monitor. "
-                    + "Replay recorded telemetry with 'behaviorblock scan' instead.");
+                return Selected(Linux(options, indicators, policy), "Linux");
             }
 
             if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
             {
-                throw new BehaviorBlockingException(ErrorIds.MonitorNoSensor, FailureKind.NotSupported,
-                    "no Windows live sensor is part of this build: the ETW (TraceEvent) sensor is not available, so there is nothing to monitor. "
-                    + "Replay recorded telemetry with 'behaviorblock scan' instead.");
+                return Selected(Windows(options), "Windows");
             }
 
             throw new BehaviorBlockingException(ErrorIds.MonitorNoSensor, FailureKind.NotSupported,
                 $"there is no live sensor for this operating system ({RuntimeInformation.OSDescription}): live monitoring runs on Linux and Windows. "
                 + "Replay recorded telemetry with 'behaviorblock scan' instead.");
+        }
+
+        private static List<IEventSource> Linux(LiveSensorOptions options, Func<IIndicatorLookup> indicators, Func<IBlockingPolicy> policy)
+        {
+            // One hash cache: an executable the exec guard hashed is not read again when the process sensor reports its start.
+            var hashes = new ExecutableHashCache();
+            var sources = new List<IEventSource>();
+            if (options.ExecGuard)
+            {
+                // First, so execs are decided from the moment the monitor runs.
+                sources.Add(new ExecGuard(new IndicatorExecutionGate(indicators, policy), hashes));
+            }
+
+            if (options.Processes)
+            {
+                sources.Add(new LinuxProcessSensor(hashes));
+            }
+
+            if (options.Files)
+            {
+                sources.Add(new FanotifyFileSensor());
+            }
+
+            if (options.Network)
+            {
+                sources.Add(new LinuxNetworkSensor());
+            }
+
+            return sources;
+        }
+
+        private static List<IEventSource> Windows(LiveSensorOptions options)
+        {
+            var sources = new List<IEventSource>();
+            if (options.Processes || options.Files || options.Network)
+            {
+                // One real-time session carries process, image, file, registry, TCP/IP, PowerShell and DNS events.
+                sources.Add(new EtwSensor());
+            }
+
+            if (SysmonChannelSource.IsInstalled(out _))
+            {
+                sources.Add(new SysmonChannelSource());
+            }
+
+            return sources;
+        }
+
+        private static IReadOnlyList<IEventSource> Selected(List<IEventSource> sources, string platform)
+        {
+            if (sources.Count == 0)
+            {
+                throw new BehaviorBlockingException(ErrorIds.MonitorNoSensor, FailureKind.NotSupported,
+                    $"no {platform} live sensor was asked for: processes, files, network and the exec guard are all switched off, so there is nothing to monitor.");
+            }
+
+            return sources;
         }
 
         private static uint EffectiveUserId()

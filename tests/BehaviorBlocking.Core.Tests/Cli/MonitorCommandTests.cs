@@ -66,13 +66,29 @@ namespace BehaviorBlocking.Tests.Cli
         }
 
         [Fact]
-        public void Monitor_NoLiveSensorInThisBuild_ExitsOneWithTheProductError()
+        public void Monitor_ThisMachinesSensors_RunAsRootOrFailNamingThePrivilege()
         {
-            var (exit, output, err) = Run(null, "monitor", "--no-builtin-rules", "--no-model", "--no-store", "--duration", "1s");
+            var (exit, output, err) = Run(null, "monitor", "--no-builtin-rules", "--no-model", "--no-store", "--duration", "1500ms",
+                "--stats-interval", "500ms", "--format", "jsonl");
+
+            if (OperatingSystem.IsLinux() && BehaviorBlocking.Internal.Libc.geteuid() == 0)
+            {
+                // The real sensors: the process connector, the exec guard, fanotify file events and sock_diag connections.
+                Assert.True(exit == Program.ExitOk, err);
+                Assert.Equal(string.Empty, output);
+                string health = err.Split('\n').Last(l => l.StartsWith("{", StringComparison.Ordinal));
+                foreach (string source in new[] { "linux-process", "linux-network" })
+                {
+                    Assert.Contains(source, health, StringComparison.Ordinal);
+                }
+
+                Assert.DoesNotContain("\"failed\"", health, StringComparison.OrdinalIgnoreCase);
+                return;
+            }
 
             Assert.Equal(Program.ExitFailed, exit);
             Assert.Equal(string.Empty, output);
-            string id = OperatingSystem.IsLinux() && BehaviorBlocking.Internal.Libc.geteuid() != 0 ? ErrorIds.MonitorRequiresElevation : ErrorIds.MonitorNoSensor;
+            string id = OperatingSystem.IsLinux() ? ErrorIds.MonitorRequiresElevation : ErrorIds.MonitorNoSensor;
             Assert.Contains("behaviorblock: " + id + ": ", err, StringComparison.Ordinal);
             Assert.Single(err.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         }

@@ -40,7 +40,7 @@ namespace BehaviorBlocking.Sensors.Linux
     /// local port is one this host listens on, true otherwise. Source is always the local end, Destination the
     /// remote end. Attribution of other users' sockets needs root; without it they are counted as unattributed.
     /// </summary>
-    public sealed class LinuxNetworkSensor : IEventSource
+    public sealed class LinuxNetworkSensor : IEventSource, Engine.ISourceHealth
     {
         private const string Source = "netlink:sock_diag";
         private const int NetlinkSockDiag = 4;
@@ -87,6 +87,17 @@ namespace BehaviorBlocking.Sensors.Linux
 
         /// <inheritdoc />
         public bool IsLive => true;
+
+        /// <inheritdoc />
+        IReadOnlyList<KeyValuePair<string, long>> Engine.ISourceHealth.Counters() => new[]
+        {
+            new KeyValuePair<string, long>("events", Events),
+            new KeyValuePair<string, long>("polls", Polls),
+            new KeyValuePair<string, long>("unattributed", Unattributed),
+            new KeyValuePair<string, long>("malformed", MalformedMessages),
+            new KeyValuePair<string, long>("failures", Failures),
+            new KeyValuePair<string, long>("cpuMs", (long)CpuTime.TotalMilliseconds),
+        };
 
         /// <summary>Connection events written.</summary>
         public long Events => Interlocked.Read(ref _events);

@@ -39,7 +39,7 @@ namespace BehaviorBlocking.Sensors.Linux
     /// process's /proc entries). Never blocks on the consumer, counts what it loses, and stops within
     /// about 250 ms of cancellation.
     /// </summary>
-    public sealed class LinuxProcessSensor : IEventSource
+    public sealed class LinuxProcessSensor : IEventSource, Engine.ISourceHealth
     {
         /// <summary>Field set to <c>true</c> on the process-create events of processes that were already running when the sensor started.</summary>
         public const string SnapshotField = "Snapshot";
@@ -95,6 +95,20 @@ namespace BehaviorBlocking.Sensors.Linux
 
         /// <inheritdoc />
         public bool IsLive => true;
+
+        /// <inheritdoc />
+        IReadOnlyList<KeyValuePair<string, long>> Engine.ISourceHealth.Counters() => new[]
+        {
+            new KeyValuePair<string, long>("events", Events),
+            new KeyValuePair<string, long>("lostMessages", LostMessages),
+            new KeyValuePair<string, long>("malformed", MalformedMessages),
+            new KeyValuePair<string, long>("enrichmentFailures", EnrichmentFailures),
+            new KeyValuePair<string, long>("goneBeforeEnrichment", GoneBeforeEnrichment),
+            new KeyValuePair<string, long>("knownProcesses", KnownProcesses),
+            new KeyValuePair<string, long>("hashCacheHits", HashCacheHits),
+            new KeyValuePair<string, long>("hashCacheMisses", HashCacheMisses),
+            new KeyValuePair<string, long>("cpuMs", (long)CpuTime.TotalMilliseconds),
+        };
 
         /// <summary>Events written (process create and terminate, snapshot included).</summary>
         public long Events => Interlocked.Read(ref _events);
