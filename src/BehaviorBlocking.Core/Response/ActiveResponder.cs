@@ -104,15 +104,27 @@ namespace BehaviorBlocking.Response
                 return DetectionAction.Audited;
             }
 
+            bool taken = false;
             foreach (ResponseStep step in steps)
             {
-                if (step.Outcome != StepOutcome.Done && step.Outcome != StepOutcome.AlreadyGone)
+                if (step.Outcome == StepOutcome.Done || step.Outcome == StepOutcome.AlreadyGone)
                 {
-                    return DetectionAction.BlockFailed;
+                    taken = true;
+                    continue;
                 }
+
+                // The guard rails refusing to quarantine or hash-block a file of the system's own (the shell or
+                // interpreter a script ran in) keeps the machine working; it is no failure of the block when the
+                // rest was done. A refused kill still is: the threat was not contained.
+                if (step.Outcome == StepOutcome.Refused && (step.Kind == ResponseKind.Quarantine || step.Kind == ResponseKind.BlockHash))
+                {
+                    continue;
+                }
+
+                return DetectionAction.BlockFailed;
             }
 
-            return DetectionAction.Blocked;
+            return taken ? DetectionAction.Blocked : DetectionAction.BlockFailed;
         }
 
         /// <summary>A step an earlier verdict event of the same detection already settled, so it is not taken twice.</summary>

@@ -289,6 +289,20 @@ namespace BehaviorBlocking.Tests.Response
         }
 
         [Fact]
+        public void Respond_TreeKilledButTheSystemImageRefusedForQuarantineAndHashBlock_IsBlocked()
+        {
+            // A malicious script run by the system shell: the tree dies, the shell itself is not quarantined.
+            _guards.Files.Add(_payload);
+
+            ResponseResult result = new ActiveResponder(Components()).Respond(Verdict("SHA256=" + new string('d', 64)),
+                ResponseVerdicts.Decide(ResponseAction.KillTree, quarantine: true, blockHash: true));
+
+            Assert.Equal(new[] { StepOutcome.Done, StepOutcome.Refused, StepOutcome.Refused }, result.Steps.Select(s => s.Outcome).ToArray());
+            Assert.Equal(DetectionAction.Blocked, result.Action);
+            Assert.True(File.Exists(_payload));
+        }
+
+        [Fact]
         public void Respond_GuardedImage_ItsHashIsNotBlockedEither()
         {
             _guards.Files.Add(_payload);
