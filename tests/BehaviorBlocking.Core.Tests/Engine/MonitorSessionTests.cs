@@ -404,18 +404,33 @@ namespace BehaviorBlocking.Tests.Engine
         }
 
         [Fact]
-        public void LiveSensors_ThisBuildHasNone_FailsNamingTheSensorAndWhy()
+        public void LiveSensors_Linux_AreTheFourSensorsAsRoot_OrFailNamingThePrivilege()
         {
-            var ex = Assert.Throws<BehaviorBlockingException>(() => LiveSensors.Create(new LiveSensorOptions(), () => IndicatorSet.Empty, () => AuditPolicy.Instance));
-            if (OperatingSystem.IsLinux() && BehaviorBlocking.Internal.Libc.geteuid() != 0)
+            if (!OperatingSystem.IsLinux())
             {
+                return;
+            }
+
+            if (BehaviorBlocking.Internal.Libc.geteuid() != 0)
+            {
+                var ex = Assert.Throws<BehaviorBlockingException>(() => LiveSensors.Create(new LiveSensorOptions(), () => IndicatorSet.Empty, () => AuditPolicy.Instance));
                 Assert.Equal(ErrorIds.MonitorRequiresElevation, ex.ErrorId);
                 Assert.Contains("root", ex.Message, StringComparison.Ordinal);
+                return;
             }
-            else
+
+            // Built, not run: nothing is opened before a source's Run.
+            IReadOnlyList<IEventSource> sources = LiveSensors.Create(new LiveSensorOptions(), () => IndicatorSet.Empty, () => AuditPolicy.Instance);
+            Assert.Equal(new[] { "fanotify-exec", "linux-process", "fanotify-files", "linux-network" }, sources.Select(s => s.Name).ToArray());
+            Assert.All(sources, s => Assert.True(s.IsLive));
+            Assert.Equal(new[] { "linux-process" }, LiveSensors.Create(new LiveSensorOptions { Files = false, Network = false, ExecGuard = false },
+                () => IndicatorSet.Empty, () => AuditPolicy.Instance).Select(s => s.Name).ToArray());
+            var none = Assert.Throws<BehaviorBlockingException>(() => LiveSensors.Create(
+                new LiveSensorOptions { Processes = false, Files = false, Network = false, ExecGuard = false }, () => IndicatorSet.Empty, () => AuditPolicy.Instance));
+            Assert.Equal(ErrorIds.MonitorNoSensor, none.ErrorId);
+            foreach (IEventSource source in sources)
             {
-                Assert.Equal(ErrorIds.MonitorNoSensor, ex.ErrorId);
-                Assert.Contains(OperatingSystem.IsLinux() ? "Linux" : "sensor", ex.Message, StringComparison.Ordinal);
+                (source as IDisposable)?.Dispose();
             }
         }
 
