@@ -81,6 +81,8 @@ namespace BehaviorBlocking.Bench
             ("monitor: verdict to kill, real trees", MonitorBench.Kill),
             ("monitor: drops under overload", MonitorBench.Overload),
             ("monitor: exec storm, CPU and RSS", MonitorBench.SyntheticStorm),
+            ("monitor: live sensors, exec to verdict to kill", MonitorBench.LiveKill),
+            ("monitor: live sensors, exec storm", MonitorBench.LiveStorm),
         };
 
         /// <summary>Runs every step.</summary>

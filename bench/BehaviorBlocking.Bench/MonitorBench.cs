@@ -226,6 +226,98 @@ namespace BehaviorBlocking.Bench
             context.Report.Notes.Add($"monitor: verdict-to-kill over {runs} real trees (shell, three sub-shells, two sleeps each) in Block mode through ActiveResponder over ResponseComponents.ForThisMachine; {done} gone, {kills} KillTree steps Done; gone = checked in /proc by the bench thread");
         }
 
+        /// <summary>
+        /// The live path end to end on this machine's real sensors (root, Linux): a process is started whose command line
+        /// carries the marker; exec-to-verdict is from just before <c>Process.Start</c> to the verdict reaching the
+        /// responder (the process connector, /proc enrichment, queue, graph, rules and verdict in between), and
+        /// verdict-to-kill from there to the real 10-process tree gone from /proc. Only the marker rule is loaded, so
+        /// nothing else on the machine is acted on.
+        /// </summary>
+        public static void LiveKill(BenchContext context)
+        {
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || !IsRoot())
+            {
+                context.Report.Notes.Add("monitor: live exec-to-verdict needs root on Linux; step skipped");
+                return;
+            }
+
+            using var folder = new BenchFolder();
+            using BehaviorEngine engine = folder.Engine(false);
+            File.WriteAllText(Path.Combine(folder.Home, PolicyFile.FileName),
+                "{ \"schemaVersion\": 1, \"version\": \"bench-live\", \"mode\": \"Block\", \"defaults\": { \"threshold\": 0.1, \"action\": \"KillTree\" } }");
+            var toVerdict = new LatencyHistogram("monitor, live sensors: exec to verdict");
+            var toKill = new LatencyHistogram("monitor, live sensors: verdict to tree gone");
+            long verdictAt = 0;
+            var responder = new StampingResponder(_ => Volatile.Write(ref verdictAt, Stopwatch.GetTimestamp()));
+            using MonitorSession session = MonitorService.Start(engine, new MonitorRequest
+            {
+                SourceFactory = c => LiveSensors.Create(new LiveSensorOptions { Files = false, Network = false, ProductHome = c.ProductHome }, c.Indicators, c.Policy),
+                ProductHome = folder.Home, StorePath = folder.Store,
+                ResponderHook = inner => responder.Over(inner),
+            }, NullObserver.Instance);
+            Thread.Sleep(500);
+            int done = 0;
+            int runs = Math.Max(10, context.Options.ResponseRepeats * 4);
+            for (int i = 0; i < runs; i++)
+            {
+                Volatile.Write(ref verdictAt, 0);
+                var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+                start.ArgumentList.Add("-c");
+                start.ArgumentList.Add("sh -c 'sleep 300 & sleep 300 & wait' & sh -c 'sleep 300 & sleep 300 & wait' & sh -c 'sleep 300 & sleep 300 & wait' & wait # " + Marker + i);
+                long started = Stopwatch.GetTimestamp();
+                using Process root = Process.Start(start)!;
+                var clock = Stopwatch.StartNew();
+                while (Volatile.Read(ref verdictAt) == 0 && clock.ElapsedMilliseconds < 10_000)
+                {
+                    Thread.SpinWait(50);
+                }
+
+                long verdict = Volatile.Read(ref verdictAt);
+                bool exited = root.WaitForExit(10_000);
+                long goneAt = Stopwatch.GetTimestamp();
+                if (verdict != 0 && exited)
+                {
+                    toVerdict.RecordTicks(verdict - started);
+                    toKill.RecordTicks(goneAt - verdict);
+                    done++;
+                }
+                else if (!exited)
+                {
+                    root.Kill(entireProcessTree: true);
+                    root.WaitForExit(5000);
+                }
+            }
+
+            MonitorHealth health = session.Stop();
+            context.Report.Latency.Add(toVerdict.ToResult());
+            context.Report.Latency.Add(toKill.ToResult());
+            context.Report.Response.Add(new ResponseBenchResult("monitor, live sensors: verdict to tree gone", 10, toKill.Count,
+                Math.Round(toKill.PercentileMicroseconds(0.5) / 1000, 2), Math.Round(toKill.PercentileMicroseconds(0.99) / 1000, 2), Math.Round(toKill.MaxMicroseconds / 1000, 2), done));
+            context.Report.Notes.Add($"monitor, live sensors: {runs} real trees started with the marker on their command line, {done} detected and killed, {health.DroppedEvents} events dropped");
+        }
+
+        /// <summary>The exec storm on this machine's real sensors (root, Linux): about 2,000 /bin/true a second for ten seconds.</summary>
+        public static void LiveStorm(BenchContext context)
+        {
+            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Linux) || !IsRoot())
+            {
+                context.Report.Notes.Add("monitor: live exec storm needs root on Linux; step skipped");
+                return;
+            }
+
+            MonitorStormResult result = Storm(new MonitorStormOptions
+            {
+                BuiltInRules = context.Options.BuiltInRules,
+                Duration = TimeSpan.FromSeconds(context.Options.Repeat <= 1 ? 5 : 10),
+                SpawnExecs = true,
+                Sources = c => LiveSensors.Create(new LiveSensorOptions { ProductHome = c.ProductHome }, c.Indicators, c.Policy),
+            });
+            context.Report.Notes.Add(string.Format(CultureInfo.InvariantCulture,
+                "monitor storm ({0}, all four sensors): {1:N0} execs in {2:N1} s ({3:N0}/s), {4:N0} events, {5:N0} dropped, monitor CPU {6:N2} s ({7:N1}% of one core), peak RSS {8:N0} MB, {9:N0} detections",
+                result.Sources, result.Execs, result.Seconds, result.ExecsPerSecond, result.Events, result.Dropped, result.CpuSeconds, result.CpuPercentOfOneCore, result.PeakRssMb, result.Detections));
+            context.Report.Ratios["monitor live storm: CPU share of one core"] = Math.Round(result.CpuPercentOfOneCore / 100, 3);
+        }
+
         /// <summary>Drops under overload: a source writing as fast as it can for three seconds into the monitor with the built-in rules.</summary>
         public static void Overload(BenchContext context)
         {
@@ -549,6 +641,11 @@ namespace BehaviorBlocking.Bench
                 File.WriteAllText(Path.Combine(_folder, "rules", "marker.yml"),
                     "title: Bench monitor marker\nid: 7d3f6c1e-0000-4000-8000-00000000b0b1\nstatus: experimental\nlevel: critical\ntags:\n  - attack.execution\n"
                     + "logsource:\n  product: windows\n  category: process_creation\ndetection:\n  sel:\n    CommandLine|contains: '" + Marker + "'\n  condition: sel\n");
+
+                // The same rule for the live Linux sensors' events.
+                File.WriteAllText(Path.Combine(_folder, "rules", "marker-linux.yml"),
+                    "title: Bench monitor marker (Linux)\nid: 7d3f6c1e-0000-4000-8000-00000000b0b2\nstatus: experimental\nlevel: critical\ntags:\n  - attack.execution\n"
+                    + "logsource:\n  product: linux\n  category: process_creation\ndetection:\n  sel:\n    CommandLine|contains: '" + Marker + "'\n  condition: sel\n");
             }
 
             public string Home => Path.Combine(_folder, "home");

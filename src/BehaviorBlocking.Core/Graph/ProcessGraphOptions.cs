@@ -15,6 +15,9 @@ namespace BehaviorBlocking.Graph
             "system", "smss.exe", "csrss.exe", "wininit.exe", "winlogon.exe", "services.exe",
             "svchost.exe", "explorer.exe", "userinit.exe", "lsass.exe",
             "systemd", "init", "kthreadd",
+
+            // Linux session and job launchers: each SSH or console session, cron or at job and container is a tree of its own.
+            "sshd", "login", "cron", "crond", "atd", "containerd-shim", "containerd-shim-runc-v2", "tmux", "screen",
         };
 
         /// <summary>Events kept per process; older ones are dropped first (the start event is kept apart).</summary>

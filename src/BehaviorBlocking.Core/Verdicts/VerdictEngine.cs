@@ -738,9 +738,13 @@ namespace BehaviorBlocking.Verdicts
                     }
                 }
 
+                // A process the verdict did not implicate yet is news too: the response must reach it (a second
+                // attack of the same tactic in one tree), so the verdict is reported again.
+                bool newProcess = false;
                 if (signal.Process is ProcessNode process && !Processes.Contains(process))
                 {
                     Processes.Add(process);
+                    newProcess = Processes.Count > 1;
                 }
 
                 hit.Count++;
@@ -754,7 +758,7 @@ namespace BehaviorBlocking.Verdicts
                     Events.Add(new Evidence("event", Reference(e), Describe(source, e), e.Time));
                 }
 
-                return isNew;
+                return isNew || newProcess;
             }
 
             /// <summary>Takes in the verdict of a tree that joined this one (same tactic).</summary>
