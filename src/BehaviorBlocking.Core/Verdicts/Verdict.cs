@@ -21,6 +21,9 @@ namespace BehaviorBlocking.Verdicts
 
         /// <summary>A tree that joined the verdict's tree brought evidence with it.</summary>
         Merged,
+
+        /// <summary>A process it did not implicate yet gave it a signal (a second attack of the same tactic in one tree): the response must reach it.</summary>
+        ProcessImplicated,
     }
 
     /// <summary>

@@ -320,14 +320,17 @@ namespace BehaviorBlocking.Verdicts
         private void Report(OpenVerdict open, VerdictChange change)
         {
             Detection detection = Build(open);
+            bool implicated = open.ProcessJoined;
+            open.ProcessJoined = false;
             bool material = change == VerdictChange.Raised
                 || detection.Score > open.LastEventScore + 1e-9
-                || (detection.ModelVersion is not null) != open.LastEventByModel;
+                || (detection.ModelVersion is not null) != open.LastEventByModel
+                || implicated;
             if (material)
             {
                 if (change == VerdictChange.Strengthened && detection.Score <= open.LastEventScore + 1e-9)
                 {
-                    change = VerdictChange.SourceChanged;
+                    change = (detection.ModelVersion is not null) != open.LastEventByModel ? VerdictChange.SourceChanged : VerdictChange.ProcessImplicated;
                 }
 
                 if (change == VerdictChange.Raised)
@@ -690,6 +693,9 @@ namespace BehaviorBlocking.Verdicts
             /// <summary>Processes whose events gave this verdict a signal, in first-signal order.</summary>
             public List<ProcessNode> Processes { get; } = new List<ProcessNode>(1);
 
+            /// <summary>Set when a process joined <see cref="Processes"/> since the last verdict event.</summary>
+            public bool ProcessJoined { get; set; }
+
             public double Score { get; private set; }
 
             public ISignalSource? Strongest { get; private set; }
@@ -745,6 +751,7 @@ namespace BehaviorBlocking.Verdicts
                 {
                     Processes.Add(process);
                     newProcess = Processes.Count > 1;
+                    ProcessJoined |= newProcess;
                 }
 
                 hit.Count++;

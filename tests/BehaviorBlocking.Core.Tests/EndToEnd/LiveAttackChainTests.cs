@@ -155,6 +155,38 @@ namespace BehaviorBlocking.Tests.EndToEnd
             Assert.True(health.Sources.Single(s => s.Name == "fanotify-exec").Counters.Single(c => c.Name == "execDenied").Value >= 1, "the exec guard counted the refusal");
         }
 
+        [LinuxRootFact]
+        public void BlockMode_SecondAttackOfTheSameTacticFromTheSameParent_IsKilledToo()
+        {
+            string marker = "bbx-again-" + _id;
+            string rules = _temp.Combine("rules");
+            Directory.CreateDirectory(rules);
+            File.WriteAllText(Path.Combine(rules, "marker.yml"), "title: Marker\nid: 5b7c1f0e-1111-4000-8000-" + _id.PadRight(12, '0').Substring(0, 12)
+                + "\nstatus: experimental\nlevel: critical\ntags:\n  - attack.execution\nlogsource:\n  product: linux\n  category: process_creation\n"
+                + "detection:\n  sel:\n    CommandLine|contains: '" + marker + "'\n  condition: sel\n");
+            File.WriteAllText(Path.Combine(_home, PolicyFile.FileName),
+                "{ \"schemaVersion\": 1, \"version\": \"again\", \"mode\": \"Block\", \"defaults\": { \"threshold\": 0.1, \"action\": \"KillTree\" } }");
+            using BehaviorEngine engine = BehaviorEngine.Create(new EngineOptions { BuiltInRules = false, RuleDirectories = new[] { rules }, UseModel = false });
+            var observer = new CollectingObserver();
+            using MonitorSession session = MonitorService.Start(engine, new MonitorRequest
+            {
+                SourceFactory = c => LiveSensors.Create(new LiveSensorOptions { Files = false, Network = false, ExecGuard = false }, c.Indicators, c.Policy),
+                ProductHome = _home,
+                StorePath = _store,
+            }, observer);
+            Assert.True(MonitorTestKit.Eventually(() => session.Health().Sources.All(s => s.State == LiveSourceState.Running), 10_000));
+
+            // Both are children of this process (the monitor itself, whose events are not judged): one tree, one tactic.
+            for (int i = 0; i < 3; i++)
+            {
+                SpawnedTree attack = Stage("sleep 60 & sleep 60 & wait # " + marker + "-" + i);
+                Assert.True(Gone(attack), $"attack {i} was killed");
+            }
+
+            session.Stop();
+            Assert.Equal(3, observer.Verdicts().SelectMany(v => v.Response.Steps).Count(s => s.Kind == ResponseKind.KillTree && s.Outcome == StepOutcome.Done));
+        }
+
         private static string RepositoryAndHostExclusions()
         {
             // The test runner itself (this repository's build output and the dotnet host) is excluded, as an admin

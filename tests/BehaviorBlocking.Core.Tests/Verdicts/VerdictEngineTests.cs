@@ -149,13 +149,15 @@ namespace BehaviorBlocking.Tests.Verdicts
         }
 
         [Fact]
-        public void Process_RepeatOfKnownRule_RaisesNoVerdictEventButRecordGrows()
+        public void Process_RepeatOfKnownRule_InANewProcessImplicatesIt_TheRecordGrows()
         {
             VerdictRecorder run = Recorder();
 
             run.Feed(Attack()).End();
 
-            Assert.Equal(2, run.Events.Count);
+            // "-enc" again, in PID 202: no new score, but a process the response must reach.
+            Assert.Equal(new[] { VerdictChange.Raised, VerdictChange.Strengthened, VerdictChange.ProcessImplicated }, run.Events.Select(e => e.Change));
+            Assert.Equal(run.Events[1].Detection.Score, run.Events[2].Detection.Score);
             Detection final = Assert.Single(run.Detections);
             Assert.Equal(run.Events[0].Detection.Id, final.Id);
             Assert.Equal(0.755, final.Score, 3);

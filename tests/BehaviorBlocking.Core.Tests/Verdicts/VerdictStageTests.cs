@@ -180,7 +180,7 @@ namespace BehaviorBlocking.Tests.Verdicts
         }
 
         [Fact]
-        public void Process_NewSignalStrengthens_KnownSignalOnlyMovesLastSeen()
+        public void Process_NewSignalStrengthens_KnownSignalInANewProcessImplicatesIt_RepeatOnlyMovesLastSeen()
         {
             var weak = new TestSignalSource("a-weak", Tactic.Execution, Severity.Low, "Weak");
             var strong = new TestSignalSource("b-strong", Tactic.Execution, Severity.High, "Strong");
@@ -190,13 +190,19 @@ namespace BehaviorBlocking.Tests.Verdicts
 
             pipeline.Process(Start(100, @"C:\x\cmd.exe", 10, @"C:\Windows\explorer.exe", 0));
             pipeline.Process(Start(101, @"C:\x\cmd.exe", 100, @"C:\x\cmd.exe", 1));
-            Assert.Single(events);
+
+            // The known signal in a new process: same score, but the response must reach that process.
+            Assert.Equal(new[] { VerdictChange.Raised, VerdictChange.ProcessImplicated }, events.Select(e => e.Change));
+            Assert.Equal(events[0].Detection.Score, events[1].Detection.Score);
+            Assert.Contains(events[1].Verdict.ImplicatedProcesses, p => p.ProcessId == 101);
+            pipeline.Process(Start(101, @"C:\x\cmd.exe", 100, @"C:\x\cmd.exe", 1));
+            Assert.Equal(2, events.Count);
             pipeline.Process(FileWrite(101, 2, @"C:\Users\a\run.ps1"));
             pipeline.EndRecording();
 
-            Assert.Equal(new[] { VerdictChange.Raised, VerdictChange.Strengthened }, events.Select(e => e.Change));
-            Assert.True(events[1].Detection.Score > events[0].Detection.Score);
-            Assert.Equal("Behavior:Win32/Execution.Strong!rule", events[1].Detection.Name);
+            Assert.Equal(new[] { VerdictChange.Raised, VerdictChange.ProcessImplicated, VerdictChange.Strengthened }, events.Select(e => e.Change));
+            Assert.True(events[2].Detection.Score > events[0].Detection.Score);
+            Assert.Equal("Behavior:Win32/Execution.Strong!rule", events[2].Detection.Name);
             Detection final = Assert.Single(detections);
             Assert.Equal(T0.AddSeconds(2), final.LastSeen);
             Assert.Equal(0.825, final.Score, 3);
