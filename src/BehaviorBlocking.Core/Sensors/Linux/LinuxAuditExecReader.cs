@@ -97,6 +97,7 @@ namespace BehaviorBlocking.Sensors.Linux
         private long _taken;
         private long _staleRules;
         private long _kernelLost;
+        private long _cpuTicks;
         private string _reason = "not started";
 
         /// <summary>Creates a reader (nothing happens until <see cref="Start"/>).</summary>
@@ -140,6 +141,9 @@ namespace BehaviorBlocking.Sensors.Linux
 
         /// <summary>Rules with <see cref="RuleKey"/> left by an earlier run that did not stop cleanly, removed at start.</summary>
         public long StaleRulesRemoved => Interlocked.Read(ref _staleRules);
+
+        /// <summary>CPU time of the reading thread (updated at each wake-up).</summary>
+        public TimeSpan CpuTime => TimeSpan.FromTicks(Interlocked.Read(ref _cpuTicks));
 
         /// <summary>Records the kernel counted lost (backlog full) while the reader owned audit; known after <see cref="Dispose"/>.</summary>
         public long KernelLost => Interlocked.Read(ref _kernelLost);
@@ -637,6 +641,11 @@ namespace BehaviorBlocking.Sensors.Linux
             int fd = _records;
             while (!_stop)
             {
+                if (Libc.clock_gettime(Libc.ClockThreadCpuTime, out Timespec cpu) == 0)
+                {
+                    Interlocked.Exchange(ref _cpuTicks, ((cpu.Seconds * 1_000_000_000L) + cpu.Nanoseconds) / 100);
+                }
+
                 int ready = Libc.PollOne(fd, (short)Libc.PollIn, PollTimeoutMs, out short _);
                 if (ready <= 0)
                 {
@@ -678,45 +687,45 @@ namespace BehaviorBlocking.Sensors.Linux
             }
         }
 
-        /// <summary>Parses the netlink messages of one datagram of audit records.</summary>
+        /// <summary>
+        /// Parses one datagram of the audit daemon's socket. The kernel sends each record in a datagram of its own and
+        /// (a long-standing quirk of audit) sets <c>nlmsg_len</c> to the length of the text alone, without the 16-byte
+        /// header; so the text is what follows the header, bounded by both.
+        /// </summary>
         internal void HandleDatagram(byte[] buffer, int length)
         {
-            int at = 0;
-            while (at + 16 <= length)
+            if (length < 16)
             {
-                int size = (int)BitConverter.ToUInt32(buffer, at);
-                ushort type = BitConverter.ToUInt16(buffer, at + 4);
-                if (size < 16 || size > length - at)
+                lock (_gate)
                 {
-                    lock (_gate)
-                    {
-                        _assembler.CountMalformed();
-                    }
-
-                    return;
+                    _assembler.CountMalformed();
                 }
 
-                Interlocked.Increment(ref _recordCount);
-                int textLength = size - 16;
-                while (textLength > 0 && buffer[at + 16 + textLength - 1] == 0)
-                {
-                    textLength--;
-                }
+                return;
+            }
 
-                if (type == AuditRecordAssembler.AuditSyscall || type == AuditRecordAssembler.AuditExecve || type == AuditRecordAssembler.AuditCwd || type == AuditRecordAssembler.AuditEoe)
-                {
-                    string text = Encoding.ASCII.GetString(buffer, at + 16, textLength);
-                    lock (_gate)
-                    {
-                        AuditExec? exec = _assembler.Add(type, text);
-                        if (exec is not null)
-                        {
-                            Store(exec);
-                        }
-                    }
-                }
+            uint size = BitConverter.ToUInt32(buffer, 0);
+            ushort type = BitConverter.ToUInt16(buffer, 4);
+            Interlocked.Increment(ref _recordCount);
+            if (type != AuditRecordAssembler.AuditSyscall && type != AuditRecordAssembler.AuditExecve && type != AuditRecordAssembler.AuditCwd && type != AuditRecordAssembler.AuditEoe)
+            {
+                return;
+            }
 
-                at += (size + 3) & ~3;
+            int textLength = (int)Math.Min(size, (uint)(length - 16));
+            while (textLength > 0 && buffer[16 + textLength - 1] == 0)
+            {
+                textLength--;
+            }
+
+            string text = Encoding.ASCII.GetString(buffer, 16, textLength);
+            lock (_gate)
+            {
+                AuditExec? exec = _assembler.Add(type, text);
+                if (exec is not null)
+                {
+                    Store(exec);
+                }
             }
         }
 
