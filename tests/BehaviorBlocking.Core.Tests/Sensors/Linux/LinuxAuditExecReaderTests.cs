@@ -198,5 +198,46 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
 
             Assert.Equal(0u, LinuxAuditExecReader.QueryStatus()!.Value.Pid);
         }
+
+        private (int WithCommandLine, int Reported, TimeSpan SensorCpu, TimeSpan AuditCpu, double Seconds, LinuxProcessSensor Sensor) Storm(bool useAudit, int count)
+        {
+            var sensor = new LinuxProcessSensor(new ExecutableHashCache(), new LinuxProcessSensorOptions { UseAudit = useAudit });
+            using var harness = new LiveSensorHarness(sensor);
+            harness.WaitFor(e => e.ProcessId == Environment.ProcessId && e.GetField(LinuxProcessSensor.SnapshotField) == "true", "snapshot of the test process", 30_000);
+            TimeSpan cpuBefore = sensor.CpuTime;
+            var start = new ProcessStartInfo("/bin/sh") { UseShellExecute = false };
+            start.ArgumentList.Add("-c");
+            start.ArgumentList.Add("i=0; while [ $i -lt " + count + " ]; do /bin/true x y; i=$((i+1)); done");
+            var clock = Stopwatch.StartNew();
+            using Process shell = Process.Start(start)!;
+            Assert.True(shell.WaitForExit(120_000));
+            double seconds = clock.Elapsed.TotalSeconds;
+            int pid = shell.Id;
+            string image = Canonical("/bin/true");
+            bool IsOurs(BehaviorEvent e) => e.Kind == EventKind.ProcessStart && e.ParentProcessId == pid && e.Image == image;
+            var wait = Stopwatch.StartNew();
+            while (wait.ElapsedMilliseconds < 10_000 && harness.Events.Count(IsOurs) < count)
+            {
+                Thread.Sleep(100);
+            }
+
+            Thread.Sleep(500);
+            List<BehaviorEvent> ours = harness.Events.Where(IsOurs).ToList();
+            return (ours.Count(e => e.CommandLine == "/bin/true x y"), ours.Count, sensor.CpuTime - cpuBefore, sensor.Audit?.CpuTime ?? TimeSpan.Zero, seconds, sensor);
+        }
+
+        [LinuxRootFact]
+        public void Sensor_ExecStormOfShortLivedProcesses_AuditGivesTheCommandLines_Measured()
+        {
+            const int Count = 1000;
+            var on = Storm(useAudit: true, Count);
+            var off = Storm(useAudit: false, Count);
+
+            _output.WriteLine($"audit on:  {on.WithCommandLine}/{Count} with command line, {on.Reported} reported with image, {on.Seconds:F2} s, sensor thread CPU {on.SensorCpu.TotalMilliseconds:F0} ms + audit thread {on.AuditCpu.TotalMilliseconds:F0} ms; gone {on.Sensor.GoneBeforeEnrichment}, filled {on.Sensor.AuditFilled}, missed {on.Sensor.AuditMissed}, kernel lost {on.Sensor.Audit?.KernelLost}, records {on.Sensor.Audit?.Records}");
+            _output.WriteLine($"audit off: {off.WithCommandLine}/{Count} with command line, {off.Reported} reported with image, {off.Seconds:F2} s, sensor thread CPU {off.SensorCpu.TotalMilliseconds:F0} ms; gone {off.Sensor.GoneBeforeEnrichment}");
+            Assert.True(on.WithCommandLine >= Count * 95 / 100, $"only {on.WithCommandLine} of {Count} execs carried their command line with audit on");
+            Assert.True(on.WithCommandLine >= off.WithCommandLine);
+            Assert.Empty(LinuxAuditExecReader.ListOwnRules());
+        }
     }
 }
