@@ -498,13 +498,6 @@ namespace BehaviorBlocking.Sensors.Linux
 
             _before = status;
 
-            // A run that ended without cleaning up (killed) left its rules: the kernel would log every exec to kmsg.
-            foreach (byte[] stale in ListRules(_control))
-            {
-                Request(_control, AuditDelRule, stale, "AUDIT_DEL_RULE (stale rule)");
-                Interlocked.Increment(ref _staleRules);
-            }
-
             _records = Libc.socket(Libc.AfNetlink, Libc.SockRaw | Libc.SockCloexec, Libc.NetlinkAudit);
             if (_records < 0)
             {
@@ -517,6 +510,12 @@ namespace BehaviorBlocking.Sensors.Linux
                 Libc.setsockopt(_records, Libc.SolSocket, Libc.SoRcvBuf, ref size, 4);
             }
 
+            // The pid must come from the socket the records go to: the kernel sends them to that socket's port.
+            _enabledChanged = true;
+            _pidSet = true;
+            Request(_records, AuditSet, StatusPayload(StatusEnabled | StatusPid, enabled: 1, pid: (uint)Libc.getpid()), "AUDIT_SET enabled=1 pid");
+
+            // Registered first, so the kernel's own records of the changes below come to us and not to kmsg.
             // Never stall a process on a full backlog (wait 0: a record is lost instead), and leave room for bursts.
             if ((status.FeatureBitmap & FeatureBacklogWaitTime) != 0)
             {
@@ -524,10 +523,12 @@ namespace BehaviorBlocking.Sensors.Linux
                 Request(_control, AuditSet, StatusPayload(StatusBacklogLimit | StatusBacklogWaitTime, backlogLimit: Math.Max(status.BacklogLimit, 8192u), backlogWait: 0), "AUDIT_SET backlog");
             }
 
-            // The pid must come from the socket the records go to: the kernel sends them to that socket's port.
-            _enabledChanged = true;
-            _pidSet = true;
-            Request(_records, AuditSet, StatusPayload(StatusEnabled | StatusPid, enabled: 1, pid: (uint)Libc.getpid()), "AUDIT_SET enabled=1 pid");
+            // A run that ended without cleaning up (killed) left its rules: the kernel would log every exec to kmsg.
+            foreach (byte[] stale in ListRules(_control))
+            {
+                Request(_control, AuditDelRule, stale, "AUDIT_DEL_RULE (stale rule)");
+                Interlocked.Increment(ref _staleRules);
+            }
             foreach ((uint Arch, int[] Syscalls) rule in rules)
             {
                 byte[] data = BuildRule(rule);
@@ -563,20 +564,6 @@ namespace BehaviorBlocking.Sensors.Linux
                     }
 
                     _rulesAdded.Clear();
-                    if (_pidSet)
-                    {
-                        // Any rule with our key left (added by a step that failed half-way) goes too.
-                        Try(() =>
-                        {
-                            foreach (byte[] left in ListRules(control))
-                            {
-                                Request(control, AuditDelRule, left, "AUDIT_DEL_RULE");
-                            }
-                        });
-                        Try(() => Request(control, AuditSet, StatusPayload(StatusPid, pid: 0), "AUDIT_SET pid=0"));
-                        _pidSet = false;
-                    }
-
                     if (_enabledChanged)
                     {
                         Try(() => Request(control, AuditSet, StatusPayload(StatusEnabled, enabled: _before.Enabled), "AUDIT_SET enabled"));
@@ -587,6 +574,26 @@ namespace BehaviorBlocking.Sensors.Linux
                     {
                         Try(() => Request(control, AuditSet, StatusPayload(StatusBacklogLimit | StatusBacklogWaitTime, backlogLimit: _before.BacklogLimit, backlogWait: _before.BacklogWaitTime), "AUDIT_SET backlog"));
                         _backlogChanged = false;
+                    }
+
+                    // Unregistered last: until then the kernel's records of these changes come to us, not to kmsg.
+                    if (_pidSet)
+                    {
+                        // Any rule with our key left (added by a step that failed half-way) goes too.
+                        Try(() =>
+                        {
+                            foreach (byte[] left in ListRules(control))
+                            {
+                                Request(control, AuditDelRule, left, "AUDIT_DEL_RULE");
+                            }
+                        });
+                        if (_thread is not null)
+                        {
+                            Thread.Sleep(50); // let the kernel's audit thread hand over the records of the changes above
+                        }
+
+                        Try(() => Request(control, AuditSet, StatusPayload(StatusPid, pid: 0), "AUDIT_SET pid=0"));
+                        _pidSet = false;
                     }
 
                     if (State == LinuxAuditState.Active)
