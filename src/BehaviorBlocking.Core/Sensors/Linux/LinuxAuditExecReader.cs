@@ -234,6 +234,7 @@ namespace BehaviorBlocking.Sensors.Linux
             }
 
             bool wasActive = State == LinuxAuditState.Active;
+            AppDomain.CurrentDomain.ProcessExit -= OnProcessExit;
             TearDown();
             if (wasActive)
             {
@@ -241,6 +242,8 @@ namespace BehaviorBlocking.Sensors.Linux
                 Volatile.Write(ref _reason, "stopped: rule removed, audit settings restored");
             }
         }
+
+        private void OnProcessExit(object? sender, EventArgs e) => Dispose();
 
         /// <summary>The decision at start, from what AUDIT_GET said: whether to take audit, and if not why.</summary>
         internal static (LinuxAuditState State, string? Reason) Decide(AuditStatus status, int ownPid, Func<int, bool> isAlive)
@@ -541,6 +544,9 @@ namespace BehaviorBlocking.Sensors.Linux
                 + (_staleRules > 0 ? "; removed " + _staleRules.ToString(CultureInfo.InvariantCulture) + " stale rule(s)" : string.Empty));
             _thread = new Thread(ReadLoop) { IsBackground = true, Name = "behaviorblock-audit" };
             _thread.Start();
+
+            // A host that exits without stopping its sensors (finally blocks of background threads do not run) still undoes it all.
+            AppDomain.CurrentDomain.ProcessExit += OnProcessExit;
             return true;
         }
 
