@@ -214,6 +214,9 @@ namespace BehaviorBlocking.Engine
         /// <summary>A live sensor lost events before it could read them (the kernel's buffer overflowed); reported once, counted by the sensor.</summary>
         public const string SensorEventsLost = "SensorEventsLost";
 
+        /// <summary>A warning: the Linux process sensor runs without the kernel audit subsystem (another audit daemon owns it, its configuration is locked, or setting it up failed); short-lived processes lose their command line.</summary>
+        public const string LinuxAuditUnavailable = "LinuxAuditUnavailable";
+
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
         {
@@ -287,6 +290,7 @@ namespace BehaviorBlocking.Engine
             Entry(LinuxSensorUnavailable, FailureKind.Unavailable),
             Entry(LinuxSensorNotSupported, FailureKind.NotSupported),
             Entry(SensorEventsLost, FailureKind.Unavailable),
+            Entry(LinuxAuditUnavailable, FailureKind.Unavailable),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);

@@ -95,10 +95,15 @@ namespace BehaviorBlocking.Internal
         internal const int EAGAIN = 11;
         internal const int EACCES = 13;
         internal const int ENOBUFS = 105;
+        internal const int EEXIST = 17;
+        internal const int ESRCH = 3;
 
         internal const int AfNetlink = 16;
         internal const int SockDgram = 2;
         internal const int SockRaw = 3;
+
+        /// <summary><c>NETLINK_AUDIT</c>: the kernel's audit subsystem (status, rules, and records to the registered audit daemon).</summary>
+        internal const int NetlinkAudit = 9;
         internal const int SockCloexec = 0x80000;
         internal const int MsgDontWait = 0x40;
         internal const int SolSocket = 1;

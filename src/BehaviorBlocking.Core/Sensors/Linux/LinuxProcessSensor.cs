@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Threading;
@@ -27,6 +28,16 @@ namespace BehaviorBlocking.Sensors.Linux
 
         /// <summary>The host name events carry; null for <see cref="Environment.MachineName"/>.</summary>
         public string? Computer { get; init; }
+
+        /// <summary>
+        /// Read exec records from the kernel's audit subsystem (<see cref="LinuxAuditExecReader"/>) to fill the command
+        /// line, folder, executable and uid of processes that exited before /proc could be read. Taken only when no other
+        /// audit daemon owns audit; everything it changes is undone when the sensor stops.
+        /// </summary>
+        public bool UseAudit { get; init; } = true;
+
+        /// <summary>How long an exec whose /proc read failed waits for its audit record before it is written with what is known (0 to 1 s).</summary>
+        public TimeSpan AuditWait { get; init; } = TimeSpan.FromMilliseconds(100);
     }
 
     /// <summary>
@@ -56,6 +67,7 @@ namespace BehaviorBlocking.Sensors.Linux
         private const int PollTimeoutMs = 200;
         private const int ShortPollMs = 2;
         private const int MaxAnnounceDepth = 16;
+        private const int MaxOutgoing = 8192;
 
         private readonly ExecutableHashCache _hashes;
         private readonly LinuxProcessSensorOptions _options;
@@ -66,6 +78,13 @@ namespace BehaviorBlocking.Sensors.Linux
         private readonly LinuxSensorClock _clock = new LinuxSensorClock();
         private readonly List<ProcEvent> _parsed = new List<ProcEvent>(64);
         private readonly string _computer;
+        private readonly Queue<Outgoing> _outbox = new Queue<Outgoing>();
+        private readonly long _auditWaitTicks;
+        private LinuxAuditExecReader? _audit;
+        private LinuxAuditState _auditState;
+        private string _auditReason = "not used";
+        private long _auditFilled;
+        private long _auditMissed;
         private long _events;
         private long _lost;
         private long _malformed;
@@ -88,6 +107,8 @@ namespace BehaviorBlocking.Sensors.Linux
             _hashes = hashes ?? throw new ArgumentNullException(nameof(hashes));
             _options = options ?? new LinuxProcessSensorOptions();
             _computer = _options.Computer ?? Environment.MachineName;
+            double waitMs = Math.Max(0, Math.Min(1000, _options.AuditWait.TotalMilliseconds));
+            _auditWaitTicks = (long)(waitMs * Stopwatch.Frequency / 1000);
         }
 
         /// <inheritdoc />
@@ -108,7 +129,25 @@ namespace BehaviorBlocking.Sensors.Linux
             new KeyValuePair<string, long>("hashCacheHits", HashCacheHits),
             new KeyValuePair<string, long>("hashCacheMisses", HashCacheMisses),
             new KeyValuePair<string, long>("cpuMs", (long)CpuTime.TotalMilliseconds),
+            new KeyValuePair<string, long>("auditActive", AuditState == LinuxAuditState.Active ? 1 : 0),
+            new KeyValuePair<string, long>("auditFilled", AuditFilled),
+            new KeyValuePair<string, long>("auditMissed", AuditMissed),
         };
+
+        /// <summary>Whether the kernel audit subsystem fills what /proc could not give, and if not why (<see cref="AuditReason"/>).</summary>
+        public LinuxAuditState AuditState => Volatile.Read(ref _audit) is LinuxAuditExecReader audit ? audit.State : _auditState;
+
+        /// <summary>The audit reader of the last run that took audit (its own counters), or null.</summary>
+        public LinuxAuditExecReader? Audit => Volatile.Read(ref _audit);
+
+        /// <summary>What the audit reader does, or why it is not used, in words.</summary>
+        public string AuditReason => Volatile.Read(ref _audit) is LinuxAuditExecReader audit ? audit.Reason : Volatile.Read(ref _auditReason);
+
+        /// <summary>Execs whose /proc read failed (or gave no command line) completed from their audit record.</summary>
+        public long AuditFilled => Interlocked.Read(ref _auditFilled);
+
+        /// <summary>Execs whose /proc read failed and whose audit record did not come in time (audit active).</summary>
+        public long AuditMissed => Interlocked.Read(ref _auditMissed);
 
         /// <summary>Events written (process create and terminate, snapshot included).</summary>
         public long Events => Interlocked.Read(ref _events);
@@ -176,6 +215,7 @@ namespace BehaviorBlocking.Sensors.Linux
             long cpuStart = ThreadCpuTicks();
             try
             {
+                StartAudit(writer);
                 _bootSeconds = ProcFs.BootTimeSeconds() ?? 0;
                 if (_options.ReportRunningProcesses)
                 {
@@ -189,10 +229,140 @@ namespace BehaviorBlocking.Sensors.Linux
             }
             finally
             {
-                Libc.close(fd);
-                Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
-                writer.Flush();
+                try
+                {
+                    Drain(writer, force: true);
+                }
+                finally
+                {
+                    StopAudit();
+                    Libc.close(fd);
+                    Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
+                    writer.Flush();
+                }
             }
+        }
+
+        private void StartAudit(IEventWriter writer)
+        {
+            if (!_options.UseAudit)
+            {
+                _auditState = LinuxAuditState.Off;
+                Volatile.Write(ref _auditReason, "not used (UseAudit is false)");
+                return;
+            }
+
+            var audit = new LinuxAuditExecReader();
+            if (audit.Start())
+            {
+                Volatile.Write(ref _audit, audit);
+                return;
+            }
+
+            _auditState = audit.State;
+            Volatile.Write(ref _auditReason, audit.Reason);
+            audit.Dispose();
+            writer.Problem(new ReplayProblem(Source, 0, ErrorIds.LinuxAuditUnavailable,
+                "The process sensor runs without the kernel audit subsystem (" + audit.State + "): " + audit.Reason
+                + ". Processes that exit before /proc is read are reported without their command line and folder."));
+        }
+
+        private void StopAudit()
+        {
+            LinuxAuditExecReader? audit = Volatile.Read(ref _audit);
+            if (audit is null)
+            {
+                return;
+            }
+
+            audit.Dispose();
+        }
+
+        /// <summary>
+        /// Writes what waits in order. An exec waiting for its audit record holds everything behind it (so its exit and
+        /// its children never come first) until the record comes or its wait ends (or <paramref name="force"/>).
+        /// </summary>
+        private int Drain(IEventWriter writer, bool force)
+        {
+            int written = 0;
+            long now = Stopwatch.GetTimestamp();
+            while (_outbox.Count > 0)
+            {
+                Outgoing head = _outbox.Peek();
+                if (head.Held is KnownProcess held)
+                {
+                    AuditExec? record = _audit?.TryTake(held.Pid, head.Time, held.Image);
+                    if (record is not null)
+                    {
+                        Fill(held, record);
+                    }
+                    else if (!force && now < head.Deadline && _outbox.Count < MaxOutgoing)
+                    {
+                        break;
+                    }
+                    else
+                    {
+                        Interlocked.Increment(ref _auditMissed);
+                    }
+                }
+
+                _outbox.Dequeue();
+                try
+                {
+                    EventRecord built = head.Held is KnownProcess p
+                        ? CreateRecord(p, head.Parent ?? (p.ParentPid > 0 ? Find(p.ParentPid) : null), head.Time, snapshot: false, forked: false)
+                        : head.Build!();
+                    Write(writer, built);
+                    written++;
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    Interlocked.Increment(ref _failures);
+                }
+            }
+
+            return written;
+        }
+
+        /// <summary>Writes a record now, or behind what waits.</summary>
+        private void Emit(IEventWriter writer, Func<EventRecord> build)
+        {
+            if (_outbox.Count == 0)
+            {
+                Write(writer, build());
+                return;
+            }
+
+            _outbox.Enqueue(new Outgoing { Build = build });
+        }
+
+        /// <summary>Completes an exec /proc could not read from its audit record (only what /proc did not give).</summary>
+        private void Fill(KnownProcess process, AuditExec record)
+        {
+            if (string.IsNullOrEmpty(process.CommandLine) && !string.IsNullOrEmpty(record.CommandLine))
+            {
+                process.CommandLine = record.CommandLine;
+            }
+
+            process.CurrentDirectory ??= record.Cwd;
+            if (process.Image is null && record.Exe is not null)
+            {
+                process.Image = record.Exe;
+                process.Sha256 ??= _hashes.Sha256OfPath(record.Exe);
+            }
+
+            if (process.UserId is null && record.Uid is uint uid)
+            {
+                process.UserId = uid;
+                process.User = _users.NameOf(uid);
+            }
+
+            if (process.ParentPid <= 0)
+            {
+                process.ParentPid = record.ParentPid;
+            }
+
+            Interlocked.Increment(ref _auditFilled);
         }
 
         /// <summary>The error of a failed socket call: a privilege error for EPERM/EACCES, else the sensor is unavailable.</summary>
@@ -264,7 +434,12 @@ namespace BehaviorBlocking.Sensors.Linux
             while (!cancellationToken.IsCancellationRequested)
             {
                 fds[0].ReturnedEvents = 0;
-                int ready = Libc.poll(fds, (UIntPtr)1, pending > 0 ? ShortPollMs : PollTimeoutMs);
+                int ready = Libc.poll(fds, (UIntPtr)1, pending > 0 || _outbox.Count > 0 ? ShortPollMs : PollTimeoutMs);
+                if (_outbox.Count > 0)
+                {
+                    pending += Drain(writer, force: false);
+                }
+
                 if (Environment.TickCount - lastCpu > 250)
                 {
                     lastCpu = Environment.TickCount;
@@ -444,7 +619,25 @@ namespace BehaviorBlocking.Sensors.Linux
             process.Announced = true;
             Remember(process);
             int written = AnnounceAncestors(process.ParentPid, writer);
-            Write(writer, CreateRecord(process, _clock.ToUtc(e.TimestampNs), snapshot: false, forked: false));
+            KnownProcess? parent = process.ParentPid > 0 ? Find(process.ParentPid) : null;
+            DateTimeOffset time = _clock.ToUtc(e.TimestampNs);
+            LinuxAuditExecReader? audit = _audit;
+            if (audit is not null && audit.State == LinuxAuditState.Active && string.IsNullOrEmpty(process.CommandLine))
+            {
+                // /proc was too late: the audit record of this exec has what it lost (it may come a little after the connector's event).
+                AuditExec? record = audit.TryTake(pid, time, process.Image);
+                if (record is not null)
+                {
+                    Fill(process, record);
+                }
+                else
+                {
+                    _outbox.Enqueue(new Outgoing { Held = process, Parent = parent, Time = time, Deadline = Stopwatch.GetTimestamp() + _auditWaitTicks });
+                    return written + 1;
+                }
+            }
+
+            Emit(writer, () => CreateRecord(process, parent, time, snapshot: false, forked: false));
             return written + 1;
         }
 
@@ -471,15 +664,21 @@ namespace BehaviorBlocking.Sensors.Linux
                 return 0; // never reported: its exit would name a process the graph never saw
             }
 
-            var fields = new List<KeyValuePair<string, string>>(6);
             DateTimeOffset time = _clock.ToUtc(e.TimestampNs);
+            KnownProcess exited = process;
+            Emit(writer, () => ExitRecord(exited, time));
+            return 1;
+        }
+
+        private EventRecord ExitRecord(KnownProcess process, DateTimeOffset time)
+        {
+            var fields = new List<KeyValuePair<string, string>>(6);
             Add(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
             Add(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
             Add(fields, LinuxEvents.ProcessId, Text(process.Pid));
             Add(fields, LinuxEvents.Image, process.Image);
             Add(fields, LinuxEvents.User, process.User);
-            Write(writer, Record(LinuxEvents.ProcessTerminate, time, fields));
-            return 1;
+            return Record(LinuxEvents.ProcessTerminate, time, fields);
         }
 
         /// <summary>Reports an unreported, fork-only parent (and its own unreported ancestors) before its child's exec, so the tree stays linked.</summary>
@@ -523,7 +722,8 @@ namespace BehaviorBlocking.Sensors.Linux
             {
                 KnownProcess p = chain[i];
                 DateTimeOffset time = p.EventNs != 0 ? _clock.ToUtc(p.EventNs) : StartTime(p.StartTicks);
-                Write(writer, CreateRecord(p, time, snapshot: false, forked: p.EventNs != 0));
+                KnownProcess? up = p.ParentPid > 0 ? Find(p.ParentPid) : null;
+                Emit(writer, () => CreateRecord(p, up, time, snapshot: false, forked: p.EventNs != 0));
             }
 
             return chain.Count;
@@ -569,7 +769,8 @@ namespace BehaviorBlocking.Sensors.Linux
                 {
                     try
                     {
-                        Write(writer, CreateRecord(chain[i], StartTime(chain[i].StartTicks), snapshot: true, forked: false));
+                        KnownProcess p = chain[i];
+                        Write(writer, CreateRecord(p, p.ParentPid > 0 ? Find(p.ParentPid) : null, StartTime(p.StartTicks), snapshot: true, forked: false));
                         Interlocked.Increment(ref _snapshotProcesses);
                     }
                     catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -620,7 +821,7 @@ namespace BehaviorBlocking.Sensors.Linux
             }
         }
 
-        private EventRecord CreateRecord(KnownProcess process, DateTimeOffset time, bool snapshot, bool forked)
+        private EventRecord CreateRecord(KnownProcess process, KnownProcess? parent, DateTimeOffset time, bool snapshot, bool forked)
         {
             var fields = new List<KeyValuePair<string, string>>(18);
             Add(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
@@ -632,7 +833,6 @@ namespace BehaviorBlocking.Sensors.Linux
             Add(fields, LinuxEvents.User, process.User);
             Add(fields, LinuxEvents.UserId, process.UserId?.ToString(CultureInfo.InvariantCulture));
             Add(fields, LinuxEvents.Hashes, process.Sha256 is null ? null : "SHA256=" + process.Sha256);
-            KnownProcess? parent = process.ParentPid > 0 ? Find(process.ParentPid) : null;
             if (parent is not null && !parent.HasStart && ProcFs.ReadStat(parent.Pid) is ProcStat parentStat)
             {
                 parent.SetStart(parentStat.StartTicks);
@@ -777,6 +977,20 @@ namespace BehaviorBlocking.Sensors.Linux
         }
 
         private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>A record waiting to be written: built when written, or an exec waiting for its audit record.</summary>
+        private sealed class Outgoing
+        {
+            internal Func<EventRecord>? Build { get; set; }
+
+            internal KnownProcess? Held { get; set; }
+
+            internal KnownProcess? Parent { get; set; }
+
+            internal DateTimeOffset Time { get; set; }
+
+            internal long Deadline { get; set; }
+        }
 
         /// <summary>What the sensor remembers of a process.</summary>
         private sealed class KnownProcess
