@@ -128,7 +128,19 @@ namespace BehaviorBlocking.Cli
 
         private static int Run(CliConsole console, BehaviorEngine engine, MonitorRequest request, OutputFormat format, bool service)
         {
+            if (service && RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                // Started by the service control manager: it owns the process's life and stops the monitor through the token.
+                return WindowsServiceHost.Run(token => Run(console, engine, request, format, service, token));
+            }
+
+            return Run(console, engine, request, format, service, CancellationToken.None);
+        }
+
+        private static int Run(CliConsole console, BehaviorEngine engine, MonitorRequest request, OutputFormat format, bool service, CancellationToken managerStop)
+        {
             using var stop = new ManualResetEventSlim(false);
+            using CancellationTokenRegistration onManagerStop = managerStop.Register(() => stop.Set());
             using var notifier = service ? ServiceNotifier.FromEnvironment() : null;
             void RequestStop(string why)
             {
