@@ -17,6 +17,8 @@ using Microsoft.Data.Sqlite;
 
 namespace BehaviorBlocking.Tests.Cli
 {
+    // With the whole-machine live tests: one of these runs this machine's real sensors (exec guard on every mount).
+    [Xunit.Collection(BehaviorBlocking.Tests.EndToEnd.LiveMachineCollection.Name)]
     public sealed class MonitorCommandTests : IDisposable
     {
         private readonly string _dir = Path.Combine(Path.GetTempPath(), "bb-cli-monitor-" + Guid.NewGuid().ToString("N"));

@@ -242,7 +242,7 @@ namespace BehaviorBlocking.Sensors.Linux
                     workers.Add(worker);
                 }
 
-                MarkAll(group, writer);
+                Volatile.Write(ref _marked, group.MarkAll(_options.Paths, Fanotify.OpenExecPerm, _options.MarkFileSystem, keepMountFd: false, What, writer));
                 _started.TrySetResult(true);
                 Loop(group, work, pending, writer, stop.Token);
             }
@@ -287,33 +287,6 @@ namespace BehaviorBlocking.Sensors.Linux
             _stopped.Wait(TimeSpan.FromSeconds(3));
         }
 
-        private void MarkAll(FanotifyGroup group, IEventWriter writer)
-        {
-            if (_options.Paths is not null)
-            {
-                foreach (string path in _options.Paths)
-                {
-                    group.Mark(path, Fanotify.OpenExecPerm, _options.MarkFileSystem, keepMountFd: false, What);
-                }
-            }
-            else
-            {
-                foreach (LinuxMount mount in LinuxMounts.RealFileSystems())
-                {
-                    try
-                    {
-                        group.Mark(mount.MountPoint, Fanotify.OpenExecPerm, _options.MarkFileSystem, keepMountFd: false, What);
-                    }
-                    catch (BehaviorBlockingException ex) when (ex.ErrorId == Engine.ErrorIds.FanotifyUnavailable)
-                    {
-                        writer.Problem(new ReplayProblem(mount.MountPoint, 0, ex.ErrorId, ex.Message));
-                    }
-                }
-            }
-
-            Volatile.Write(ref _marked, group.Marked.Count);
-        }
-
         private void Loop(FanotifyGroup group, BlockingCollection<PendingExec> work, Queue<PendingExec> pending, IEventWriter writer, CancellationToken cancellationToken)
         {
             var buffer = new byte[16 * 1024];
@@ -338,19 +311,7 @@ namespace BehaviorBlocking.Sensors.Linux
                             break;
                         }
 
-                        events.Clear();
-                        long before = _parse.Total;
-                        FanotifyBuffer.Parse(buffer, read, events, _parse);
-                        if (_parse.Total != before)
-                        {
-                            Interlocked.Add(ref _malformed, _parse.Total - before);
-                            if (!reportedMalformed)
-                            {
-                                reportedMalformed = true;
-                                writer.Problem(new ReplayProblem(Name, 0, Engine.ErrorIds.RecordMalformed,
-                                    "the kernel returned fanotify bytes this reader cannot parse (counted; reported once)."));
-                            }
-                        }
+                        FanotifyBuffer.ParseRead(buffer, read, events, _parse, ref _malformed, ref reportedMalformed, Name, writer);
 
                         long now = Stopwatch.GetTimestamp();
                         foreach (FanotifyEvent e in events)

@@ -140,6 +140,31 @@ namespace BehaviorBlocking.Sensors.Linux
     /// </summary>
     internal static class FanotifyBuffer
     {
+        /// <summary>
+        /// A reader's step: clears <paramref name="into"/>, parses the bytes read into it, adds what was malformed to
+        /// <paramref name="malformed"/> and reports that once per run through <paramref name="writer"/> (the sensors
+        /// never throw for what the kernel returned).
+        /// </summary>
+        internal static void ParseRead(byte[] buffer, int length, List<FanotifyEvent> into, FanotifyParseCounts counts, ref long malformed,
+            ref bool reported, string source, Pipeline.IEventWriter writer)
+        {
+            into.Clear();
+            long before = counts.Total;
+            Parse(buffer, length, into, counts);
+            if (counts.Total == before)
+            {
+                return;
+            }
+
+            System.Threading.Interlocked.Add(ref malformed, counts.Total - before);
+            if (!reported)
+            {
+                reported = true;
+                writer.Problem(new Replay.ReplayProblem(source, 0, Engine.ErrorIds.RecordMalformed,
+                    "the kernel returned fanotify bytes this reader cannot parse (counted; reported once)."));
+            }
+        }
+
         /// <summary>Appends the events in the first <paramref name="length"/> bytes of <paramref name="buffer"/> to <paramref name="into"/>.</summary>
         internal static void Parse(byte[] buffer, int length, List<FanotifyEvent> into, FanotifyParseCounts counts)
         {

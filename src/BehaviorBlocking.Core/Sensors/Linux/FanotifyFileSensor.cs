@@ -157,7 +157,7 @@ namespace BehaviorBlocking.Sensors.Linux
             {
                 group = FanotifyGroup.Open(Fanotify.ClassNotif | Fanotify.CloseOnExec | Fanotify.NonBlock | Fanotify.ReportDfidName,
                     (uint)(Fanotify.ReadOnly | Fanotify.LargeFile | Fanotify.OpenCloseOnExec), What);
-                MarkAll(group, writer);
+                Volatile.Write(ref _marked, group.MarkAll(_options.Paths, Mask, fileSystem: true, keepMountFd: true, What, writer));
                 _started.TrySetResult(true);
                 Loop(group, writer, stop.Token);
             }
@@ -178,34 +178,6 @@ namespace BehaviorBlocking.Sensors.Linux
         {
             _disposed.Cancel();
             _stopped.Wait(TimeSpan.FromSeconds(2));
-        }
-
-        private void MarkAll(FanotifyGroup group, IEventWriter writer)
-        {
-            if (_options.Paths is not null)
-            {
-                foreach (string path in _options.Paths)
-                {
-                    group.Mark(path, Mask, fileSystem: true, keepMountFd: true, What);
-                }
-            }
-            else
-            {
-                foreach (LinuxMount mount in LinuxMounts.RealFileSystems())
-                {
-                    try
-                    {
-                        group.Mark(mount.MountPoint, Mask, fileSystem: true, keepMountFd: true, What);
-                    }
-                    catch (BehaviorBlockingException ex) when (ex.ErrorId == Engine.ErrorIds.FanotifyUnavailable)
-                    {
-                        // One filesystem that cannot report handles (overlay without exports, some FUSE) must not stop the rest.
-                        writer.Problem(new ReplayProblem(mount.MountPoint, 0, ex.ErrorId, ex.Message));
-                    }
-                }
-            }
-
-            Volatile.Write(ref _marked, group.Marked.Count);
         }
 
         private void Loop(FanotifyGroup group, IEventWriter writer, CancellationToken cancellationToken)
@@ -245,19 +217,7 @@ namespace BehaviorBlocking.Sensors.Linux
                         break;
                     }
 
-                    events.Clear();
-                    long before = _parse.Total;
-                    FanotifyBuffer.Parse(buffer, read, events, _parse);
-                    if (_parse.Total != before)
-                    {
-                        Interlocked.Add(ref _malformed, _parse.Total - before);
-                        if (!reportedMalformed)
-                        {
-                            reportedMalformed = true;
-                            writer.Problem(new ReplayProblem(Name, 0, Engine.ErrorIds.RecordMalformed,
-                                "the kernel returned fanotify bytes this reader cannot parse (counted; reported once)."));
-                        }
-                    }
+                    FanotifyBuffer.ParseRead(buffer, read, events, _parse, ref _malformed, ref reportedMalformed, Name, writer);
 
                     DateTimeOffset now = DateTimeOffset.UtcNow;
                     foreach (FanotifyEvent e in events)

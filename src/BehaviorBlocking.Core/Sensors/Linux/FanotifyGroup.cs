@@ -90,6 +90,39 @@ namespace BehaviorBlocking.Sensors.Linux
             }
         }
 
+        /// <summary>
+        /// Marks the filesystem (or mount) of each of <paramref name="paths"/>, or when null of every real filesystem
+        /// mounted now (<see cref="LinuxMounts.RealFileSystems()"/>). A named path that cannot be marked throws; a mounted
+        /// filesystem that cannot (overlay without exports, some FUSE) is reported through <paramref name="writer"/> and
+        /// skipped, so it never stops the rest. Returns how many are marked.
+        /// </summary>
+        internal int MarkAll(IReadOnlyList<string>? paths, ulong mask, bool fileSystem, bool keepMountFd, string what, Pipeline.IEventWriter writer)
+        {
+            if (paths is not null)
+            {
+                foreach (string path in paths)
+                {
+                    Mark(path, mask, fileSystem, keepMountFd, what);
+                }
+            }
+            else
+            {
+                foreach (LinuxMount mount in LinuxMounts.RealFileSystems())
+                {
+                    try
+                    {
+                        Mark(mount.MountPoint, mask, fileSystem, keepMountFd, what);
+                    }
+                    catch (BehaviorBlockingException ex) when (ex.ErrorId == ErrorIds.FanotifyUnavailable)
+                    {
+                        writer.Problem(new Replay.ReplayProblem(mount.MountPoint, 0, ex.ErrorId, ex.Message));
+                    }
+                }
+            }
+
+            return _marked.Count;
+        }
+
         /// <summary>Waits up to <paramref name="milliseconds"/> for events: true when readable.</summary>
         internal bool Wait(int milliseconds)
         {
