@@ -5,12 +5,15 @@
 .DESCRIPTION
     Tasks run in the order given. Default: Build, Test.
       Build    dotnet build (warnings as errors) and lay out the module in out/module/BehaviorBlocking:
-               cmdlet assembly, Core and dependencies, natives for the shipped RIDs, module/*.
-      Test     dotnet test, then Pester over tests/pester against the laid-out module, in a fresh pwsh;
-               results in out/pester-results.xml (NUnit). -PesterOnly leaves out dotnet test.
-      Docs     cmdlet help (MAML) from docs/cmdlets; fails until there are cmdlets and help.
+               cmdlet assembly, Core and dependencies, natives for the shipped RIDs, module/*, and the
+               help (the Docs task).
+      Test     dotnet test (output also in out/test/dotnet-test.log), then Pester over tests/pester in a
+               fresh pwsh against the module installed from its Gallery package into a clean module
+               folder (out/test/modules); results in out/pester-results.xml (NUnit). -PesterOnly leaves
+               out dotnet test.
+      Docs     cmdlet help (MAML) and about_ topics from docs/cmdlets and docs/about, into the layout's en-US.
       Package  the PowerShell Gallery .nupkg in out/repository, through Publish-PSResource to that folder.
-      Publish  Publish-PSResource of the layout to -Repository; refused while the module exports no cmdlets.
+      Publish  Publish-PSResource of the layout to -Repository with -ApiKey.
 .PARAMETER PesterPath
     Pester.psd1 to run the suite with. Default: $env:BEHAVIORBLOCKING_PESTER, else the Pester package
     restored by tools/pester/Pester.Download.csproj.
@@ -32,6 +35,7 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+$script:failedTests = $false
 Set-StrictMode -Version Latest
 $root = $PSScriptRoot
 $out = Join-Path $root 'out'
@@ -57,6 +61,7 @@ function Invoke-Build {
     if (Test-Path $runtimes) {
         Get-ChildItem $runtimes -Directory | Where-Object Name -NotIn $shippedRids | Remove-Item -Recurse -Force
     }
+    Invoke-Docs
     $manifest = Test-ModuleManifest (Join-Path $moduleOut 'BehaviorBlocking.psd1')
     if ($manifest.Version.ToString() -ne $version) {
         throw "module/BehaviorBlocking.psd1 has ModuleVersion $($manifest.Version); Directory.Build.props says $version."
@@ -79,16 +84,38 @@ function Resolve-Pester {
 }
 
 function Invoke-Test {
+    $testOut = Join-Path $out 'test'
+    New-Item $testOut -ItemType Directory -Force | Out-Null
     if (-not $PesterOnly) {
-        Invoke-Native dotnet @('test', (Join-Path $root 'BehaviorBlocking.sln'), '-c', $Configuration, '--nologo')
+        # The log is what .ci/run counts; the exit code decides here.
+        $log = Join-Path $testOut 'dotnet-test.log'
+        & dotnet test (Join-Path $root 'BehaviorBlocking.sln') -c $Configuration --nologo 2>&1 | Tee-Object -FilePath $log | Out-Host
+        if ($LASTEXITCODE -ne 0) { $script:failedTests = $true; Write-Warning "dotnet test failed (exit code $LASTEXITCODE); see $log. Pester runs anyway." }
     }
     if (-not (Test-Path (Join-Path $moduleOut 'BehaviorBlocking.psd1'))) {
         throw "No module layout in ${moduleOut}: run the Build task first."
     }
+    # The suite runs against the module as a user gets it: packaged, then installed from a repository.
+    Invoke-Package
+    $modules = Join-Path $testOut 'modules'
+    if (Test-Path $modules) { Remove-Item $modules -Recurse -Force }
+    New-Item $modules -ItemType Directory | Out-Null
+    $name = 'BehaviorBlockingTest'
+    Register-PSResourceRepository -Name $name -Uri (Join-Path $out 'repository') -Trusted -Force
+    try {
+        Save-PSResource -Name BehaviorBlocking -Version $version -Repository $name -Path $modules -TrustRepository -SkipDependencyCheck -Quiet
+    }
+    finally {
+        Unregister-PSResourceRepository -Name $name
+    }
+    $installed = Join-Path $modules "BehaviorBlocking/$version"
+    if (-not (Test-Path (Join-Path $installed 'BehaviorBlocking.psd1'))) { throw "Save-PSResource did not install BehaviorBlocking $version into $modules." }
+
     $pester = Resolve-Pester
     $results = Join-Path $out 'pester-results.xml'
     Remove-Item $results -ErrorAction SilentlyContinue
-    $env:BEHAVIORBLOCKING_MODULE = $moduleOut
+    $env:BEHAVIORBLOCKING_MODULE = $installed
+    $env:BEHAVIORBLOCKING_LAYOUT = $moduleOut
     $env:BEHAVIORBLOCKING_PESTER_RUN = ConvertTo-Json -Compress @{
         Pester = $pester; Tests = (Join-Path $root 'tests/pester'); Results = $results
     }
@@ -108,12 +135,14 @@ Invoke-Pester -Configuration $config
 '@
     & (Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')) -NoProfile -NonInteractive -Command $runner
     if ($LASTEXITCODE -ne 0) { throw "Pester reported failures (exit code $LASTEXITCODE); results in $results." }
+    if ($script:failedTests) { throw "dotnet test failed; see $(Join-Path $testOut 'dotnet-test.log')." }
 }
 
 function Invoke-Docs {
-    $pages = @(Get-ChildItem (Join-Path $root 'docs/cmdlets') -Filter '*.md' -ErrorAction SilentlyContinue)
-    # PlatyPS is not reachable; a project tool will turn the PlatyPS markdown into MAML with the cmdlets.
-    throw "Docs: not available yet ($($pages.Count) pages in docs/cmdlets, no help tool). It comes with the cmdlets."
+    # PlatyPS is not reachable here: the project's help tool turns the PlatyPS markdown into MAML.
+    $helpOut = Join-Path $moduleOut 'en-US'
+    Invoke-Native dotnet @('run', '--project', (Join-Path $root 'tools/help/BehaviorBlocking.Help.csproj'), '-c', $Configuration, '--',
+        '--cmdlets', (Join-Path $root 'docs/cmdlets'), '--about', (Join-Path $root 'docs/about'), '--out', $helpOut)
 }
 
 function Invoke-Package {
@@ -135,11 +164,9 @@ function Invoke-Package {
 }
 
 function Invoke-Publish {
-    $manifest = Import-PowerShellDataFile (Join-Path $moduleOut 'BehaviorBlocking.psd1')
-    if (@($manifest.CmdletsToExport).Count -eq 0) {
-        throw 'Publish: the module exports no cmdlets yet; there is nothing to publish.'
-    }
     if (-not $ApiKey) { throw "Publish: -ApiKey is required to publish to '$Repository'." }
+    $manifest = Import-PowerShellDataFile (Join-Path $moduleOut 'BehaviorBlocking.psd1')
+    if (@($manifest.CmdletsToExport).Count -eq 0) { throw 'Publish: the laid-out manifest exports no cmdlets.' }
     Publish-PSResource -Path $moduleOut -Repository $Repository -ApiKey $ApiKey
 }
 

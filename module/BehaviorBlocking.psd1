@@ -9,9 +9,25 @@
     Description            = 'Behavioral blocking and containment for endpoints: watches process behavior, classifies it by ATT&CK tactic, and audits or blocks it by policy.'
     PowerShellVersion      = '5.1'
     DotNetFrameworkVersion = '4.7.2'
-    FormatsToProcess       = @()
+    FormatsToProcess       = @('BehaviorBlocking.format.ps1xml')
     TypesToProcess         = @()
-    CmdletsToExport        = @()
+    CmdletsToExport        = @(
+        # Monitor
+        'Start-BehaviorMonitor', 'Stop-BehaviorMonitor', 'Get-BehaviorMonitor',
+        # Detections and blocking
+        'Get-BehaviorDetection', 'Invoke-BehaviorBlock',
+        # Policy and exclusions
+        'Get-BlockingPolicy', 'Set-BlockingPolicy', 'Test-BlockingPolicy', 'Get-BlockingPolicyHistory',
+        'Get-BlockingExclusion', 'Add-BlockingExclusion', 'Remove-BlockingExclusion',
+        # Quarantine, indicators and remediation
+        'Get-BehaviorQuarantine', 'Restore-BehaviorQuarantine',
+        'Get-BehaviorIndicator', 'Add-BehaviorIndicator', 'Remove-BehaviorIndicator', 'Import-BehaviorIndicator',
+        'Get-BehaviorRemediation', 'Undo-BehaviorRemediation',
+        # Rules, model and service
+        'Get-BehaviorRule', 'Test-BehaviorRule',
+        'Get-BehaviorModel', 'Test-BehaviorModel', 'Install-BehaviorModel',
+        'Get-BehaviorService', 'Install-BehaviorService', 'Uninstall-BehaviorService'
+    )
     FunctionsToExport      = @()
     AliasesToExport        = @()
     VariablesToExport      = @()

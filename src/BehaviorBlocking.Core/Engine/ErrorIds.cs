@@ -70,6 +70,21 @@ namespace BehaviorBlocking.Engine
         /// <summary>A rule file was skipped (unsupported, malformed or past a limit); the other rules load.</summary>
         public const string RuleSkipped = "RuleSkipped";
 
+        /// <summary>No loaded rule has the id asked for (<c>Get-BehaviorRule -Id</c> without wildcards).</summary>
+        public const string RuleNotFound = "RuleNotFound";
+
+        /// <summary>A cmdlet parameter or request value is not acceptable (the message says which and why).</summary>
+        public const string InvalidArgument = "InvalidArgument";
+
+        /// <summary>The operating system refused access to a file, key or process the command needs.</summary>
+        public const string AccessDenied = "AccessDenied";
+
+        /// <summary>The operation does not exist on this operating system.</summary>
+        public const string PlatformNotSupported = "PlatformNotSupported";
+
+        /// <summary>A failure the engine did not classify: a defect, or the host failing; the message and inner exception say what.</summary>
+        public const string UnexpectedError = "UnexpectedError";
+
         /// <summary>A rule was disabled for the rest of a run: its regular expression kept timing out; the other rules run.</summary>
         public const string RuleDisabled = "RuleDisabled";
 
@@ -246,6 +261,11 @@ namespace BehaviorBlocking.Engine
             Entry(LabelsInvalid, FailureKind.InvalidData),
             Entry(RuleSkipped, FailureKind.InvalidData),
             Entry(RuleDisabled, FailureKind.InvalidData),
+            Entry(RuleNotFound, FailureKind.NotFound),
+            Entry(InvalidArgument, FailureKind.InvalidData),
+            Entry(AccessDenied, FailureKind.AccessDenied),
+            Entry(PlatformNotSupported, FailureKind.NotSupported),
+            Entry(UnexpectedError, FailureKind.Internal),
             Entry(ModelRuntimeUnavailable, FailureKind.Unavailable),
             Entry(ModelInvalid, FailureKind.InvalidData),
             Entry(ModelDisabled, FailureKind.Unavailable),

@@ -1,0 +1,27 @@
+# Dot-sourced by every cmdlet test file (BeforeAll { . $PSScriptRoot/TestSupport.ps1 }).
+# Imports BehaviorBlocking as the user would have it: from $env:BEHAVIORBLOCKING_MODULE, which build.ps1 Test
+# points at the copy it installed from the packaged .nupkg into a clean module folder (else the build layout),
+# and gives the file a product folder of its own (BEHAVIORBLOCKING_HOME) in TestDrive.
+
+$script:RepoRoot = (Resolve-Path (Join-Path $PSScriptRoot '../..')).ProviderPath
+$script:ModuleUnderTest = if ($env:BEHAVIORBLOCKING_MODULE) { $env:BEHAVIORBLOCKING_MODULE } else { Join-Path $RepoRoot 'out/module/BehaviorBlocking' }
+if (-not (Test-Path (Join-Path $ModuleUnderTest 'BehaviorBlocking.psd1'))) {
+    throw "No module at '$ModuleUnderTest': run 'build.ps1 Build' first."
+}
+$script:SamplesPath = Join-Path $RepoRoot 'tests/data/samples'
+$script:TestDataPath = Join-Path $RepoRoot 'tests/data'
+
+# One import per pwsh: a binary module's assemblies never unload, so every test file shares it.
+if (-not (Get-Module BehaviorBlocking)) {
+    Import-Module (Join-Path $ModuleUnderTest 'BehaviorBlocking.psd1') -ErrorAction Stop
+}
+
+# A fresh product folder (store, policy, quarantine, indicators) for this test file.
+function New-TestProductHome {
+    $folder = Join-Path $TestDrive ('home-' + [guid]::NewGuid().ToString('N').Substring(0, 8))
+    New-Item $folder -ItemType Directory -Force | Out-Null
+    $env:BEHAVIORBLOCKING_HOME = $folder
+    return $folder
+}
+
+$script:ProductHome = New-TestProductHome
