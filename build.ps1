@@ -36,6 +36,7 @@ param(
 
 $ErrorActionPreference = 'Stop'
 $script:failedTests = $false
+$script:built = $false
 Set-StrictMode -Version Latest
 $root = $PSScriptRoot
 $out = Join-Path $root 'out'
@@ -51,6 +52,7 @@ function Invoke-Native([string] $File, [string[]] $Arguments) {
 
 function Invoke-Build {
     Invoke-Native dotnet @('build', (Join-Path $root 'BehaviorBlocking.sln'), '-c', $Configuration, '-warnaserror', '-nologo', '-clp:ErrorsOnly')
+    $script:built = $true
     # A fresh folder each time, so nothing from an earlier layout ships by accident.
     if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
     Invoke-Native dotnet @('publish', (Join-Path $root 'src/BehaviorBlocking/BehaviorBlocking.csproj'), '-c', $Configuration, '-o', $moduleOut, '-warnaserror', '-nologo', '-clp:ErrorsOnly')
@@ -89,7 +91,8 @@ function Invoke-Test {
     if (-not $PesterOnly) {
         # The log is what .ci/run counts; the exit code decides here.
         $log = Join-Path $testOut 'dotnet-test.log'
-        & dotnet test (Join-Path $root 'BehaviorBlocking.sln') -c $Configuration --nologo 2>&1 | Tee-Object -FilePath $log | Out-Host
+        $noBuild = if ($script:built) { @('--no-build') } else { @() }
+        & dotnet test (Join-Path $root 'BehaviorBlocking.sln') -c $Configuration --nologo @noBuild 2>&1 | Tee-Object -FilePath $log | Out-Host
         if ($LASTEXITCODE -ne 0) { $script:failedTests = $true; Write-Warning "dotnet test failed (exit code $LASTEXITCODE); see $log. Pester runs anyway." }
     }
     if (-not (Test-Path (Join-Path $moduleOut 'BehaviorBlocking.psd1'))) {

@@ -47,7 +47,8 @@ namespace BehaviorBlocking.Help
             {
                 foreach (string set in parameter.Sets)
                 {
-                    if (!sets.Contains(set))
+                    // A parameter in every set appears in each named one; it makes no syntax line of its own.
+                    if (set != HelpParameter.AllSets && !sets.Contains(set))
                     {
                         sets.Add(set);
                     }

@@ -223,7 +223,7 @@ namespace BehaviorBlocking.Help
                 text.Append(line.Length == 0 ? string.Empty : (fenced ? "        " : "    ") + line).Append('\n');
             }
 
-            return text.ToString();
+            return text.ToString().TrimEnd('\n') + "\n";
         }
 
         /// <summary>Writes the topic of <paramref name="markdownPath"/> to <paramref name="folder"/> as <c>about_X.help.txt</c>; returns its path.</summary>
