@@ -166,6 +166,15 @@ namespace BehaviorBlocking.Module.Tests
             Assert.All(page.Outputs, o => Assert.Contains(o.Name, OutputTypes(type).Select(t => t.FullName!).Append("None")));
         }
 
+        [Theory]
+        [MemberData(nameof(Cmdlets))]
+        public void Cmdlet_HasPesterTestsOfItsOwn(string name)
+        {
+            string file = Path.Combine(s_repoRoot, "tests", "pester", name + ".Tests.ps1");
+            Assert.True(File.Exists(file), name + " has no " + file);
+            Assert.Contains(name, File.ReadAllText(file), StringComparison.Ordinal);
+        }
+
         [Fact]
         public void FormatFile_IsValidXml_AndEveryViewNamesAType()
         {
