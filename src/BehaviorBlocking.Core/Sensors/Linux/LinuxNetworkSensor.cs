@@ -343,34 +343,25 @@ namespace BehaviorBlocking.Sensors.Linux
             }
 
             var fields = new List<KeyValuePair<string, string>>(16);
-            Add(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
-            Add(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
-            Add(fields, LinuxEvents.ProcessId, pid.ToString(CultureInfo.InvariantCulture));
-            Add(fields, LinuxEvents.Image, process.Image);
-            Add(fields, LinuxEvents.User, process.User);
-            Add(fields, LinuxEvents.Protocol, socket.Protocol == InetDiagParser.IpProtoTcp ? "tcp" : "udp");
-            Add(fields, LinuxEvents.Initiated, inbound ? "false" : "true");
-            Add(fields, "SourceIsIpv6", socket.LocalAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
-            Add(fields, LinuxEvents.SourceIp, socket.LocalAddress.ToString());
-            Add(fields, LinuxEvents.SourcePort, socket.LocalPort.ToString(CultureInfo.InvariantCulture));
-            Add(fields, "DestinationIsIpv6", socket.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
-            Add(fields, LinuxEvents.DestinationIp, socket.RemoteAddress.ToString());
-            Add(fields, LinuxEvents.DestinationPort, socket.RemotePort.ToString(CultureInfo.InvariantCulture));
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(pid));
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.Image, process.Image);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.User, process.User);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.Protocol, socket.Protocol == InetDiagParser.IpProtoTcp ? "tcp" : "udp");
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.Initiated, inbound ? "false" : "true");
+            LinuxRecords.AddIfKnown(fields, "SourceIsIpv6", socket.LocalAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.SourceIp, socket.LocalAddress.ToString());
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.SourcePort, socket.LocalPort.ToString(CultureInfo.InvariantCulture));
+            LinuxRecords.AddIfKnown(fields, "DestinationIsIpv6", socket.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.DestinationIp, socket.RemoteAddress.ToString());
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.DestinationPort, socket.RemotePort.ToString(CultureInfo.InvariantCulture));
             if (snapshot)
             {
-                Add(fields, LinuxProcessSensor.SnapshotField, "true");
+                LinuxRecords.AddIfKnown(fields, LinuxProcessSensor.SnapshotField, "true");
             }
 
-            var record = new EventRecord
-            {
-                EventId = LinuxEvents.NetworkConnect,
-                Channel = LinuxEvents.Channel,
-                Provider = LinuxEvents.Provider,
-                Computer = _computer,
-                TimeCreated = time,
-                Fields = fields,
-            };
-            writer.Write(_normalizer.Normalize(record));
+            writer.Write(_normalizer.Normalize(LinuxRecords.Record(LinuxEvents.NetworkConnect, time, _computer, fields)));
             Interlocked.Increment(ref _events);
         }
 
@@ -406,14 +397,6 @@ namespace BehaviorBlocking.Sensors.Linux
 
             _problemReported = true;
             writer.Problem(new ReplayProblem(Source, 0, errorId, message + " (reported once; see the network sensor's counters)"));
-        }
-
-        private static void Add(List<KeyValuePair<string, string>> fields, string name, string? value)
-        {
-            if (value is not null)
-            {
-                fields.Add(new KeyValuePair<string, string>(name, value));
-            }
         }
 
         private static long ThreadCpuTicks() => Libc.clock_gettime(Libc.ClockThreadCpuTime, out Timespec t) == 0 ? ((t.Seconds * 1_000_000_000L) + t.Nanoseconds) / 100 : 0;

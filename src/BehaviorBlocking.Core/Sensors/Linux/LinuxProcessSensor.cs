@@ -673,12 +673,12 @@ namespace BehaviorBlocking.Sensors.Linux
         private EventRecord ExitRecord(KnownProcess process, DateTimeOffset time)
         {
             var fields = new List<KeyValuePair<string, string>>(6);
-            Add(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
-            Add(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
-            Add(fields, LinuxEvents.ProcessId, Text(process.Pid));
-            Add(fields, LinuxEvents.Image, process.Image);
-            Add(fields, LinuxEvents.User, process.User);
-            return Record(LinuxEvents.ProcessTerminate, time, fields);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(process.Pid));
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.Image, process.Image);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.User, process.User);
+            return LinuxRecords.Record(LinuxEvents.ProcessTerminate, time, _computer, fields);
         }
 
         /// <summary>Reports an unreported, fork-only parent (and its own unreported ancestors) before its child's exec, so the tree stays linked.</summary>
@@ -805,7 +805,7 @@ namespace BehaviorBlocking.Sensors.Linux
         private string? HashExecutable(int pid)
         {
             // /proc/PID/exe opens the very inode the process runs, even when its path was replaced or deleted.
-            int fd = Libc.open("/proc/" + Text(pid) + "/exe", 0x80000 /* O_RDONLY | O_CLOEXEC */);
+            int fd = Libc.open("/proc/" + LinuxRecords.Text(pid) + "/exe", 0x80000 /* O_RDONLY | O_CLOEXEC */);
             if (fd < 0)
             {
                 return null;
@@ -824,15 +824,15 @@ namespace BehaviorBlocking.Sensors.Linux
         private EventRecord CreateRecord(KnownProcess process, KnownProcess? parent, DateTimeOffset time, bool snapshot, bool forked)
         {
             var fields = new List<KeyValuePair<string, string>>(18);
-            Add(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
-            Add(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
-            Add(fields, LinuxEvents.ProcessId, Text(process.Pid));
-            Add(fields, LinuxEvents.Image, process.Image);
-            Add(fields, LinuxEvents.CommandLine, process.CommandLine);
-            Add(fields, LinuxEvents.CurrentDirectory, process.CurrentDirectory);
-            Add(fields, LinuxEvents.User, process.User);
-            Add(fields, LinuxEvents.UserId, process.UserId?.ToString(CultureInfo.InvariantCulture));
-            Add(fields, LinuxEvents.Hashes, process.Sha256 is null ? null : "SHA256=" + process.Sha256);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(process.Pid));
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.Image, process.Image);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.CommandLine, process.CommandLine);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.CurrentDirectory, process.CurrentDirectory);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.User, process.User);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.UserId, process.UserId?.ToString(CultureInfo.InvariantCulture));
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.Hashes, process.Sha256 is null ? null : "SHA256=" + process.Sha256);
             if (parent is not null && !parent.HasStart && ProcFs.ReadStat(parent.Pid) is ProcStat parentStat)
             {
                 parent.SetStart(parentStat.StartTicks);
@@ -840,39 +840,29 @@ namespace BehaviorBlocking.Sensors.Linux
 
             if (parent is not null && parent.HasStart)
             {
-                Add(fields, LinuxEvents.ParentProcessGuid, LinuxSensorClock.GuidText(parent.Guid));
+                LinuxRecords.AddIfKnown(fields, LinuxEvents.ParentProcessGuid, LinuxSensorClock.GuidText(parent.Guid));
             }
 
             if (process.ParentPid > 0)
             {
-                Add(fields, LinuxEvents.ParentProcessId, Text(process.ParentPid));
+                LinuxRecords.AddIfKnown(fields, LinuxEvents.ParentProcessId, LinuxRecords.Text(process.ParentPid));
             }
 
-            Add(fields, LinuxEvents.ParentImage, parent?.Image);
-            Add(fields, LinuxEvents.ParentCommandLine, parent?.CommandLine);
-            Add(fields, LinuxEvents.ParentUser, parent?.User);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.ParentImage, parent?.Image);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.ParentCommandLine, parent?.CommandLine);
+            LinuxRecords.AddIfKnown(fields, LinuxEvents.ParentUser, parent?.User);
             if (snapshot)
             {
-                Add(fields, SnapshotField, "true");
+                LinuxRecords.AddIfKnown(fields, SnapshotField, "true");
             }
 
             if (forked)
             {
-                Add(fields, ForkedField, "true");
+                LinuxRecords.AddIfKnown(fields, ForkedField, "true");
             }
 
-            return Record(LinuxEvents.ProcessCreate, time, fields);
+            return LinuxRecords.Record(LinuxEvents.ProcessCreate, time, _computer, fields);
         }
-
-        private EventRecord Record(int id, DateTimeOffset time, List<KeyValuePair<string, string>> fields) => new EventRecord
-        {
-            EventId = id,
-            Channel = LinuxEvents.Channel,
-            Provider = LinuxEvents.Provider,
-            Computer = _computer,
-            TimeCreated = time,
-            Fields = fields,
-        };
 
         private void Write(IEventWriter writer, EventRecord record)
         {
@@ -967,16 +957,6 @@ namespace BehaviorBlocking.Sensors.Linux
             BitConverter.GetBytes(groups).CopyTo(address, 8);
             return address;
         }
-
-        private static void Add(List<KeyValuePair<string, string>> fields, string name, string? value)
-        {
-            if (value is not null)
-            {
-                fields.Add(new KeyValuePair<string, string>(name, value));
-            }
-        }
-
-        private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
         /// <summary>A record waiting to be written: built when written, or an exec waiting for its audit record.</summary>
         private sealed class Outgoing
