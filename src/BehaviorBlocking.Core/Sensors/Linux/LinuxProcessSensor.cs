@@ -408,7 +408,7 @@ namespace BehaviorBlocking.Sensors.Linux
                     throw ConnectorError("bind(AF_NETLINK, groups CN_IDX_PROC)", Libc.Errno());
                 }
 
-                byte[] listen = ProcConnectorParser.BuildMulticastRequest(listen: true, Libc.getpid());
+                byte[] listen = ProcConnectorParser.BuildMulticastRequest(listen: true, CurrentProcess.Id);
                 byte[] kernel = NetlinkAddress(0, 0);
                 if (Libc.sendto(fd, listen, (UIntPtr)listen.Length, 0, kernel, (uint)kernel.Length).ToInt64() < 0)
                 {

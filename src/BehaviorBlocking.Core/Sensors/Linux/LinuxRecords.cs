@@ -9,17 +9,6 @@ namespace BehaviorBlocking.Sensors.Linux
     internal static class LinuxRecords
     {
         private static readonly string s_computer = Environment.MachineName;
-        private static readonly Lazy<int> s_pid = new Lazy<int>(() =>
-        {
-            using (var self = System.Diagnostics.Process.GetCurrentProcess())
-            {
-                return self.Id;
-            }
-        });
-
-        /// <summary>This process's id (netstandard2.0 has no <c>Environment.ProcessId</c>).</summary>
-        internal static int CurrentProcessId => s_pid.Value;
-
         /// <summary>A record of <paramref name="eventId"/> by <paramref name="pid"/> (actor fields from <paramref name="actor"/> when known), then <paramref name="fields"/>.</summary>
         internal static EventRecord Build(int eventId, DateTimeOffset time, int pid, LinuxActor? actor, params KeyValuePair<string, string>[] fields)
         {
