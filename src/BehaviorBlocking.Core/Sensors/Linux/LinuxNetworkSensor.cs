@@ -143,7 +143,7 @@ namespace BehaviorBlocking.Sensors.Linux
                     + Libc.Describe(errno) + " (errno " + errno.ToString(CultureInfo.InvariantCulture) + ").");
             }
 
-            long cpuStart = ThreadCpuTicks();
+            long cpuStart = LinuxSensorClock.ThreadCpuTicks();
             try
             {
                 bool first = true;
@@ -162,7 +162,7 @@ namespace BehaviorBlocking.Sensors.Linux
 
                     first = false;
                     writer.Flush();
-                    Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
+                    Interlocked.Exchange(ref _cpuTicks, LinuxSensorClock.ThreadCpuTicks() - cpuStart);
 
                     // Wait out the interval in slices, so cancellation is seen within 250 ms.
                     long due = started + (long)_interval.TotalMilliseconds;
@@ -181,7 +181,7 @@ namespace BehaviorBlocking.Sensors.Linux
             finally
             {
                 Libc.close(fd);
-                Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
+                Interlocked.Exchange(ref _cpuTicks, LinuxSensorClock.ThreadCpuTicks() - cpuStart);
                 writer.Flush();
             }
         }
@@ -399,7 +399,6 @@ namespace BehaviorBlocking.Sensors.Linux
             writer.Problem(new ReplayProblem(Source, 0, errorId, message + " (reported once; see the network sensor's counters)"));
         }
 
-        private static long ThreadCpuTicks() => Libc.clock_gettime(Libc.ClockThreadCpuTime, out Timespec t) == 0 ? ((t.Seconds * 1_000_000_000L) + t.Nanoseconds) / 100 : 0;
 
         private sealed class ProcessFacts
         {

@@ -212,7 +212,7 @@ namespace BehaviorBlocking.Sensors.Linux
             }
 
             int fd = OpenConnector();
-            long cpuStart = ThreadCpuTicks();
+            long cpuStart = LinuxSensorClock.ThreadCpuTicks();
             try
             {
                 StartAudit(writer);
@@ -237,7 +237,7 @@ namespace BehaviorBlocking.Sensors.Linux
                 {
                     StopAudit();
                     Libc.close(fd);
-                    Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
+                    Interlocked.Exchange(ref _cpuTicks, LinuxSensorClock.ThreadCpuTicks() - cpuStart);
                     writer.Flush();
                 }
             }
@@ -443,7 +443,7 @@ namespace BehaviorBlocking.Sensors.Linux
                 if (Environment.TickCount - lastCpu > 250)
                 {
                     lastCpu = Environment.TickCount;
-                    Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
+                    Interlocked.Exchange(ref _cpuTicks, LinuxSensorClock.ThreadCpuTicks() - cpuStart);
                 }
 
                 if (ready < 0 && Libc.Errno() != Libc.EINTR)
@@ -942,11 +942,6 @@ namespace BehaviorBlocking.Sensors.Linux
 
         /// <summary>Start ticks estimated from a kernel timestamp, for a process that vanished before /proc could be read.</summary>
         private static ulong ApproximateTicks(ulong monotonicNs) => monotonicNs / (ulong)(1_000_000_000L / Math.Max(1, ProcFs.ClockTicksPerSecond));
-
-        private static long ThreadCpuTicks()
-        {
-            return Libc.clock_gettime(Libc.ClockThreadCpuTime, out Timespec t) == 0 ? ((t.Seconds * 1_000_000_000L) + t.Nanoseconds) / 100 : 0;
-        }
 
         private static byte[] NetlinkAddress(uint portId, uint groups)
         {

@@ -38,6 +38,9 @@ namespace BehaviorBlocking.Sensors.Linux
         /// <summary>The text of a process guid in events (braces, lower case, as Sysmon writes it).</summary>
         internal static string GuidText(Guid guid) => guid.ToString("B");
 
+        /// <summary>CPU time the calling thread has used, in 100 ns ticks (0 when it cannot be read).</summary>
+        internal static long ThreadCpuTicks() => Now(Libc.ClockThreadCpuTime) / 100;
+
         private static long Now(int clock)
         {
             if (Libc.clock_gettime(clock, out Timespec t) != 0)
