@@ -350,10 +350,10 @@ namespace BehaviorBlocking.Sensors.Linux
             LinuxRecords.AddIfKnown(fields, LinuxEvents.User, process.User);
             LinuxRecords.AddIfKnown(fields, LinuxEvents.Protocol, socket.Protocol == InetDiagParser.IpProtoTcp ? "tcp" : "udp");
             LinuxRecords.AddIfKnown(fields, LinuxEvents.Initiated, inbound ? "false" : "true");
-            LinuxRecords.AddIfKnown(fields, "SourceIsIpv6", socket.LocalAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
+            LinuxRecords.AddIfKnown(fields, SysmonFields.SourceIsIpv6, socket.LocalAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
             LinuxRecords.AddIfKnown(fields, LinuxEvents.SourceIp, socket.LocalAddress.ToString());
             LinuxRecords.AddIfKnown(fields, LinuxEvents.SourcePort, socket.LocalPort.ToString(CultureInfo.InvariantCulture));
-            LinuxRecords.AddIfKnown(fields, "DestinationIsIpv6", socket.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
+            LinuxRecords.AddIfKnown(fields, SysmonFields.DestinationIsIpv6, socket.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
             LinuxRecords.AddIfKnown(fields, LinuxEvents.DestinationIp, socket.RemoteAddress.ToString());
             LinuxRecords.AddIfKnown(fields, LinuxEvents.DestinationPort, socket.RemotePort.ToString(CultureInfo.InvariantCulture));
             if (snapshot)
