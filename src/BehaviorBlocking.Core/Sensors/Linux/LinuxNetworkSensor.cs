@@ -343,22 +343,22 @@ namespace BehaviorBlocking.Sensors.Linux
             }
 
             var fields = new List<KeyValuePair<string, string>>(16);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(pid));
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.Image, process.Image);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.User, process.User);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.Protocol, socket.Protocol == InetDiagParser.IpProtoTcp ? "tcp" : "udp");
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.Initiated, inbound ? "false" : "true");
-            LinuxRecords.AddIfKnown(fields, SysmonFields.SourceIsIpv6, socket.LocalAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.SourceIp, socket.LocalAddress.ToString());
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.SourcePort, socket.LocalPort.ToString(CultureInfo.InvariantCulture));
-            LinuxRecords.AddIfKnown(fields, SysmonFields.DestinationIsIpv6, socket.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.DestinationIp, socket.RemoteAddress.ToString());
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.DestinationPort, socket.RemotePort.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.UtcTime, SysmonFields.UtcTimeText(time));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(pid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Image, process.Image);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.User, process.User);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Protocol, socket.Protocol == InetDiagParser.IpProtoTcp ? "tcp" : "udp");
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Initiated, inbound ? "false" : "true");
+            SysmonFields.AddIfKnown(fields, SysmonFields.SourceIsIpv6, socket.LocalAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
+            SysmonFields.AddIfKnown(fields, LinuxEvents.SourceIp, socket.LocalAddress.ToString());
+            SysmonFields.AddIfKnown(fields, LinuxEvents.SourcePort, socket.LocalPort.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, SysmonFields.DestinationIsIpv6, socket.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
+            SysmonFields.AddIfKnown(fields, LinuxEvents.DestinationIp, socket.RemoteAddress.ToString());
+            SysmonFields.AddIfKnown(fields, LinuxEvents.DestinationPort, socket.RemotePort.ToString(CultureInfo.InvariantCulture));
             if (snapshot)
             {
-                LinuxRecords.AddIfKnown(fields, LinuxProcessSensor.SnapshotField, "true");
+                SysmonFields.AddIfKnown(fields, LinuxProcessSensor.SnapshotField, "true");
             }
 
             writer.Write(_normalizer.Normalize(LinuxRecords.Record(LinuxEvents.NetworkConnect, time, _computer, fields)));

@@ -673,11 +673,11 @@ namespace BehaviorBlocking.Sensors.Linux
         private EventRecord ExitRecord(KnownProcess process, DateTimeOffset time)
         {
             var fields = new List<KeyValuePair<string, string>>(6);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(process.Pid));
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.Image, process.Image);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.User, process.User);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.UtcTime, SysmonFields.UtcTimeText(time));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(process.Pid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Image, process.Image);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.User, process.User);
             return LinuxRecords.Record(LinuxEvents.ProcessTerminate, time, _computer, fields);
         }
 
@@ -824,15 +824,15 @@ namespace BehaviorBlocking.Sensors.Linux
         private EventRecord CreateRecord(KnownProcess process, KnownProcess? parent, DateTimeOffset time, bool snapshot, bool forked)
         {
             var fields = new List<KeyValuePair<string, string>>(18);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(process.Pid));
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.Image, process.Image);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.CommandLine, process.CommandLine);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.CurrentDirectory, process.CurrentDirectory);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.User, process.User);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.UserId, process.UserId?.ToString(CultureInfo.InvariantCulture));
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.Hashes, process.Sha256 is null ? null : "SHA256=" + process.Sha256);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.UtcTime, SysmonFields.UtcTimeText(time));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(process.Pid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Image, process.Image);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.CommandLine, process.CommandLine);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.CurrentDirectory, process.CurrentDirectory);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.User, process.User);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.UserId, process.UserId?.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Hashes, process.Sha256 is null ? null : "SHA256=" + process.Sha256);
             if (parent is not null && !parent.HasStart && ProcFs.ReadStat(parent.Pid) is ProcStat parentStat)
             {
                 parent.SetStart(parentStat.StartTicks);
@@ -840,25 +840,25 @@ namespace BehaviorBlocking.Sensors.Linux
 
             if (parent is not null && parent.HasStart)
             {
-                LinuxRecords.AddIfKnown(fields, LinuxEvents.ParentProcessGuid, LinuxSensorClock.GuidText(parent.Guid));
+                SysmonFields.AddIfKnown(fields, LinuxEvents.ParentProcessGuid, LinuxSensorClock.GuidText(parent.Guid));
             }
 
             if (process.ParentPid > 0)
             {
-                LinuxRecords.AddIfKnown(fields, LinuxEvents.ParentProcessId, LinuxRecords.Text(process.ParentPid));
+                SysmonFields.AddIfKnown(fields, LinuxEvents.ParentProcessId, LinuxRecords.Text(process.ParentPid));
             }
 
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.ParentImage, parent?.Image);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.ParentCommandLine, parent?.CommandLine);
-            LinuxRecords.AddIfKnown(fields, LinuxEvents.ParentUser, parent?.User);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ParentImage, parent?.Image);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ParentCommandLine, parent?.CommandLine);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ParentUser, parent?.User);
             if (snapshot)
             {
-                LinuxRecords.AddIfKnown(fields, SnapshotField, "true");
+                SysmonFields.AddIfKnown(fields, SnapshotField, "true");
             }
 
             if (forked)
             {
-                LinuxRecords.AddIfKnown(fields, ForkedField, "true");
+                SysmonFields.AddIfKnown(fields, ForkedField, "true");
             }
 
             return LinuxRecords.Record(LinuxEvents.ProcessCreate, time, _computer, fields);

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using BehaviorBlocking.Events;
+using BehaviorBlocking.Sensors.Windows;
 
 namespace BehaviorBlocking.Sensors.Linux
 {
@@ -13,15 +14,15 @@ namespace BehaviorBlocking.Sensors.Linux
         internal static EventRecord Build(int eventId, DateTimeOffset time, int pid, LinuxActor? actor, params KeyValuePair<string, string>[] fields)
         {
             var list = new List<KeyValuePair<string, string>>(5 + fields.Length);
-            AddIfKnown(list, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
+            SysmonFields.AddIfKnown(list, LinuxEvents.UtcTime, SysmonFields.UtcTimeText(time));
             if (actor is not null)
             {
-                AddIfKnown(list, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(actor.Guid));
+                SysmonFields.AddIfKnown(list, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(actor.Guid));
             }
 
-            AddIfKnown(list, LinuxEvents.ProcessId, Text(pid));
-            AddIfKnown(list, LinuxEvents.Image, actor?.Image);
-            AddIfKnown(list, LinuxEvents.User, actor?.User);
+            SysmonFields.AddIfKnown(list, LinuxEvents.ProcessId, Text(pid));
+            SysmonFields.AddIfKnown(list, LinuxEvents.Image, actor?.Image);
+            SysmonFields.AddIfKnown(list, LinuxEvents.User, actor?.User);
             list.AddRange(fields);
             return Record(eventId, time, s_computer, list);
         }
@@ -36,15 +37,6 @@ namespace BehaviorBlocking.Sensors.Linux
             TimeCreated = time,
             Fields = fields,
         };
-
-        /// <summary>Adds the field when its value is known (not null).</summary>
-        internal static void AddIfKnown(List<KeyValuePair<string, string>> fields, string name, string? value)
-        {
-            if (value is not null)
-            {
-                fields.Add(Field(name, value));
-            }
-        }
 
         internal static KeyValuePair<string, string> Field(string name, string value) => new KeyValuePair<string, string>(name, value);
 

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using BehaviorBlocking.Internal;
 
 namespace BehaviorBlocking.Sensors.Linux
@@ -31,9 +30,6 @@ namespace BehaviorBlocking.Sensors.Linux
             long wallNs = _bootWallNs + (long)monotonicNs;
             return DateTimeOffset.FromUnixTimeMilliseconds(0).AddTicks(wallNs / 100);
         }
-
-        /// <summary>Sysmon's <c>UtcTime</c> text: <c>yyyy-MM-dd HH:mm:ss.fff</c>.</summary>
-        internal static string UtcTimeText(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
 
         /// <summary>The text of a process guid in events (braces, lower case, as Sysmon writes it).</summary>
         internal static string GuidText(Guid guid) => guid.ToString("B");

@@ -1,8 +1,12 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+
 namespace BehaviorBlocking.Sensors.Windows
 {
     /// <summary>
-    /// Sysmon's event field names, shared by every source written in its schema: the Windows ETW sensor
-    /// (<see cref="Etw.WindowsEtwEvents"/>) and the Linux sensors (<see cref="Linux.LinuxEvents"/>) name their fields from here.
+    /// Sysmon's event field names and field text, shared by every source written in its schema: the Windows ETW sensor
+    /// (<see cref="Etw.WindowsEtwEvents"/>) and the Linux sensors (<see cref="Linux.LinuxEvents"/>) name and fill their fields from here.
     /// </summary>
     internal static class SysmonFields
     {
@@ -71,5 +75,17 @@ namespace BehaviorBlocking.Sensors.Windows
 
         /// <summary>Remote port.</summary>
         internal const string DestinationPort = "DestinationPort";
+
+        /// <summary>Sysmon's <c>UtcTime</c> text: <c>yyyy-MM-dd HH:mm:ss.fff</c>.</summary>
+        internal static string UtcTimeText(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
+
+        /// <summary>Adds the field when its value is known (not null).</summary>
+        internal static void AddIfKnown(List<KeyValuePair<string, string>> fields, string name, string? value)
+        {
+            if (value is not null)
+            {
+                fields.Add(new KeyValuePair<string, string>(name, value));
+            }
+        }
     }
 }
