@@ -10,6 +10,7 @@ namespace BehaviorBlocking.Sensors.Linux
     internal static class LinuxRecords
     {
         private static readonly string s_computer = Environment.MachineName;
+
         /// <summary>A record of <paramref name="eventId"/> by <paramref name="pid"/> (actor fields from <paramref name="actor"/> when known), then <paramref name="fields"/>.</summary>
         internal static EventRecord Build(int eventId, DateTimeOffset time, int pid, LinuxActor? actor, params KeyValuePair<string, string>[] fields)
         {
