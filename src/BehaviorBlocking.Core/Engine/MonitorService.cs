@@ -9,6 +9,7 @@ using System.Threading;
 using BehaviorBlocking.Detections;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Graph;
+using BehaviorBlocking.Internal;
 using BehaviorBlocking.Pipeline;
 using BehaviorBlocking.Policy;
 using BehaviorBlocking.Response;
@@ -171,7 +172,7 @@ namespace BehaviorBlocking.Engine
         private readonly ConditionalWeakTable<ResponseStep, object> _countedSteps = new ConditionalWeakTable<ResponseStep, object>();
         private readonly ManualResetEventSlim _ended = new ManualResetEventSlim(false);
         private readonly object _lifecycle = new object();
-        private readonly int _selfPid = System.Diagnostics.Process.GetCurrentProcess().Id;
+        private readonly int _selfPid = CurrentProcess.Id;
         private readonly Stopwatch _clock = new Stopwatch();
 
         private LivePump? _pump;

@@ -313,9 +313,6 @@ namespace BehaviorBlocking.Internal
 
         [DllImport(Name, SetLastError = true)]
         internal static extern int clock_gettime(int clockid, out Timespec tp);
-
-        [DllImport(Name)]
-        internal static extern int getpid();
 #pragma warning restore SA1300, IDE1006
     }
 }

@@ -1,9 +1,9 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using System.Runtime.InteropServices;
+using BehaviorBlocking.Internal;
 using BehaviorBlocking.Response.Linux;
 using BehaviorBlocking.Response.Windows;
 
@@ -103,10 +103,7 @@ namespace BehaviorBlocking.Response
             _isWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
             _pathComparison = _isWindows ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
             StringComparer comparer = _isWindows ? StringComparer.OrdinalIgnoreCase : StringComparer.Ordinal;
-            using (Process self = Process.GetCurrentProcess())
-            {
-                _selfId = self.Id;
-            }
+            _selfId = CurrentProcess.Id;
 
             _criticalExecutables = new HashSet<string>(comparer);
             _sshListeners = new HashSet<string>(comparer);

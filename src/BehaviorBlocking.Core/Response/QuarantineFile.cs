@@ -4,6 +4,7 @@ using System.IO;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
+using BehaviorBlocking.Internal;
 
 namespace BehaviorBlocking.Response
 {
@@ -219,16 +220,7 @@ namespace BehaviorBlocking.Response
             }
         }
 
-        public static string Hex(byte[] hash)
-        {
-            var text = new StringBuilder(hash.Length * 2);
-            foreach (byte b in hash)
-            {
-                text.Append(b.ToString("X2", CultureInfo.InvariantCulture));
-            }
-
-            return text.ToString();
-        }
+        public static string Hex(byte[] hash) => HexText.Upper(hash);
 
         private static byte[] Json(VaultHeader h)
         {

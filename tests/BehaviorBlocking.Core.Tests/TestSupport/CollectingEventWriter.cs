@@ -67,13 +67,22 @@ namespace BehaviorBlocking.Tests.TestSupport
             }
         }
 
+        /// <summary>The first event so far that matches <paramref name="match"/>, or null.</summary>
+        public BehaviorEvent? Find(Func<BehaviorEvent, bool> match)
+        {
+            lock (_gate)
+            {
+                return _events.FirstOrDefault(match);
+            }
+        }
+
         /// <summary>Waits up to <paramref name="timeout"/> for an event matching <paramref name="match"/>.</summary>
         public BehaviorEvent? WaitFor(Func<BehaviorEvent, bool> match, TimeSpan timeout)
         {
             DateTime until = DateTime.UtcNow + timeout;
             while (true)
             {
-                BehaviorEvent? found = Events.FirstOrDefault(match);
+                BehaviorEvent? found = Find(match);
                 if (found is not null || DateTime.UtcNow > until)
                 {
                     return found;

@@ -109,7 +109,7 @@ namespace BehaviorBlocking.Sensors.Linux
         private readonly ConcurrentQueue<ReplayProblem> _problems = new ConcurrentQueue<ReplayProblem>();
         private readonly LatencyHistogram _latency = new LatencyHistogram();
         private readonly FanotifyParseCounts _parse = new FanotifyParseCounts();
-        private readonly int _ownPid = LinuxRecords.CurrentProcessId;
+        private readonly int _ownPid = CurrentProcess.Id;
         private readonly long _deadlineTicks;
         private FanotifyGroup? _group;
         private long _allowed;

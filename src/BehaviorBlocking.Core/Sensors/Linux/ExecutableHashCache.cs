@@ -169,21 +169,8 @@ namespace BehaviorBlocking.Sensors.Linux
                     sha.AppendData(buffer, 0, (int)read);
                 }
 
-                return Hex(sha.GetHashAndReset());
+                return HexText.Upper(sha.GetHashAndReset());
             }
-        }
-
-        private static string Hex(byte[] digest)
-        {
-            const string Digits = "0123456789ABCDEF";
-            char[] text = new char[digest.Length * 2];
-            for (int i = 0; i < digest.Length; i++)
-            {
-                text[2 * i] = Digits[digest[i] >> 4];
-                text[(2 * i) + 1] = Digits[digest[i] & 0xF];
-            }
-
-            return new string(text);
         }
 
         private readonly struct FileKey : IEquatable<FileKey>

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Threading;
 using System.Threading.Tasks;
 using BehaviorBlocking.Events;
+using BehaviorBlocking.Internal;
 using BehaviorBlocking.Pipeline;
 using BehaviorBlocking.Sensors.Replay;
 using BehaviorBlocking.Sensors.Windows;
@@ -74,7 +75,7 @@ namespace BehaviorBlocking.Sensors.Linux
         private readonly TaskCompletionSource<bool> _started = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly CancellationTokenSource _disposed = new CancellationTokenSource();
         private readonly ManualResetEventSlim _stopped = new ManualResetEventSlim(true);
-        private readonly int _ownPid = LinuxRecords.CurrentProcessId;
+        private readonly int _ownPid = CurrentProcess.Id;
         private readonly FanotifyParseCounts _parse = new FanotifyParseCounts();
         private long _events;
         private long _overflows;

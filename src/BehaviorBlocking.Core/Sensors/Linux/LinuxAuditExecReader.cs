@@ -492,7 +492,7 @@ namespace BehaviorBlocking.Sensors.Linux
                 return Refuse(denied ? LinuxAuditState.AccessDenied : LinuxAuditState.Failed, ex.Message + (denied ? " (reading audit needs root: CAP_AUDIT_CONTROL and CAP_AUDIT_READ)" : string.Empty));
             }
 
-            (LinuxAuditState decision, string? why) = Decide(status, Libc.getpid(), IsAlive);
+            (LinuxAuditState decision, string? why) = Decide(status, CurrentProcess.Id, IsAlive);
             if (decision != LinuxAuditState.Active)
             {
                 TearDown();
@@ -516,7 +516,7 @@ namespace BehaviorBlocking.Sensors.Linux
             // The pid must come from the socket the records go to: the kernel sends them to that socket's port.
             _enabledChanged = true;
             _pidSet = true;
-            Request(_records, AuditSet, StatusPayload(StatusEnabled | StatusPid, enabled: 1, pid: (uint)Libc.getpid()), "AUDIT_SET enabled=1 pid");
+            Request(_records, AuditSet, StatusPayload(StatusEnabled | StatusPid, enabled: 1, pid: (uint)CurrentProcess.Id), "AUDIT_SET enabled=1 pid");
 
             // Registered first, so the kernel's own records of the changes below come to us and not to kmsg.
             // Never stall a process on a full backlog (wait 0: a record is lost instead), and leave room for bursts.

@@ -1,3 +1,5 @@
+using BehaviorBlocking.Sensors.Windows;
+
 namespace BehaviorBlocking.Sensors.Linux
 {
     /// <summary>
@@ -45,70 +47,70 @@ namespace BehaviorBlocking.Sensors.Linux
         // Field names (Sysmon's). Every event carries UtcTime, ProcessGuid, ProcessId, Image and User where known.
 
         /// <summary>When it happened, <c>yyyy-MM-dd HH:mm:ss.fff</c> UTC.</summary>
-        public const string UtcTime = "UtcTime";
+        public const string UtcTime = SysmonFields.UtcTime;
 
         /// <summary>Process guid, see <see cref="LinuxProcessGuid"/>.</summary>
-        public const string ProcessGuid = "ProcessGuid";
+        public const string ProcessGuid = SysmonFields.ProcessGuid;
 
         /// <summary>Process id (the thread-group id).</summary>
-        public const string ProcessId = "ProcessId";
+        public const string ProcessId = SysmonFields.ProcessId;
 
         /// <summary>Full path of the executable (<c>/proc/PID/exe</c>).</summary>
-        public const string Image = "Image";
+        public const string Image = SysmonFields.Image;
 
         /// <summary>Command line, arguments joined by spaces.</summary>
-        public const string CommandLine = "CommandLine";
+        public const string CommandLine = SysmonFields.CommandLine;
 
         /// <summary>Working directory.</summary>
         public const string CurrentDirectory = "CurrentDirectory";
 
         /// <summary>Account name (numeric uid when it has no name).</summary>
-        public const string User = "User";
+        public const string User = SysmonFields.User;
 
         /// <summary>Numeric uid (this product's addition).</summary>
         public const string UserId = "UserId";
 
         /// <summary><c>SHA256=HEX</c>.</summary>
-        public const string Hashes = "Hashes";
+        public const string Hashes = SysmonFields.Hashes;
 
         /// <summary>Parent process guid.</summary>
-        public const string ParentProcessGuid = "ParentProcessGuid";
+        public const string ParentProcessGuid = SysmonFields.ParentProcessGuid;
 
         /// <summary>Parent process id.</summary>
-        public const string ParentProcessId = "ParentProcessId";
+        public const string ParentProcessId = SysmonFields.ParentProcessId;
 
         /// <summary>Parent executable.</summary>
-        public const string ParentImage = "ParentImage";
+        public const string ParentImage = SysmonFields.ParentImage;
 
         /// <summary>Parent command line.</summary>
-        public const string ParentCommandLine = "ParentCommandLine";
+        public const string ParentCommandLine = SysmonFields.ParentCommandLine;
 
         /// <summary>Parent's account name.</summary>
-        public const string ParentUser = "ParentUser";
+        public const string ParentUser = SysmonFields.ParentUser;
 
         /// <summary>File acted upon (new name of a rename).</summary>
-        public const string TargetFilename = "TargetFilename";
+        public const string TargetFilename = SysmonFields.TargetFilename;
 
         /// <summary>Old name of a rename.</summary>
-        public const string SourceFilename = "SourceFilename";
+        public const string SourceFilename = SysmonFields.SourceFilename;
 
         /// <summary><c>tcp</c> or <c>udp</c>.</summary>
-        public const string Protocol = "Protocol";
+        public const string Protocol = SysmonFields.Protocol;
 
         /// <summary><c>true</c> when this host initiated the connection.</summary>
-        public const string Initiated = "Initiated";
+        public const string Initiated = SysmonFields.Initiated;
 
         /// <summary>Local address.</summary>
-        public const string SourceIp = "SourceIp";
+        public const string SourceIp = SysmonFields.SourceIp;
 
         /// <summary>Local port.</summary>
-        public const string SourcePort = "SourcePort";
+        public const string SourcePort = SysmonFields.SourcePort;
 
         /// <summary>Remote address.</summary>
-        public const string DestinationIp = "DestinationIp";
+        public const string DestinationIp = SysmonFields.DestinationIp;
 
         /// <summary>Remote port.</summary>
-        public const string DestinationPort = "DestinationPort";
+        public const string DestinationPort = SysmonFields.DestinationPort;
 
         /// <summary>Sensor state text (event 4), or the reason of a denial (event 1002).</summary>
         public const string State = "State";

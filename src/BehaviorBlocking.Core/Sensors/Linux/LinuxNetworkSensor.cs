@@ -143,7 +143,7 @@ namespace BehaviorBlocking.Sensors.Linux
                     + Libc.Describe(errno) + " (errno " + errno.ToString(CultureInfo.InvariantCulture) + ").");
             }
 
-            long cpuStart = ThreadCpuTicks();
+            long cpuStart = LinuxSensorClock.ThreadCpuTicks();
             try
             {
                 bool first = true;
@@ -162,7 +162,7 @@ namespace BehaviorBlocking.Sensors.Linux
 
                     first = false;
                     writer.Flush();
-                    Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
+                    Interlocked.Exchange(ref _cpuTicks, LinuxSensorClock.ThreadCpuTicks() - cpuStart);
 
                     // Wait out the interval in slices, so cancellation is seen within 250 ms.
                     long due = started + (long)_interval.TotalMilliseconds;
@@ -181,7 +181,7 @@ namespace BehaviorBlocking.Sensors.Linux
             finally
             {
                 Libc.close(fd);
-                Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
+                Interlocked.Exchange(ref _cpuTicks, LinuxSensorClock.ThreadCpuTicks() - cpuStart);
                 writer.Flush();
             }
         }
@@ -343,34 +343,25 @@ namespace BehaviorBlocking.Sensors.Linux
             }
 
             var fields = new List<KeyValuePair<string, string>>(16);
-            Add(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
-            Add(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
-            Add(fields, LinuxEvents.ProcessId, pid.ToString(CultureInfo.InvariantCulture));
-            Add(fields, LinuxEvents.Image, process.Image);
-            Add(fields, LinuxEvents.User, process.User);
-            Add(fields, LinuxEvents.Protocol, socket.Protocol == InetDiagParser.IpProtoTcp ? "tcp" : "udp");
-            Add(fields, LinuxEvents.Initiated, inbound ? "false" : "true");
-            Add(fields, "SourceIsIpv6", socket.LocalAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
-            Add(fields, LinuxEvents.SourceIp, socket.LocalAddress.ToString());
-            Add(fields, LinuxEvents.SourcePort, socket.LocalPort.ToString(CultureInfo.InvariantCulture));
-            Add(fields, "DestinationIsIpv6", socket.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
-            Add(fields, LinuxEvents.DestinationIp, socket.RemoteAddress.ToString());
-            Add(fields, LinuxEvents.DestinationPort, socket.RemotePort.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.UtcTime, SysmonFields.UtcTimeText(time));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(pid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Image, process.Image);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.User, process.User);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Protocol, socket.Protocol == InetDiagParser.IpProtoTcp ? "tcp" : "udp");
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Initiated, inbound ? "false" : "true");
+            SysmonFields.AddIfKnown(fields, SysmonFields.SourceIsIpv6, socket.LocalAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
+            SysmonFields.AddIfKnown(fields, LinuxEvents.SourceIp, socket.LocalAddress.ToString());
+            SysmonFields.AddIfKnown(fields, LinuxEvents.SourcePort, socket.LocalPort.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, SysmonFields.DestinationIsIpv6, socket.RemoteAddress.AddressFamily == AddressFamily.InterNetworkV6 ? "true" : "false");
+            SysmonFields.AddIfKnown(fields, LinuxEvents.DestinationIp, socket.RemoteAddress.ToString());
+            SysmonFields.AddIfKnown(fields, LinuxEvents.DestinationPort, socket.RemotePort.ToString(CultureInfo.InvariantCulture));
             if (snapshot)
             {
-                Add(fields, LinuxProcessSensor.SnapshotField, "true");
+                SysmonFields.AddIfKnown(fields, LinuxProcessSensor.SnapshotField, "true");
             }
 
-            var record = new EventRecord
-            {
-                EventId = LinuxEvents.NetworkConnect,
-                Channel = LinuxEvents.Channel,
-                Provider = LinuxEvents.Provider,
-                Computer = _computer,
-                TimeCreated = time,
-                Fields = fields,
-            };
-            writer.Write(_normalizer.Normalize(record));
+            writer.Write(_normalizer.Normalize(LinuxRecords.Record(LinuxEvents.NetworkConnect, time, _computer, fields)));
             Interlocked.Increment(ref _events);
         }
 
@@ -408,15 +399,6 @@ namespace BehaviorBlocking.Sensors.Linux
             writer.Problem(new ReplayProblem(Source, 0, errorId, message + " (reported once; see the network sensor's counters)"));
         }
 
-        private static void Add(List<KeyValuePair<string, string>> fields, string name, string? value)
-        {
-            if (value is not null)
-            {
-                fields.Add(new KeyValuePair<string, string>(name, value));
-            }
-        }
-
-        private static long ThreadCpuTicks() => Libc.clock_gettime(Libc.ClockThreadCpuTime, out Timespec t) == 0 ? ((t.Seconds * 1_000_000_000L) + t.Nanoseconds) / 100 : 0;
 
         private sealed class ProcessFacts
         {

@@ -212,7 +212,7 @@ namespace BehaviorBlocking.Sensors.Linux
             }
 
             int fd = OpenConnector();
-            long cpuStart = ThreadCpuTicks();
+            long cpuStart = LinuxSensorClock.ThreadCpuTicks();
             try
             {
                 StartAudit(writer);
@@ -237,7 +237,7 @@ namespace BehaviorBlocking.Sensors.Linux
                 {
                     StopAudit();
                     Libc.close(fd);
-                    Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
+                    Interlocked.Exchange(ref _cpuTicks, LinuxSensorClock.ThreadCpuTicks() - cpuStart);
                     writer.Flush();
                 }
             }
@@ -408,7 +408,7 @@ namespace BehaviorBlocking.Sensors.Linux
                     throw ConnectorError("bind(AF_NETLINK, groups CN_IDX_PROC)", Libc.Errno());
                 }
 
-                byte[] listen = ProcConnectorParser.BuildMulticastRequest(listen: true, Libc.getpid());
+                byte[] listen = ProcConnectorParser.BuildMulticastRequest(listen: true, CurrentProcess.Id);
                 byte[] kernel = NetlinkAddress(0, 0);
                 if (Libc.sendto(fd, listen, (UIntPtr)listen.Length, 0, kernel, (uint)kernel.Length).ToInt64() < 0)
                 {
@@ -443,7 +443,7 @@ namespace BehaviorBlocking.Sensors.Linux
                 if (Environment.TickCount - lastCpu > 250)
                 {
                     lastCpu = Environment.TickCount;
-                    Interlocked.Exchange(ref _cpuTicks, ThreadCpuTicks() - cpuStart);
+                    Interlocked.Exchange(ref _cpuTicks, LinuxSensorClock.ThreadCpuTicks() - cpuStart);
                 }
 
                 if (ready < 0 && Libc.Errno() != Libc.EINTR)
@@ -673,12 +673,12 @@ namespace BehaviorBlocking.Sensors.Linux
         private EventRecord ExitRecord(KnownProcess process, DateTimeOffset time)
         {
             var fields = new List<KeyValuePair<string, string>>(6);
-            Add(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
-            Add(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
-            Add(fields, LinuxEvents.ProcessId, Text(process.Pid));
-            Add(fields, LinuxEvents.Image, process.Image);
-            Add(fields, LinuxEvents.User, process.User);
-            return Record(LinuxEvents.ProcessTerminate, time, fields);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.UtcTime, SysmonFields.UtcTimeText(time));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(process.Pid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Image, process.Image);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.User, process.User);
+            return LinuxRecords.Record(LinuxEvents.ProcessTerminate, time, _computer, fields);
         }
 
         /// <summary>Reports an unreported, fork-only parent (and its own unreported ancestors) before its child's exec, so the tree stays linked.</summary>
@@ -805,7 +805,7 @@ namespace BehaviorBlocking.Sensors.Linux
         private string? HashExecutable(int pid)
         {
             // /proc/PID/exe opens the very inode the process runs, even when its path was replaced or deleted.
-            int fd = Libc.open("/proc/" + Text(pid) + "/exe", 0x80000 /* O_RDONLY | O_CLOEXEC */);
+            int fd = Libc.open("/proc/" + LinuxRecords.Text(pid) + "/exe", 0x80000 /* O_RDONLY | O_CLOEXEC */);
             if (fd < 0)
             {
                 return null;
@@ -824,15 +824,15 @@ namespace BehaviorBlocking.Sensors.Linux
         private EventRecord CreateRecord(KnownProcess process, KnownProcess? parent, DateTimeOffset time, bool snapshot, bool forked)
         {
             var fields = new List<KeyValuePair<string, string>>(18);
-            Add(fields, LinuxEvents.UtcTime, LinuxSensorClock.UtcTimeText(time));
-            Add(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
-            Add(fields, LinuxEvents.ProcessId, Text(process.Pid));
-            Add(fields, LinuxEvents.Image, process.Image);
-            Add(fields, LinuxEvents.CommandLine, process.CommandLine);
-            Add(fields, LinuxEvents.CurrentDirectory, process.CurrentDirectory);
-            Add(fields, LinuxEvents.User, process.User);
-            Add(fields, LinuxEvents.UserId, process.UserId?.ToString(CultureInfo.InvariantCulture));
-            Add(fields, LinuxEvents.Hashes, process.Sha256 is null ? null : "SHA256=" + process.Sha256);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.UtcTime, SysmonFields.UtcTimeText(time));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(process.Guid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ProcessId, LinuxRecords.Text(process.Pid));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Image, process.Image);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.CommandLine, process.CommandLine);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.CurrentDirectory, process.CurrentDirectory);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.User, process.User);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.UserId, process.UserId?.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, LinuxEvents.Hashes, process.Sha256 is null ? null : "SHA256=" + process.Sha256);
             if (parent is not null && !parent.HasStart && ProcFs.ReadStat(parent.Pid) is ProcStat parentStat)
             {
                 parent.SetStart(parentStat.StartTicks);
@@ -840,39 +840,29 @@ namespace BehaviorBlocking.Sensors.Linux
 
             if (parent is not null && parent.HasStart)
             {
-                Add(fields, LinuxEvents.ParentProcessGuid, LinuxSensorClock.GuidText(parent.Guid));
+                SysmonFields.AddIfKnown(fields, LinuxEvents.ParentProcessGuid, LinuxSensorClock.GuidText(parent.Guid));
             }
 
             if (process.ParentPid > 0)
             {
-                Add(fields, LinuxEvents.ParentProcessId, Text(process.ParentPid));
+                SysmonFields.AddIfKnown(fields, LinuxEvents.ParentProcessId, LinuxRecords.Text(process.ParentPid));
             }
 
-            Add(fields, LinuxEvents.ParentImage, parent?.Image);
-            Add(fields, LinuxEvents.ParentCommandLine, parent?.CommandLine);
-            Add(fields, LinuxEvents.ParentUser, parent?.User);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ParentImage, parent?.Image);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ParentCommandLine, parent?.CommandLine);
+            SysmonFields.AddIfKnown(fields, LinuxEvents.ParentUser, parent?.User);
             if (snapshot)
             {
-                Add(fields, SnapshotField, "true");
+                SysmonFields.AddIfKnown(fields, SnapshotField, "true");
             }
 
             if (forked)
             {
-                Add(fields, ForkedField, "true");
+                SysmonFields.AddIfKnown(fields, ForkedField, "true");
             }
 
-            return Record(LinuxEvents.ProcessCreate, time, fields);
+            return LinuxRecords.Record(LinuxEvents.ProcessCreate, time, _computer, fields);
         }
-
-        private EventRecord Record(int id, DateTimeOffset time, List<KeyValuePair<string, string>> fields) => new EventRecord
-        {
-            EventId = id,
-            Channel = LinuxEvents.Channel,
-            Provider = LinuxEvents.Provider,
-            Computer = _computer,
-            TimeCreated = time,
-            Fields = fields,
-        };
 
         private void Write(IEventWriter writer, EventRecord record)
         {
@@ -953,11 +943,6 @@ namespace BehaviorBlocking.Sensors.Linux
         /// <summary>Start ticks estimated from a kernel timestamp, for a process that vanished before /proc could be read.</summary>
         private static ulong ApproximateTicks(ulong monotonicNs) => monotonicNs / (ulong)(1_000_000_000L / Math.Max(1, ProcFs.ClockTicksPerSecond));
 
-        private static long ThreadCpuTicks()
-        {
-            return Libc.clock_gettime(Libc.ClockThreadCpuTime, out Timespec t) == 0 ? ((t.Seconds * 1_000_000_000L) + t.Nanoseconds) / 100 : 0;
-        }
-
         private static byte[] NetlinkAddress(uint portId, uint groups)
         {
             // struct sockaddr_nl: family (u16), pad (u16), pid (u32), groups (u32).
@@ -967,16 +952,6 @@ namespace BehaviorBlocking.Sensors.Linux
             BitConverter.GetBytes(groups).CopyTo(address, 8);
             return address;
         }
-
-        private static void Add(List<KeyValuePair<string, string>> fields, string name, string? value)
-        {
-            if (value is not null)
-            {
-                fields.Add(new KeyValuePair<string, string>(name, value));
-            }
-        }
-
-        private static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
 
         /// <summary>A record waiting to be written: built when written, or an exec waiting for its audit record.</summary>
         private sealed class Outgoing

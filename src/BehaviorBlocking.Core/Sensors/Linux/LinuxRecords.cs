@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using BehaviorBlocking.Events;
+using BehaviorBlocking.Sensors.Windows;
 
 namespace BehaviorBlocking.Sensors.Linux
 {
@@ -9,52 +10,38 @@ namespace BehaviorBlocking.Sensors.Linux
     internal static class LinuxRecords
     {
         private static readonly string s_computer = Environment.MachineName;
-        private static readonly Lazy<int> s_pid = new Lazy<int>(() =>
-        {
-            using (var self = System.Diagnostics.Process.GetCurrentProcess())
-            {
-                return self.Id;
-            }
-        });
-
-        /// <summary>This process's id (netstandard2.0 has no <c>Environment.ProcessId</c>).</summary>
-        internal static int CurrentProcessId => s_pid.Value;
 
         /// <summary>A record of <paramref name="eventId"/> by <paramref name="pid"/> (actor fields from <paramref name="actor"/> when known), then <paramref name="fields"/>.</summary>
         internal static EventRecord Build(int eventId, DateTimeOffset time, int pid, LinuxActor? actor, params KeyValuePair<string, string>[] fields)
         {
-            var list = new List<KeyValuePair<string, string>>(5 + fields.Length)
-            {
-                Field(LinuxEvents.UtcTime, time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture)),
-            };
+            var list = new List<KeyValuePair<string, string>>(5 + fields.Length);
+            SysmonFields.AddIfKnown(list, LinuxEvents.UtcTime, SysmonFields.UtcTimeText(time));
             if (actor is not null)
             {
-                list.Add(Field(LinuxEvents.ProcessGuid, "{" + actor.Guid.ToString("D") + "}"));
+                SysmonFields.AddIfKnown(list, LinuxEvents.ProcessGuid, LinuxSensorClock.GuidText(actor.Guid));
             }
 
-            list.Add(Field(LinuxEvents.ProcessId, pid.ToString(CultureInfo.InvariantCulture)));
-            if (actor?.Image is string image)
-            {
-                list.Add(Field(LinuxEvents.Image, image));
-            }
-
-            if (actor?.User is string user)
-            {
-                list.Add(Field(LinuxEvents.User, user));
-            }
-
+            SysmonFields.AddIfKnown(list, LinuxEvents.ProcessId, Text(pid));
+            SysmonFields.AddIfKnown(list, LinuxEvents.Image, actor?.Image);
+            SysmonFields.AddIfKnown(list, LinuxEvents.User, actor?.User);
             list.AddRange(fields);
-            return new EventRecord
-            {
-                EventId = eventId,
-                Channel = LinuxEvents.Channel,
-                Provider = LinuxEvents.Provider,
-                Computer = s_computer,
-                TimeCreated = time,
-                Fields = list,
-            };
+            return Record(eventId, time, s_computer, list);
         }
 
+        /// <summary>A record of <paramref name="eventId"/> on <see cref="LinuxEvents.Channel"/> with the given fields, as <paramref name="computer"/> saw it.</summary>
+        internal static EventRecord Record(int eventId, DateTimeOffset time, string computer, IReadOnlyList<KeyValuePair<string, string>> fields) => new EventRecord
+        {
+            EventId = eventId,
+            Channel = LinuxEvents.Channel,
+            Provider = LinuxEvents.Provider,
+            Computer = computer,
+            TimeCreated = time,
+            Fields = fields,
+        };
+
         internal static KeyValuePair<string, string> Field(string name, string value) => new KeyValuePair<string, string>(name, value);
+
+        /// <summary>A number as field text (invariant culture).</summary>
+        internal static string Text(int value) => value.ToString(CultureInfo.InvariantCulture);
     }
 }

@@ -1,5 +1,4 @@
 using System;
-using System.Globalization;
 using BehaviorBlocking.Internal;
 
 namespace BehaviorBlocking.Sensors.Linux
@@ -32,11 +31,11 @@ namespace BehaviorBlocking.Sensors.Linux
             return DateTimeOffset.FromUnixTimeMilliseconds(0).AddTicks(wallNs / 100);
         }
 
-        /// <summary>Sysmon's <c>UtcTime</c> text: <c>yyyy-MM-dd HH:mm:ss.fff</c>.</summary>
-        internal static string UtcTimeText(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
-
         /// <summary>The text of a process guid in events (braces, lower case, as Sysmon writes it).</summary>
         internal static string GuidText(Guid guid) => guid.ToString("B");
+
+        /// <summary>CPU time the calling thread has used, in 100 ns ticks (0 when it cannot be read).</summary>
+        internal static long ThreadCpuTicks() => Now(Libc.ClockThreadCpuTime) / 100;
 
         private static long Now(int clock)
         {

@@ -20,24 +20,6 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
             return Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
         }
 
-        private static void KillAndWait(Process process)
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                process.WaitForExit(5000);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-
-            process.Dispose();
-        }
-
         [LinuxRootFact]
         public void Run_ShellConnectingToALoopbackListener_ReportsTheOutboundConnectionOfThatShellAndTheInboundOne()
         {
@@ -78,7 +60,7 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
             }
             finally
             {
-                KillAndWait(client);
+                ChildProcesses.KillAndWait(client);
             }
         }
 
@@ -99,7 +81,7 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
             }
             finally
             {
-                KillAndWait(client);
+                ChildProcesses.KillAndWait(client);
             }
         }
 

@@ -38,24 +38,6 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
             return Process.Start(start) ?? throw new InvalidOperationException("could not start " + file);
         }
 
-        private static void KillAndWait(Process process)
-        {
-            try
-            {
-                if (!process.HasExited)
-                {
-                    process.Kill(entireProcessTree: true);
-                }
-
-                process.WaitForExit(5000);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-
-            process.Dispose();
-        }
-
         [LinuxRootFact]
         public void Run_ShellThatExecsSleep_ReportsTheExecEnrichedAndItsExit()
         {
@@ -101,7 +83,7 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
             }
             finally
             {
-                KillAndWait(child);
+                ChildProcesses.KillAndWait(child);
             }
         }
 
@@ -146,7 +128,7 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
             }
             finally
             {
-                KillAndWait(shell);
+                ChildProcesses.KillAndWait(shell);
             }
         }
 
@@ -166,7 +148,7 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
             }
             finally
             {
-                KillAndWait(child);
+                ChildProcesses.KillAndWait(child);
             }
         }
 
@@ -241,7 +223,7 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
             {
                 if (child is not null)
                 {
-                    KillAndWait(child);
+                    ChildProcesses.KillAndWait(child);
                 }
             }
 

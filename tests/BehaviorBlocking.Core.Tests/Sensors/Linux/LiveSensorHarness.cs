@@ -1,66 +1,31 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
-using System.Linq;
 using System.Threading;
 using BehaviorBlocking.Events;
 using BehaviorBlocking.Pipeline;
 using BehaviorBlocking.Sensors.Replay;
+using BehaviorBlocking.Tests.TestSupport;
 
 namespace BehaviorBlocking.Tests.Sensors.Linux
 {
-    /// <summary>Runs a live source on its own thread and collects what it writes, for tests to wait on.</summary>
-    internal sealed class LiveSensorHarness : IEventWriter, IDisposable
+    /// <summary>A <see cref="LiveSourceRun"/> for tests to wait on: waiting throws with what was seen, or with the sensor's failure.</summary>
+    internal sealed class LiveSensorHarness : IDisposable
     {
-        private readonly object _gate = new object();
-        private readonly List<BehaviorEvent> _events = new List<BehaviorEvent>();
-        private readonly List<ReplayProblem> _problems = new List<ReplayProblem>();
-        private readonly CancellationTokenSource _stop = new CancellationTokenSource();
-        private readonly Thread _thread;
-        private Exception? _failure;
+        private readonly LiveSourceRun _run;
 
         public LiveSensorHarness(IEventSource source)
         {
-            _thread = new Thread(() =>
-            {
-                try
-                {
-                    source.Run(this, _stop.Token);
-                }
-                catch (Exception ex)
-                {
-                    _failure = ex;
-                }
-            })
-            { IsBackground = true, Name = "test-" + source.Name };
-            _thread.Start();
+            _run = new LiveSourceRun(source);
         }
 
-        public int Flushes { get; private set; }
+        public int Flushes => _run.Writer.Flushes;
 
-        public Exception? Failure => _failure;
+        public Exception? Failure => _run.Failure;
 
-        public List<BehaviorEvent> Events
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _events.ToList();
-                }
-            }
-        }
+        public List<BehaviorEvent> Events => _run.Writer.Events;
 
-        public List<ReplayProblem> Problems
-        {
-            get
-            {
-                lock (_gate)
-                {
-                    return _problems.ToList();
-                }
-            }
-        }
+        public List<ReplayProblem> Problems => _run.Writer.Problems;
 
         /// <summary>Waits until an event matches; throws with what was seen when none does in time.</summary>
         public BehaviorEvent WaitFor(Func<BehaviorEvent, bool> match, string what, int timeoutMs = 10_000)
@@ -68,18 +33,14 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
             var clock = Stopwatch.StartNew();
             while (true)
             {
-                if (_failure is not null)
+                if (_run.Failure is Exception failure)
                 {
-                    throw new InvalidOperationException("the sensor failed: " + _failure.Message, _failure);
+                    throw new InvalidOperationException("the sensor failed: " + failure.Message, failure);
                 }
 
-                lock (_gate)
+                if (_run.Writer.Find(match) is BehaviorEvent found)
                 {
-                    BehaviorEvent? found = _events.FirstOrDefault(match);
-                    if (found is not null)
-                    {
-                        return found;
-                    }
+                    return found;
                 }
 
                 if (clock.ElapsedMilliseconds > timeoutMs)
@@ -95,37 +56,14 @@ namespace BehaviorBlocking.Tests.Sensors.Linux
         public TimeSpan Stop()
         {
             var clock = Stopwatch.StartNew();
-            _stop.Cancel();
-            _thread.Join(10_000);
+            _run.Stop(TimeSpan.FromSeconds(10));
             return clock.Elapsed;
         }
-
-        public void Write(BehaviorEvent behaviorEvent)
-        {
-            lock (_gate)
-            {
-                _events.Add(behaviorEvent);
-            }
-        }
-
-        public void Problem(ReplayProblem problem)
-        {
-            lock (_gate)
-            {
-                _problems.Add(problem);
-            }
-        }
-
-        public void EndRecording(string recording, bool unreadable)
-        {
-        }
-
-        public void Flush() => Flushes++;
 
         public void Dispose()
         {
             Stop();
-            _stop.Dispose();
+            _run.Dispose();
         }
     }
 }

@@ -180,18 +180,18 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
             ProcessState process = Remember(record, record.Time.ToFileTime(), rundown: false);
             _processes.TryGetValue(record.ParentProcessId, out ProcessState? parent);
             var fields = Begin(record, process);
-            Add(fields, WindowsEtwEvents.CommandLine, process.CommandLine);
-            Add(fields, WindowsEtwEvents.TerminalSessionId, record.SessionId.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.CommandLine, process.CommandLine);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.TerminalSessionId, record.SessionId.ToString(CultureInfo.InvariantCulture));
             if (process.Image is string image && _options.HashImage is Func<string, string?> hash && hash(image) is string sha256)
             {
-                Add(fields, WindowsEtwEvents.Hashes, "SHA256=" + sha256);
+                SysmonFields.AddIfKnown(fields, WindowsEtwEvents.Hashes, "SHA256=" + sha256);
             }
 
-            Add(fields, WindowsEtwEvents.ParentProcessGuid, Braced(parent?.Guid ?? UnknownGuid(record.ParentProcessId)));
-            Add(fields, WindowsEtwEvents.ParentProcessId, record.ParentProcessId.ToString(CultureInfo.InvariantCulture));
-            Add(fields, WindowsEtwEvents.ParentImage, parent?.Image);
-            Add(fields, WindowsEtwEvents.ParentCommandLine, parent?.CommandLine);
-            Add(fields, WindowsEtwEvents.ParentUser, parent?.User);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ParentProcessGuid, Braced(parent?.Guid ?? UnknownGuid(record.ParentProcessId)));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ParentProcessId, record.ParentProcessId.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ParentImage, parent?.Image);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ParentCommandLine, parent?.CommandLine);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ParentUser, parent?.User);
             return Record(WindowsEtwEvents.Channel, WindowsEtwEvents.Provider, WindowsEtwEvents.ProcessCreate, record.Time, fields);
         }
 
@@ -239,7 +239,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
             }
 
             var fields = Begin(record, process);
-            Add(fields, WindowsEtwEvents.ImageLoaded, loaded);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ImageLoaded, loaded);
             output.Add(Record(WindowsEtwEvents.Channel, WindowsEtwEvents.Provider, WindowsEtwEvents.ImageLoad, record.Time, fields));
         }
 
@@ -284,8 +284,8 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
 
             ProcessState process = Actor(create.ProcessId);
             var fields = Begin(record, process, create.ProcessId);
-            Add(fields, WindowsEtwEvents.TargetFilename, create.Path);
-            Add(fields, "CreationUtcTime", UtcTime(record.Time));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.TargetFilename, create.Path);
+            SysmonFields.AddIfKnown(fields, "CreationUtcTime", SysmonFields.UtcTimeText(record.Time));
             output.Add(Record(WindowsEtwEvents.Channel, WindowsEtwEvents.Provider, WindowsEtwEvents.FileCreate, record.Time, fields));
         }
 
@@ -311,7 +311,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
 
             ProcessState process = Actor(record.ProcessId);
             var fields = Begin(record, process);
-            Add(fields, WindowsEtwEvents.TargetFilename, path);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.TargetFilename, path);
             output.Add(Record(WindowsEtwEvents.Channel, WindowsEtwEvents.Provider, WindowsEtwEvents.FileCreate, record.Time, fields));
         }
 
@@ -326,7 +326,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
 
             ProcessState process = Actor(record.ProcessId);
             var fields = Begin(record, process);
-            Add(fields, WindowsEtwEvents.TargetFilename, path);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.TargetFilename, path);
             output.Add(Record(WindowsEtwEvents.Channel, WindowsEtwEvents.Provider, eventId, record.Time, fields));
         }
 
@@ -342,8 +342,8 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
             string? newPath = string.IsNullOrEmpty(record.NewPath) ? null : FilePath(record.NewPath!);
             ProcessState process = Actor(record.ProcessId);
             var fields = Begin(record, process);
-            Add(fields, WindowsEtwEvents.SourceFilename, path);
-            Add(fields, WindowsEtwEvents.TargetFilename, newPath);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.SourceFilename, path);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.TargetFilename, newPath);
             if (newPath is not null)
             {
                 if (record.FileKey != 0)
@@ -416,7 +416,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
 
             ProcessState process = Actor(record.ProcessId);
             var fields = Begin(record, process, eventType: eventType);
-            Add(fields, WindowsEtwEvents.TargetObject, target);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.TargetObject, target);
             output.Add(Record(WindowsEtwEvents.Channel, WindowsEtwEvents.Provider, eventId, record.Time, fields));
         }
 
@@ -425,14 +425,14 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
             ProcessState process = Actor(record.ProcessId);
             var fields = Begin(record, process);
             string v6 = record.IsIpv6 ? "true" : "false";
-            Add(fields, WindowsEtwEvents.Protocol, "tcp");
-            Add(fields, WindowsEtwEvents.Initiated, initiated ? "true" : "false");
-            Add(fields, WindowsEtwEvents.SourceIsIpv6, v6);
-            Add(fields, WindowsEtwEvents.SourceIp, record.SourceIp);
-            Add(fields, WindowsEtwEvents.SourcePort, record.SourcePort.ToString(CultureInfo.InvariantCulture));
-            Add(fields, WindowsEtwEvents.DestinationIsIpv6, v6);
-            Add(fields, WindowsEtwEvents.DestinationIp, record.DestinationIp);
-            Add(fields, WindowsEtwEvents.DestinationPort, record.DestinationPort.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.Protocol, "tcp");
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.Initiated, initiated ? "true" : "false");
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.SourceIsIpv6, v6);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.SourceIp, record.SourceIp);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.SourcePort, record.SourcePort.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.DestinationIsIpv6, v6);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.DestinationIp, record.DestinationIp);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.DestinationPort, record.DestinationPort.ToString(CultureInfo.InvariantCulture));
             return Record(WindowsEtwEvents.Channel, WindowsEtwEvents.Provider, WindowsEtwEvents.NetworkConnect, record.Time, fields);
         }
 
@@ -473,17 +473,17 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
 
             ProcessState process = Actor(record.ProcessId);
             var fields = new List<KeyValuePair<string, string>>(10);
-            Add(fields, WindowsEtwEvents.MessageNumber, "1");
-            Add(fields, WindowsEtwEvents.MessageTotal, "1");
-            Add(fields, WindowsEtwEvents.ScriptBlockText, text);
-            Add(fields, WindowsEtwEvents.ScriptBlockId, record.ScriptBlockId);
-            Add(fields, WindowsEtwEvents.ScriptPath, record.Path);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.MessageNumber, "1");
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.MessageTotal, "1");
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ScriptBlockText, text);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ScriptBlockId, record.ScriptBlockId);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ScriptPath, record.Path);
 
             // The product's addition: the process that ran it, so the block joins its process tree.
-            Add(fields, WindowsEtwEvents.ProcessGuid, Braced(process.Guid));
-            Add(fields, WindowsEtwEvents.ProcessId, record.ProcessId.ToString(CultureInfo.InvariantCulture));
-            Add(fields, WindowsEtwEvents.Image, process.Image);
-            Add(fields, WindowsEtwEvents.User, process.User);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ProcessGuid, Braced(process.Guid));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ProcessId, record.ProcessId.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.Image, process.Image);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.User, process.User);
             output.Add(Record(WindowsEtwEvents.PowerShellChannel, WindowsEtwEvents.PowerShellProvider, WindowsEtwEvents.ScriptBlock, record.Time, fields));
         }
 
@@ -491,9 +491,9 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
         {
             ProcessState process = Actor(record.ProcessId);
             var fields = Begin(record, process);
-            Add(fields, WindowsEtwEvents.QueryName, record.QueryName);
-            Add(fields, WindowsEtwEvents.QueryStatus, record.Status.ToString(CultureInfo.InvariantCulture));
-            Add(fields, WindowsEtwEvents.QueryResults, record.QueryResults);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.QueryName, record.QueryName);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.QueryStatus, record.Status.ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.QueryResults, record.QueryResults);
             return Record(WindowsEtwEvents.Channel, WindowsEtwEvents.Provider, WindowsEtwEvents.DnsQuery, record.Time, fields);
         }
 
@@ -516,12 +516,12 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
         private List<KeyValuePair<string, string>> Begin(EtwRecord record, ProcessState process, int? pid = null, string? eventType = null)
         {
             var fields = new List<KeyValuePair<string, string>>(16);
-            Add(fields, WindowsEtwEvents.EventType, eventType);
-            Add(fields, WindowsEtwEvents.UtcTime, UtcTime(record.Time));
-            Add(fields, WindowsEtwEvents.ProcessGuid, Braced(process.Guid));
-            Add(fields, WindowsEtwEvents.ProcessId, (pid ?? record.ProcessId).ToString(CultureInfo.InvariantCulture));
-            Add(fields, WindowsEtwEvents.Image, process.Image);
-            Add(fields, WindowsEtwEvents.User, process.User);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.EventType, eventType);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.UtcTime, SysmonFields.UtcTimeText(record.Time));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ProcessGuid, Braced(process.Guid));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.ProcessId, (pid ?? record.ProcessId).ToString(CultureInfo.InvariantCulture));
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.Image, process.Image);
+            SysmonFields.AddIfKnown(fields, WindowsEtwEvents.User, process.User);
             return fields;
         }
 
@@ -567,17 +567,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
             return name;
         }
 
-        private static string UtcTime(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.fff", CultureInfo.InvariantCulture);
-
         private static string Braced(Guid guid) => guid.ToString("B", CultureInfo.InvariantCulture).ToUpperInvariant();
-
-        private static void Add(List<KeyValuePair<string, string>> fields, string name, string? value)
-        {
-            if (value is not null)
-            {
-                fields.Add(new KeyValuePair<string, string>(name, value));
-            }
-        }
 
         private sealed class ProcessState
         {

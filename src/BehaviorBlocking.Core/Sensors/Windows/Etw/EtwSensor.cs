@@ -8,6 +8,7 @@ using System.Text;
 using System.Threading;
 using BehaviorBlocking.Engine;
 using BehaviorBlocking.Events;
+using BehaviorBlocking.Internal;
 using BehaviorBlocking.Pipeline;
 using BehaviorBlocking.Sensors.Replay;
 using Microsoft.Diagnostics.Tracing;
@@ -66,7 +67,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
         public EtwSensor(EtwSensorOptions? options = null)
         {
             _options = options ?? new EtwSensorOptions();
-            SessionName = EtwSessionNames.Create(CurrentProcessId(), new Random());
+            SessionName = EtwSessionNames.Create(CurrentProcess.Id, new Random());
         }
 
         /// <inheritdoc />
@@ -109,7 +110,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
             }
 
             bool isWindows = RuntimeInformation.IsOSPlatform(OSPlatform.Windows);
-            EtwPreconditions.Check("Windows ETW sensor", isWindows, IsElevated, CurrentProcessId());
+            EtwPreconditions.Check("Windows ETW sensor", isWindows, IsElevated, CurrentProcess.Id);
             RunOnWindows(writer, cancellationToken);
         }
 
@@ -161,7 +162,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
                 catch (UnauthorizedAccessException ex)
                 {
                     throw new BehaviorBlockingException(ErrorIds.EtwSensorRequiresElevation, FailureKind.AccessDenied,
-                        EtwPreconditions.NotElevated(CurrentProcessId()).Message, ex);
+                        EtwPreconditions.NotElevated(CurrentProcess.Id).Message, ex);
                 }
                 catch (Exception ex) when (!(ex is OutOfMemoryException) && !(ex is BehaviorBlockingException))
                 {
@@ -262,7 +263,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
             IReadOnlyList<string> stale;
             try
             {
-                stale = EtwSessionNames.SelectStale(TraceEventSession.GetActiveSessionNames(), CurrentProcessId(), IsRunning);
+                stale = EtwSessionNames.SelectStale(TraceEventSession.GetActiveSessionNames(), CurrentProcess.Id, IsRunning);
             }
             catch (Exception ex) when (!(ex is OutOfMemoryException))
             {
@@ -463,14 +464,6 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
         {
             Target = SessionName,
         };
-
-        private static int CurrentProcessId()
-        {
-            using (Process current = Process.GetCurrentProcess())
-            {
-                return current.Id;
-            }
-        }
 
         /// <summary>The few Windows calls the sensor makes itself (TraceEvent makes the rest).</summary>
         private static class WindowsNative

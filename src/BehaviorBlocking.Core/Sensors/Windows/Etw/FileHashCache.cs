@@ -1,6 +1,7 @@
 using System;
 using System.IO;
 using System.Security.Cryptography;
+using BehaviorBlocking.Internal;
 
 namespace BehaviorBlocking.Sensors.Windows.Etw
 {
@@ -46,7 +47,7 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
                 using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 81920))
                 using (SHA256 sha = SHA256.Create())
                 {
-                    hash = BitConverter.ToString(sha.ComputeHash(stream)).Replace("-", string.Empty);
+                    hash = HexText.Upper(sha.ComputeHash(stream));
                 }
 
                 _entries.Set(key, new Entry(info.Length, info.LastWriteTimeUtc.Ticks, hash));

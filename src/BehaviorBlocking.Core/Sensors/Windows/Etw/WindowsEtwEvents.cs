@@ -61,52 +61,52 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
         // Field names (Sysmon's). Every event carries UtcTime, ProcessGuid, ProcessId, Image and User where known.
 
         /// <summary>When it happened, <c>yyyy-MM-dd HH:mm:ss.fff</c> UTC.</summary>
-        public const string UtcTime = "UtcTime";
+        public const string UtcTime = SysmonFields.UtcTime;
 
         /// <summary>Process guid: from the process id, its start time and the boot.</summary>
-        public const string ProcessGuid = "ProcessGuid";
+        public const string ProcessGuid = SysmonFields.ProcessGuid;
 
         /// <summary>Process id.</summary>
-        public const string ProcessId = "ProcessId";
+        public const string ProcessId = SysmonFields.ProcessId;
 
         /// <summary>Full path of the executable.</summary>
-        public const string Image = "Image";
+        public const string Image = SysmonFields.Image;
 
         /// <summary>Command line.</summary>
-        public const string CommandLine = "CommandLine";
+        public const string CommandLine = SysmonFields.CommandLine;
 
         /// <summary>Account, <c>DOMAIN\user</c> (the SID when it has no name).</summary>
-        public const string User = "User";
+        public const string User = SysmonFields.User;
 
         /// <summary>Terminal Services session id.</summary>
         public const string TerminalSessionId = "TerminalSessionId";
 
         /// <summary><c>SHA256=HEX</c> of the executable.</summary>
-        public const string Hashes = "Hashes";
+        public const string Hashes = SysmonFields.Hashes;
 
         /// <summary>Parent process guid.</summary>
-        public const string ParentProcessGuid = "ParentProcessGuid";
+        public const string ParentProcessGuid = SysmonFields.ParentProcessGuid;
 
         /// <summary>Parent process id.</summary>
-        public const string ParentProcessId = "ParentProcessId";
+        public const string ParentProcessId = SysmonFields.ParentProcessId;
 
         /// <summary>Parent executable.</summary>
-        public const string ParentImage = "ParentImage";
+        public const string ParentImage = SysmonFields.ParentImage;
 
         /// <summary>Parent command line.</summary>
-        public const string ParentCommandLine = "ParentCommandLine";
+        public const string ParentCommandLine = SysmonFields.ParentCommandLine;
 
         /// <summary>Parent's account.</summary>
-        public const string ParentUser = "ParentUser";
+        public const string ParentUser = SysmonFields.ParentUser;
 
         /// <summary>Loaded image (event 7).</summary>
         public const string ImageLoaded = "ImageLoaded";
 
         /// <summary>File acted upon (new name of a rename).</summary>
-        public const string TargetFilename = "TargetFilename";
+        public const string TargetFilename = SysmonFields.TargetFilename;
 
         /// <summary>Old name of a rename.</summary>
-        public const string SourceFilename = "SourceFilename";
+        public const string SourceFilename = SysmonFields.SourceFilename;
 
         /// <summary>Registry operation: <c>CreateKey</c>, <c>DeleteKey</c>, <c>DeleteValue</c>, <c>SetValue</c>.</summary>
         public const string EventType = "EventType";
@@ -118,28 +118,28 @@ namespace BehaviorBlocking.Sensors.Windows.Etw
         public const string Details = "Details";
 
         /// <summary><c>tcp</c>.</summary>
-        public const string Protocol = "Protocol";
+        public const string Protocol = SysmonFields.Protocol;
 
         /// <summary><c>true</c> when this host initiated the connection.</summary>
-        public const string Initiated = "Initiated";
+        public const string Initiated = SysmonFields.Initiated;
 
         /// <summary><c>true</c> for IPv6.</summary>
-        public const string SourceIsIpv6 = "SourceIsIpv6";
+        public const string SourceIsIpv6 = SysmonFields.SourceIsIpv6;
 
         /// <summary>Local address.</summary>
-        public const string SourceIp = "SourceIp";
+        public const string SourceIp = SysmonFields.SourceIp;
 
         /// <summary>Local port.</summary>
-        public const string SourcePort = "SourcePort";
+        public const string SourcePort = SysmonFields.SourcePort;
 
         /// <summary><c>true</c> for IPv6.</summary>
-        public const string DestinationIsIpv6 = "DestinationIsIpv6";
+        public const string DestinationIsIpv6 = SysmonFields.DestinationIsIpv6;
 
         /// <summary>Remote address.</summary>
-        public const string DestinationIp = "DestinationIp";
+        public const string DestinationIp = SysmonFields.DestinationIp;
 
         /// <summary>Remote port.</summary>
-        public const string DestinationPort = "DestinationPort";
+        public const string DestinationPort = SysmonFields.DestinationPort;
 
         /// <summary>DNS name queried.</summary>
         public const string QueryName = "QueryName";
