@@ -50,7 +50,13 @@ namespace BehaviorBlocking.Response
         /// </remarks>
         /// <param name="productHome">The product folder (<c>ProductHome.Resolve()</c>).</param>
         /// <param name="storePath">The store file indicators and remediation backups are written to.</param>
-        public static ResponseComponents ForThisMachine(string productHome, string storePath)
+        public static ResponseComponents ForThisMachine(string productHome, string storePath) => GuardedBy(new GuardRails(), productHome, storePath);
+
+        /// <summary>
+        /// The components of this platform with other guard rails (tests narrow what a Block-mode monitor over the whole
+        /// machine may touch to the processes they started).
+        /// </summary>
+        internal static ResponseComponents GuardedBy(IGuardRails guards, string productHome, string storePath)
         {
             if (productHome is null)
             {
@@ -62,7 +68,11 @@ namespace BehaviorBlocking.Response
                 throw new ArgumentNullException(nameof(storePath));
             }
 
-            var guards = new GuardRails();
+            if (guards is null)
+            {
+                throw new ArgumentNullException(nameof(guards));
+            }
+
             var quarantine = new OnDemandQuarantine(Path.Combine(productHome, QuarantineVault.FolderName), guards);
             var indicators = new OnDemandIndicatorSink(storePath);
             var remediator = new OnDemandRemediator(storePath, guards);

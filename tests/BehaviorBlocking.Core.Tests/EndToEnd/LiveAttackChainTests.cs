@@ -101,6 +101,7 @@ namespace BehaviorBlocking.Tests.EndToEnd
                 SourceFactory = context => LiveSensors.Create(new LiveSensorOptions { ProductHome = context.ProductHome }, context.Indicators, context.Policy),
                 ProductHome = _home,
                 StorePath = _store,
+                ResponseComponents = OnlyOurProcesses,
                 StatsInterval = TimeSpan.FromSeconds(1),
                 PolicyPollInterval = TimeSpan.FromMilliseconds(200),
             };
@@ -173,6 +174,7 @@ namespace BehaviorBlocking.Tests.EndToEnd
                 SourceFactory = c => LiveSensors.Create(new LiveSensorOptions { Files = false, Network = false, ExecGuard = false }, c.Indicators, c.Policy),
                 ProductHome = _home,
                 StorePath = _store,
+                ResponseComponents = OnlyOurProcesses,
             }, observer);
             Assert.True(MonitorTestKit.Eventually(() => session.Health().Sources.All(s => s.State == LiveSourceState.Running), 10_000));
 
@@ -186,6 +188,11 @@ namespace BehaviorBlocking.Tests.EndToEnd
             session.Stop();
             Assert.Equal(3, observer.Verdicts().SelectMany(v => v.Response.Steps).Count(s => s.Kind == ResponseKind.KillTree && s.Outcome == StepOutcome.Done));
         }
+
+        // The monitor sees the whole machine; it may act only on the trees this test starts (its children), never on
+        // another process that happens to match a rule meanwhile.
+        private static ResponseComponents OnlyOurProcesses(string home, string? store) =>
+            ResponseComponents.GuardedBy(new DescendantsOnlyGuardRails(new GuardRails(), Environment.ProcessId), home, store!);
 
         private static string RepositoryAndHostExclusions()
         {
