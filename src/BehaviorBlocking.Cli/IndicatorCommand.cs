@@ -146,14 +146,7 @@ namespace BehaviorBlocking.Cli
                     throw new UsageException((kind == IndicatorKind.Sha256 ? "--sha256: " : "--path: ") + error + ".");
                 }
 
-                string? refused = RefuseProtected(new GuardRails(), kind, value, parsed.GetValue(verdict));
-                if (refused is not null)
-                {
-                    throw new BehaviorBlockingException(ErrorIds.IndicatorInvalid, FailureKind.InvalidData, "Refused to block: " + refused + "; no indicator was written.");
-                }
-
-                using IndicatorStore opened = IndicatorStore.Open(CliOptions.StorePath(parsed.GetValue(store)));
-                Indicator added = opened.Add(new IndicatorDraft(kind, value, parsed.GetValue(verdict), IndicatorSource.Manual)
+                Indicator added = IndicatorService.Add(CliOptions.StorePath(parsed.GetValue(store)), new IndicatorDraft(kind, value, parsed.GetValue(verdict), IndicatorSource.Manual)
                 {
                     Expires = parsed.GetValue(expires),
                     Comment = parsed.GetValue(comment),
@@ -165,17 +158,6 @@ namespace BehaviorBlocking.Cli
             return command;
         }
 
-        /// <summary>A block indicator for a protected executable (by hash or path) would stop the system's own programs: the reason, or null.</summary>
-        private static string? RefuseProtected(GuardRails rails, IndicatorKind kind, string value, IndicatorVerdict verdict)
-        {
-            if (verdict != IndicatorVerdict.Block)
-            {
-                return null;
-            }
-
-            return kind == IndicatorKind.Sha256 ? rails.RefuseHash(value) : rails.RefuseBlockPath(value);
-        }
-
         private static Command Remove(CliConsole console)
         {
             var id = new Argument<string>("id") { Description = "The indicator's id (from 'indicator list')." };
@@ -184,8 +166,7 @@ namespace BehaviorBlocking.Cli
             command.SetAction(parsed =>
             {
                 Guid indicatorId = CliOptions.ParseId(parsed.GetValue(id)!, "indicator remove");
-                using IndicatorStore opened = IndicatorStore.Open(CliOptions.StorePath(parsed.GetValue(store)));
-                Indicator removed = opened.Remove(indicatorId);
+                Indicator removed = IndicatorService.Remove(CliOptions.StorePath(parsed.GetValue(store)), indicatorId);
                 console.Out.WriteLine($"removed {removed.Verdict.ToString().ToLowerInvariant()} {(removed.Kind == IndicatorKind.Sha256 ? "sha256" : "path")} {removed.Value} ({removed.Id:D})");
                 return Program.ExitOk;
             });
@@ -200,22 +181,9 @@ namespace BehaviorBlocking.Cli
             command.SetAction(parsed =>
             {
                 string path = parsed.GetValue(file)!;
-                IReadOnlyList<IndicatorDraft> drafts = IndicatorFeed.Read(path, DateTimeOffset.UtcNow);
-                var rails = new GuardRails();
-                foreach (IndicatorDraft draft in drafts)
-                {
-                    string? refused = RefuseProtected(rails, draft.Kind, draft.Value, draft.Verdict);
-                    if (refused is not null)
-                    {
-                        throw new BehaviorBlockingException(ErrorIds.IndicatorFeedInvalid, FailureKind.InvalidData,
-                            "The indicator feed '" + path + "' was rejected, nothing was imported: " + refused + ".");
-                    }
-                }
-
-                using IndicatorStore opened = IndicatorStore.Open(CliOptions.StorePath(parsed.GetValue(store)));
-                IReadOnlyList<Indicator> stored = opened.Import(drafts);
-                int kept = stored.Count(i => i.Source != IndicatorSource.Feed);
-                console.Out.WriteLine($"imported {stored.Count - kept} indicator(s) from {path}" + (kept > 0 ? $"; {kept} already set by hand or by a detection were left as they are" : string.Empty) + ".");
+                IndicatorImport result = IndicatorService.Import(CliOptions.StorePath(parsed.GetValue(store)), path, DateTimeOffset.UtcNow);
+                int kept = result.Kept;
+                console.Out.WriteLine($"imported {result.Count} indicator(s) from {path}" + (kept > 0 ? $"; {kept} already set by hand or by a detection were left as they are" : string.Empty) + ".");
                 return Program.ExitOk;
             });
             return command;

@@ -4,6 +4,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using BehaviorBlocking.Engine;
 using BehaviorBlocking.Response;
 using BehaviorBlocking.Store;
 
@@ -34,14 +35,8 @@ namespace BehaviorBlocking.Cli
 
         private static int List(CliConsole console, string storePath, OutputFormat format)
         {
-            IReadOnlyList<RemediationRecord> records = Array.Empty<RemediationRecord>();
-
             // No store yet is no remediations, not an error (as for indicators and the policy history).
-            if (File.Exists(storePath) || Directory.Exists(storePath))
-            {
-                using RemediationStore store = RemediationStore.OpenReadOnly(storePath);
-                records = store.List();
-            }
+            IReadOnlyList<RemediationRecord> records = RemediationService.List(storePath);
 
             if (format == OutputFormat.Jsonl)
             {
@@ -73,12 +68,8 @@ namespace BehaviorBlocking.Cli
         {
             Guid id = CliOptions.ParseId(idText, "remediation undo");
 
-            using (RemediationStore store = RemediationStore.Open(storePath))
-            {
-                // Guard rails need not be asked: undo only puts back what a remediation, which asked them, took away.
-                RemediationRecord restored = Remediators.ForThisPlatform(store, guardRails: null).Undo(id);
-                console.Out.WriteLine("restored " + restored.Id.ToString("D") + ": " + restored.Artifact.Kind + " " + (restored.Description ?? restored.Artifact.Location));
-            }
+            RemediationRecord restored = RemediationService.Undo(storePath, id);
+            console.Out.WriteLine("restored " + restored.Id.ToString("D") + ": " + restored.Artifact.Kind + " " + (restored.Description ?? restored.Artifact.Location));
 
             return Program.ExitOk;
         }

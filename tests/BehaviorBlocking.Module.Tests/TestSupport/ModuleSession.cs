@@ -90,15 +90,22 @@ namespace BehaviorBlocking.Module.Tests.TestSupport
         {
             _runspace.Dispose();
             Environment.SetEnvironmentVariable(ProductHome.EnvironmentVariable, _previousHome);
-            try
+            // The product folder, and the folder beside it for files a test acts on (outside the product's protection).
+            foreach (string folder in new[] { Home, Home + "-files" })
             {
-                Directory.Delete(Home, recursive: true);
-            }
-            catch (IOException)
-            {
-            }
-            catch (UnauthorizedAccessException)
-            {
+                try
+                {
+                    if (Directory.Exists(folder))
+                    {
+                        Directory.Delete(folder, recursive: true);
+                    }
+                }
+                catch (IOException)
+                {
+                }
+                catch (UnauthorizedAccessException)
+                {
+                }
             }
         }
     }

@@ -1,0 +1,36 @@
+BeforeAll {
+    . $PSScriptRoot/TestSupport.ps1
+    # A file quarantined through the engine the module loaded, as a response would (outside the product folder,
+    # which the guard rails protect).
+    function New-QuarantinedFile([string] $Name, [string] $Text) {
+        $dir = Join-Path $TestDrive 'files'
+        New-Item $dir -ItemType Directory -Force | Out-Null
+        $file = Join-Path $dir $Name
+        Set-Content $file $Text -NoNewline
+        $vault = [BehaviorBlocking.Response.QuarantineVault]::new([BehaviorBlocking.Response.QuarantineVault]::DefaultFolder, [BehaviorBlocking.Response.GuardRails]::new())
+        $vault.Add($file, $null, 'pester')
+    }
+}
+
+Describe 'Get-BehaviorQuarantine' {
+    BeforeEach { New-TestProductHome | Out-Null }
+
+    It 'lists nothing in a new product folder' {
+        @(Get-BehaviorQuarantine).Count | Should -Be 0
+    }
+
+    It 'lists held entries, filtered by original path wildcard, and formats them as a table' {
+        $entry = New-QuarantinedFile 'payload.sh' 'echo payload'
+        New-QuarantinedFile 'other.bin' 'x' | Out-Null
+        $found = @(Get-BehaviorQuarantine -OriginalPath '*payload*')
+        $found.Count | Should -Be 1
+        $found[0].Id | Should -Be $entry.Id
+        $found[0].State | Should -Be 'Held'
+        (Get-BehaviorQuarantine | Format-Table | Out-String -Width 200) | Should -Match 'QuarantinedAt\s+State\s+Length\s+Sha256\s+OriginalPath'
+    }
+
+    It 'reports an unknown id as QuarantineEntryNotFound' {
+        Get-BehaviorQuarantine -Id ([guid]::NewGuid()) -ErrorVariable failure -ErrorAction SilentlyContinue
+        $failure[0].FullyQualifiedErrorId | Should -Be 'QuarantineEntryNotFound,BehaviorBlocking.Commands.GetBehaviorQuarantineCommand'
+    }
+}
