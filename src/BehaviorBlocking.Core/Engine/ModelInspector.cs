@@ -195,6 +195,12 @@ namespace BehaviorBlocking.Engine
             string? sha256 = null;
             try
             {
+                if (manifest is null && IsManifest(full))
+                {
+                    // No readable manifest to name the model file: there is no model file to hash.
+                    throw new BehaviorBlockingException(ErrorIds.ModelInvalid, FailureKind.InvalidData, "no model file named");
+                }
+
                 sha256 = OnnxTreeClassifier.Sha256Of(ModelManifest.ReadLimited(modelPath, OnnxTreeClassifier.MaxModelBytes, "model"));
             }
             catch (BehaviorBlockingException)

@@ -96,6 +96,21 @@ namespace BehaviorBlocking.Tests.Engine
         }
 
         [Fact]
+        public void Describe_UnreadableManifestByItsPath_HasNoHashAndSaysWhy()
+        {
+            string good = OnnxTestModels.WriteWithManifest(_temp.Combine("broken"), OnnxTestModels.GoodStump(0.8f), "b-1");
+            string manifest = Path.ChangeExtension(good, ".json");
+            File.WriteAllText(manifest, "{ not json");
+
+            BehaviorModelInfo info = ModelInspector.Describe(manifest);
+
+            Assert.False(info.Loads);
+            Assert.Null(info.Sha256);
+            Assert.Null(info.Version);
+            Assert.Equal(ErrorIds.ModelInvalid, info.LoadErrorId);
+        }
+
+        [Fact]
         public void Describe_Missing_ThrowsModelNotFound()
         {
             var ex = Assert.Throws<BehaviorBlockingException>(() => ModelInspector.Describe(_temp.Combine("none.onnx")));
