@@ -1,25 +1,34 @@
 BeforeAll {
     . $PSScriptRoot/TestSupport.ps1
-    $script:Rule = Get-ChildItem (Join-Path (Get-Module BehaviorBlocking).ModuleBase 'rules') -Filter 'collection_browser_data_copied.yml' -Recurse | Select-Object -First 1
-    $script:Fixtures = Join-Path $TestDataPath 'rules'
+    $script:Stem = 'collection_clipboard_read_script'
+    $script:Rule = Join-Path (Get-Module BehaviorBlocking).ModuleBase "rules/$Stem.yml"
+    $script:MatchFixture = Join-Path $TestDataPath "rules/$Stem.match.jsonl"
+    $script:BenignFixture = Join-Path $TestDataPath "rules/$Stem.benign.jsonl"
 }
 
 Describe 'Test-BehaviorRule' {
-    It 'loads a built-in rule, which fires on its match fixture and stays silent on its benign one' {
-        $match = $Rule | Test-BehaviorRule -RecordPath (Join-Path $Fixtures 'collection_browser_data_copied.match.jsonl')
-        $match.Loaded | Should -BeTrue
-        $match.Matches | Should -BeGreaterThan 0
-        (Test-BehaviorRule $Rule.FullName -RecordPath (Join-Path $Fixtures 'collection_browser_data_copied.benign.jsonl')).Matches | Should -Be 0
-    }
-
-    It 'reports a broken rule as skipped with its reason, and -Quiet as $false' {
+    It 'writes one result per rule file from Get-ChildItem, with the reason for a skipped one' {
         $dir = Join-Path $TestDrive 'rules'
         New-Item $dir -ItemType Directory -Force | Out-Null
-        Set-Content (Join-Path $dir 'broken.yml') 'title: [unclosed'
-        $check = Test-BehaviorRule $dir
-        $check.Loaded | Should -BeFalse
-        $check.Reason | Should -Not -BeNullOrEmpty
-        Test-BehaviorRule $dir -Quiet | Should -BeFalse
-        (Test-BehaviorRule $dir | Format-Table | Out-String -Width 200) | Should -Match 'Loaded\s+Matches\s+Tactic\s+File'
+        Copy-Item $Rule (Join-Path $dir 'good.yml')
+        Set-Content (Join-Path $dir 'bad.yml') 'title: [unclosed'
+        $results = @(Get-ChildItem $dir -Filter *.yml | Test-BehaviorRule)
+        $results.Count | Should -Be 2
+        $results[0] | Should -BeOfType ([BehaviorBlocking.Engine.RuleTestResult])
+        ($results | Where-Object Status -EQ 'Skipped').File | Should -BeLike '*bad.yml'
+        ($results | Where-Object Status -EQ 'Loaded').RuleId | Should -Not -BeNullOrEmpty
+    }
+
+    It 'fires on the match fixture and stays silent on the benign one' {
+        (Test-BehaviorRule $Rule -RecordPath $MatchFixture).Matches | Should -BeGreaterThan 0
+        (Test-BehaviorRule $Rule -RecordPath $BenignFixture).Matches | Should -Be 0
+        Test-BehaviorRule $Rule -RecordPath $MatchFixture -Quiet | Should -BeTrue
+        Test-BehaviorRule $Rule -RecordPath $BenignFixture -Quiet | Should -BeFalse
+    }
+
+    It 'formats as a table with status, matches, file, line, title and reason' {
+        $text = Test-BehaviorRule $Rule -RecordPath $MatchFixture | Format-Table | Out-String -Width 250
+        $text | Should -Match 'Status\s+Matches\s+File\s+Line\s+Title\s+Reason'
+        $text | Should -Match "$Stem.yml"
     }
 }

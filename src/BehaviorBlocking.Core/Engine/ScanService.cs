@@ -113,9 +113,6 @@ namespace BehaviorBlocking.Engine
         /// <summary>Rule regex timeouts and the rules they disabled; null when no rule was loaded.</summary>
         public RuleHealth? Rules { get; }
 
-        /// <summary>Per rule: events it was tried on and events it matched (empty without rules).</summary>
-        public IReadOnlyList<RuleStatistics> RuleStatistics { get; init; } = Array.Empty<RuleStatistics>();
-
         /// <summary>The store written to, or null.</summary>
         public string? StorePath { get; }
 
@@ -237,10 +234,7 @@ namespace BehaviorBlocking.Engine
                 bool cancelled = cancellationToken.IsCancellationRequested;
                 recorder.Finish(cancelled ? ScanStatus.Cancelled : ScanStatus.Completed, statistics);
                 return new ScanResult(statistics, run.Verdicts.ClassifierHealth, run.Verdicts.Health, request.StorePath, recorder.Stored,
-                    recorder.Unstored, recorder.Failure, recorder.ScanId, cancelled, run.RuleDetector?.Health())
-                {
-                    RuleStatistics = run.RuleDetector?.Statistics() ?? (IReadOnlyList<RuleStatistics>)Array.Empty<RuleStatistics>(),
-                };
+                    recorder.Unstored, recorder.Failure, recorder.ScanId, cancelled, run.RuleDetector?.Health());
             }
         }
 

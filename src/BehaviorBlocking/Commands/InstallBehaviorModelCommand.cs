@@ -5,45 +5,45 @@ using BehaviorBlocking.Engine;
 namespace BehaviorBlocking.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Checks a classifier model and makes it the one the engine loads, installed into the product folder all or nothing.</para>
+    /// <para type="synopsis">Verifies a model and makes it the one the engine loads, copied into the product folder all or nothing.</para>
     /// </summary>
-    [Cmdlet(VerbsLifecycle.Install, "BehaviorModel", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
-    [OutputType(typeof(BehaviorModel))]
+    [Cmdlet(VerbsLifecycle.Install, "BehaviorModel", SupportsShouldProcess = true)]
+    [OutputType(typeof(BehaviorModelInfo))]
     public sealed class InstallBehaviorModelCommand : BehaviorCmdlet
     {
-        /// <summary>The model to install (.onnx with its .json manifest beside it, or the manifest).</summary>
+        /// <summary>The model file (.onnx, its manifest beside it) or its manifest (.json).</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
         [ValidateNotNullOrEmpty]
-        public string Path { get; set; } = string.Empty;
+        public string Path { get; set; } = null!;
 
-        /// <summary>Writes the installed model.</summary>
+        /// <summary>Writes the installed model (as Get-BehaviorModel describes it).</summary>
         [Parameter]
         public SwitchParameter PassThru { get; set; }
 
         /// <inheritdoc />
         protected override void Process()
         {
-            string source = GetUnresolvedProviderPathFromPSPath(Path);
-            // Checked before asking: nobody is asked to confirm a model that would be refused anyway.
-            BehaviorModel candidate = ModelReport.Inspect(source);
-            if (!candidate.Valid)
+            string full = GetUnresolvedProviderPathFromPSPath(Path);
+            ModelVerification verification = ModelInspector.Verify(full);
+            try
             {
-                WriteItemError(new BehaviorBlockingException(candidate.ErrorId ?? ErrorIds.ModelInvalid,
-                    candidate.ErrorId == ErrorIds.ModelNotFound ? FailureKind.NotFound : FailureKind.InvalidData,
-                    "The model '" + source + "' is refused; the installed model is unchanged: " + candidate.Problem), source);
+                verification.ThrowIfFailed("nothing was installed");
+            }
+            catch (BehaviorBlockingException ex)
+            {
+                ThrowFailure(ex, Path);
+            }
+
+            if (!ShouldProcess($"model {verification.Version} ({full})", "Install as the engine's model"))
+            {
                 return;
             }
 
-            if (!ShouldProcess("model " + candidate.Version + " from " + source, "Install as the model the engine loads"))
-            {
-                return;
-            }
-
-            string installed = ModelInstaller.Install(source);
+            string installed = ModelInstaller.Install(full);
             if (PassThru)
             {
-                WriteObject(ModelReport.Inspect(installed));
+                WriteObject(ModelInspector.Describe(installed));
             }
         }
     }

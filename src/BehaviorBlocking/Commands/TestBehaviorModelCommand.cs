@@ -5,27 +5,37 @@ using BehaviorBlocking.Engine;
 namespace BehaviorBlocking.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Checks a classifier model as the engine checks what it loads: manifest, SHA-256, feature schema, input and output shapes, and probe rows.</para>
+    /// <para type="synopsis">Verifies a model file and its manifest the way the engine checks what it loads: manifest, SHA-256, ONNX Runtime load, probe rows.</para>
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "BehaviorModel")]
-    [OutputType(typeof(BehaviorModel), typeof(bool))]
+    [OutputType(typeof(ModelVerification), typeof(bool))]
     public sealed class TestBehaviorModelCommand : BehaviorCmdlet
     {
-        /// <summary>The model (.onnx with its .json manifest beside it, or the manifest).</summary>
+        /// <summary>The model file (.onnx, its manifest beside it) or its manifest (.json).</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
         [ValidateNotNullOrEmpty]
-        public string Path { get; set; } = string.Empty;
+        public string[] Path { get; set; } = null!;
 
-        /// <summary>Writes only $true or $false.</summary>
+        /// <summary>Writes only $true when every check passed, else $false.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
 
         /// <inheritdoc />
         protected override void Process()
         {
-            BehaviorModel model = ModelReport.Inspect(GetUnresolvedProviderPathFromPSPath(Path));
-            WriteObject(Quiet ? (object)model.Valid : model);
+            foreach (string path in Path)
+            {
+                ModelVerification result = ModelInspector.Verify(GetUnresolvedProviderPathFromPSPath(path));
+                if (Quiet)
+                {
+                    WriteObject(result.Passed);
+                }
+                else
+                {
+                    WriteObject(result);
+                }
+            }
         }
     }
 }

@@ -1,36 +1,34 @@
-using System;
 using System.Collections.Generic;
 using System.Linq;
 using System.Management.Automation;
 using BehaviorBlocking.Commands.Internal;
-using BehaviorBlocking.Rules;
-using BehaviorBlocking.Sensors.Replay;
+using BehaviorBlocking.Engine;
 
 namespace BehaviorBlocking.Commands
 {
     /// <summary>
-    /// <para type="synopsis">Checks Sigma rule files with the engine's loader and, with -RecordPath, how many events of a recording each rule matches.</para>
+    /// <para type="synopsis">Checks Sigma rule files with the engine's loader and, optionally, counts the events of a recording each rule matches.</para>
     /// </summary>
     [Cmdlet(VerbsDiagnostic.Test, "BehaviorRule")]
-    [OutputType(typeof(RuleCheck), typeof(bool))]
+    [OutputType(typeof(RuleTestResult), typeof(bool))]
     public sealed class TestBehaviorRuleCommand : BehaviorCmdlet
     {
-        private readonly List<string> _paths = new List<string>();
-
-        /// <summary>Rule files or directories (directories are read recursively).</summary>
+        /// <summary>Rule files or directories (read recursively for .yml and .yaml files).</summary>
         [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
         [Alias("FullName")]
         [ValidateNotNullOrEmpty]
-        public string[] Path { get; set; } = Array.Empty<string>();
+        public string[] Path { get; set; } = null!;
 
-        /// <summary>Recorded telemetry (JSON Lines or event XML, .gz or not, files or directories) to replay against only these rules.</summary>
+        /// <summary>A recording (JSONL or XML, as Invoke-BehaviorScan reads it) to replay against only these rules.</summary>
         [Parameter]
         [ValidateNotNullOrEmpty]
-        public string[]? RecordPath { get; set; }
+        public string? RecordPath { get; set; }
 
-        /// <summary>Writes only $true (every rule loads and, with -RecordPath, every rule matched at least one event) or $false.</summary>
+        /// <summary>Writes one Boolean: every rule loaded and, with -RecordPath, every loaded rule matched at least one event.</summary>
         [Parameter]
         public SwitchParameter Quiet { get; set; }
+
+        private readonly List<string> _paths = new List<string>();
 
         /// <inheritdoc />
         protected override void Process()
@@ -44,23 +42,23 @@ namespace BehaviorBlocking.Commands
         /// <inheritdoc />
         protected override void End()
         {
-            string[]? recordings = RecordPath?.Select(GetUnresolvedProviderPathFromPSPath).ToArray();
-            var problems = new List<ReplayProblem>();
-            IReadOnlyList<RuleCheck> checks = RuleChecker.Check(_paths, recordings, problems.Add, Cancellation);
-            foreach (ReplayProblem problem in problems)
+            string? record = RecordPath is null ? null : GetUnresolvedProviderPathFromPSPath(RecordPath);
+            var problems = new List<string>();
+            IReadOnlyList<RuleTestResult> results = RuleTester.Test(_paths, record, problem => problems.Add(problem.ToString()), Cancellation);
+            foreach (string problem in problems)
             {
-                WriteWarning(problem.ToString());
+                WriteWarning("Record skipped: " + problem);
             }
 
             if (Quiet)
             {
-                WriteObject(checks.Count > 0 && checks.All(c => c.Loaded && (recordings is null || c.Matches > 0)));
+                WriteObject(results.Count > 0 && results.All(r => r.Status == RuleTestStatus.Loaded && (record is null || r.Matches > 0)));
                 return;
             }
 
-            foreach (RuleCheck check in checks)
+            foreach (RuleTestResult result in results)
             {
-                WriteObject(check);
+                WriteObject(result);
             }
         }
     }
