@@ -210,24 +210,11 @@ namespace BehaviorBlocking.Cli
             status.ActiveState.ToString().ToLowerInvariant() + (status.SubState is null ? string.Empty : " (" + status.SubState + ")")
             + (status.MainProcessId is int pid ? ", PID " + pid.ToString(CultureInfo.InvariantCulture) : string.Empty);
 
-        private static SystemdServiceInstaller Systemd(CliConsole console, string? unitDirectory)
-        {
-            IServiceManagerCommands commands = console.ServiceManager?.Invoke() ?? (RuntimeInformation.IsOSPlatform(OSPlatform.Linux) && SystemctlCommands.ToolsInstalled
-                ? new SystemctlCommands()
-                : throw new BehaviorBlockingException(Engine.ErrorIds.ServiceNotSupported, FailureKind.NotSupported,
-                    "This system has neither systemd (no systemctl in /usr/bin, /bin) nor the Windows service manager; run 'behaviorblock monitor' under your own supervisor."));
-            return new SystemdServiceInstaller(commands, unitDirectory ?? SystemdServiceInstaller.DefaultUnitDirectory);
-        }
+        private static SystemdServiceInstaller Systemd(CliConsole console, string? unitDirectory) =>
+            ServiceControl.Systemd(console.ServiceManager?.Invoke(), unitDirectory);
 
-        private static void RequireElevation(CliConsole console, string verb)
-        {
-            // Windows: the service control manager refuses a non-administrator with ERROR_ACCESS_DENIED, reported there.
-            if (!RuntimeInformation.IsOSPlatform(OSPlatform.Windows) && !console.IsElevated())
-            {
-                throw new BehaviorBlockingException(Engine.ErrorIds.ServiceRequiresElevation, FailureKind.AccessDenied,
-                    $"'service {verb}' writes a systemd unit and asks systemd to run it as root: run it as root (sudo behaviorblock service {verb}). Nothing was changed.");
-            }
-        }
+        private static void RequireElevation(CliConsole console, string verb) =>
+            ServiceControl.RequireElevation(console.IsElevated(), $"'service {verb}'", $"sudo behaviorblock service {verb}");
 
         private static string? EntryAssemblyPath()
         {

@@ -15,6 +15,9 @@ $script:TestDataPath = Join-Path $RepoRoot 'tests/data'
 if (-not (Get-Module BehaviorBlocking)) {
     Import-Module (Join-Path $ModuleUnderTest 'BehaviorBlocking.psd1') -ErrorAction Stop
 }
+# The engine assembly loads with the first cmdlet that needs it; tests that build fixtures through its types
+# (a quarantined file, a store row) need it now. It resolves from the module folder, as a cmdlet's use would.
+$null = [System.Reflection.Assembly]::Load('BehaviorBlocking.Core')
 
 # A fresh product folder (store, policy, quarantine, indicators) for this test file.
 function New-TestProductHome {

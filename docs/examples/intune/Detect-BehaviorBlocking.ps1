@@ -50,7 +50,7 @@ if ($onWindows -and -not $SkipService) {
         if (-not $service.Installed) {
             $problems.Add('the service is not installed')
         }
-        elseif (-not $service.Running) {
+        elseif (-not $service.IsRunning) {
             $problems.Add('the service is not running')
         }
     }

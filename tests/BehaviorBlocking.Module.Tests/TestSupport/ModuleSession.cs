@@ -78,13 +78,6 @@ namespace BehaviorBlocking.Module.Tests.TestSupport
         public List<T> Invoke<T>(string script, params (string Name, object? Value)[] variables) =>
             Invoke(script, variables).Select(o => (T)o.BaseObject).ToList();
 
-        /// <summary>Runs <paramref name="script"/>, expects it to end with a terminating error and returns that error's record.</summary>
-        public ErrorRecord Fails(string script, params (string Name, object? Value)[] variables)
-        {
-            var ex = Assert.ThrowsAny<RuntimeException>(() => Invoke(script, variables));
-            return ex.ErrorRecord;
-        }
-
         /// <inheritdoc />
         public void Dispose()
         {
