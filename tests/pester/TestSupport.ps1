@@ -27,4 +27,7 @@ function New-TestProductHome {
     return $folder
 }
 
-$script:ProductHome = New-TestProductHome
+# Discovery (BeforeDiscovery) has no TestDrive yet: only the run gets a product folder.
+if (Get-Variable -Name TestDrive -ValueOnly -ErrorAction SilentlyContinue) {
+    $script:ProductHome = New-TestProductHome
+}

@@ -215,6 +215,12 @@ namespace BehaviorBlocking.Engine
         /// <summary>A monitor's consumer failed unexpectedly: the session ended (state Failed) and its store row says Failed.</summary>
         public const string MonitorFailed = "MonitorFailed";
 
+        /// <summary>A live monitor already runs in this PowerShell process (<c>Start-BehaviorMonitor</c>); one at a time.</summary>
+        public const string MonitorAlreadyRunning = "MonitorAlreadyRunning";
+
+        /// <summary>No monitor of this PowerShell process has the id given (<c>Stop-BehaviorMonitor</c>, <c>Get-BehaviorMonitor</c>).</summary>
+        public const string MonitorNotFound = "MonitorNotFound";
+
         /// <summary>A monitor's observer (the front end showing detections and health) threw; the monitor goes on.</summary>
         public const string MonitorObserverFailed = "MonitorObserverFailed";
         /// <summary>The Linux process sensor was started without root (CAP_NET_ADMIN for the process connector, CAP_SYS_PTRACE for /proc).</summary>
@@ -240,6 +246,8 @@ namespace BehaviorBlocking.Engine
             Entry(MonitorRequiresElevation, FailureKind.AccessDenied),
             Entry(MonitorSourceFailed, FailureKind.Unavailable),
             Entry(MonitorFailed, FailureKind.Unavailable),
+            Entry(MonitorAlreadyRunning, FailureKind.InvalidData),
+            Entry(MonitorNotFound, FailureKind.NotFound),
             Entry(MonitorObserverFailed, FailureKind.Unavailable),
             Entry(RecordTooLarge, FailureKind.InvalidData),
             Entry(RecordDuplicateKey, FailureKind.InvalidData),

@@ -37,7 +37,17 @@ namespace BehaviorBlocking.Commands.Internal
         }
 
         /// <summary>Removes the hook when the module is removed.</summary>
-        public void OnRemove(PSModuleInfo psModuleInfo) => AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
+        /// <remarks>Every monitor the module started is stopped first: what was queued is processed and stored.</remarks>
+        public void OnRemove(PSModuleInfo psModuleInfo)
+        {
+            StopMonitors();
+            AppDomain.CurrentDomain.AssemblyResolve -= Resolve;
+        }
+
+        // Separate, so the registry (and the engine it references) is only loaded when the module is removed,
+        // after the resolve hook has made the engine's assemblies reachable.
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+        private static void StopMonitors() => MonitorRegistry.StopAll();
 
         private static Assembly? Resolve(object? sender, ResolveEventArgs args)
         {
