@@ -114,6 +114,12 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>A valid policy could not be written into the product folder; the policy in force is unchanged.</summary>
         public const string PolicyInstallFailed = "PolicyInstallFailed";
+
+        /// <summary>Switching the policy to Block needs a confirmation the host cannot ask for (non-interactive) and -Force was not given.</summary>
+        public const string PolicyBlockNotConfirmed = "PolicyBlockNotConfirmed";
+
+        /// <summary>The policy in force has no exclusion at the index given.</summary>
+        public const string PolicyExclusionNotFound = "PolicyExclusionNotFound";
         /// <summary>No quarantine entry has the given id.</summary>
         public const string QuarantineEntryNotFound = "QuarantineEntryNotFound";
 
@@ -275,6 +281,8 @@ namespace BehaviorBlocking.Engine
             Entry(PolicyFileNotFound, FailureKind.NotFound),
             Entry(PolicyFileUnreadable, FailureKind.InvalidData),
             Entry(PolicyInstallFailed, FailureKind.AccessDenied),
+            Entry(PolicyBlockNotConfirmed, FailureKind.AccessDenied),
+            Entry(PolicyExclusionNotFound, FailureKind.NotFound),
             Entry(QuarantineEntryNotFound, FailureKind.NotFound),
             Entry(QuarantineEntryCorrupt, FailureKind.InvalidData),
             Entry(QuarantineRestoreTargetExists, FailureKind.InvalidData),

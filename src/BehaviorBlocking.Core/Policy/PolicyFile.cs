@@ -106,7 +106,7 @@ namespace BehaviorBlocking.Policy
         public bool IsValid => Document is not null;
     }
 
-    /// <summary>What <see cref="PolicyFile.Set"/> installed.</summary>
+    /// <summary>What <see cref="PolicyFile.Set(string, string?, string?, PolicyActor?, DateTimeOffset?)"/> installed.</summary>
     public sealed class PolicySetResult
     {
         internal PolicySetResult(string path, PolicyChange change, PolicyDocument document)
@@ -190,7 +190,29 @@ namespace BehaviorBlocking.Policy
         public static PolicySetResult Set(string sourcePath, string? targetPath = null, string? storePath = null, PolicyActor? actor = null, DateTimeOffset? now = null)
         {
             string source = FullPath(sourcePath);
-            byte[] bytes = Read(source);
+            return Set(Read(source), source, targetPath, storePath, actor, now);
+        }
+
+        /// <summary>
+        /// Validates the policy document <paramref name="bytes"/> (UTF-8 JSON, named <paramref name="source"/> in errors)
+        /// and makes it the policy in force, exactly as <see cref="Set(string, string?, string?, PolicyActor?, DateTimeOffset?)"/>
+        /// does for a file: the one install path of every policy change.
+        /// </summary>
+        /// <exception cref="BehaviorBlockingException">
+        /// <c>PolicyFileInvalid</c> (nothing changes); <c>PolicyInstallFailed</c> when the file cannot be written; the store's errors.
+        /// </exception>
+        public static PolicySetResult Set(byte[] bytes, string source, string? targetPath = null, string? storePath = null, PolicyActor? actor = null, DateTimeOffset? now = null)
+        {
+            if (bytes is null)
+            {
+                throw new ArgumentNullException(nameof(bytes));
+            }
+
+            if (bytes.Length > PolicyDocument.MaxBytes)
+            {
+                throw TooLarge(source, bytes.Length);
+            }
+
             PolicyParseResult parsed = PolicyDocument.Parse(bytes);
             if (!parsed.IsValid)
             {
@@ -328,11 +350,7 @@ namespace BehaviorBlocking.Policy
                 {
                     if (stream.Length > PolicyDocument.MaxBytes)
                     {
-                        throw new PolicyInvalidException(fullPath, new[]
-                        {
-                            new PolicyProblem(new PolicyProblemPosition(1, 1), "$", "the file is " + stream.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
-                                + " bytes; the limit is " + PolicyDocument.MaxBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " bytes (1 MiB)"),
-                        });
+                        throw TooLarge(fullPath, stream.Length);
                     }
 
                     // Read at most one byte past the limit, whatever the length said (a file that grows while read).
@@ -362,6 +380,20 @@ namespace BehaviorBlocking.Policy
                 throw Unreadable(fullPath, ex.Message, ex);
             }
         }
+
+        /// <summary>The bytes of the policy file at <paramref name="path"/> (at most <see cref="PolicyDocument.MaxBytes"/>).</summary>
+        /// <exception cref="BehaviorBlockingException"><c>PolicyFileNotFound</c>, <c>PolicyFileUnreadable</c>, <c>PolicyFileInvalid</c> (too large).</exception>
+        internal static byte[] ReadBytes(string path, out string fullPath)
+        {
+            fullPath = FullPath(path);
+            return Read(fullPath);
+        }
+
+        private static PolicyInvalidException TooLarge(string path, long length) => new PolicyInvalidException(path, new[]
+        {
+            new PolicyProblem(new PolicyProblemPosition(1, 1), "$", "the file is " + length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
+                + " bytes; the limit is " + PolicyDocument.MaxBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " bytes (1 MiB)"),
+        });
 
         private static string FullPath(string path)
         {
