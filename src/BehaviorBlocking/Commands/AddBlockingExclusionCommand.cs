@@ -19,6 +19,7 @@ namespace BehaviorBlocking.Commands
 
         /// <summary>SHA-256 of the implicated image (64 hex digits).</summary>
         [Parameter(ValueFromPipelineByPropertyName = true)]
+        [Alias("Hash")]
         [ValidateNotNullOrEmpty]
         public string? Sha256 { get; set; }
 
