@@ -91,7 +91,8 @@ namespace BehaviorBlocking.Commands
             {
                 WriteVerbose("The policy in force already has these settings; nothing to change.");
             }
-            else if (ShouldProcess("policy " + plan.TargetPath, plan.Summary) && ConfirmBlock(plan))
+            else if (ShouldProcess("policy " + plan.TargetPath, ParameterSetName == FileSet ? "Install " + plan.Source + " (" + plan.Summary + ")" : plan.Summary)
+                && ConfirmBlock(plan))
             {
                 plan.Install();
             }
