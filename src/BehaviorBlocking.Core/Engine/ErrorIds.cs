@@ -120,6 +120,9 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>The policy in force has no exclusion at the index given.</summary>
         public const string PolicyExclusionNotFound = "PolicyExclusionNotFound";
+
+        /// <summary>The policy file changed between working out an edit and installing it; nothing was changed.</summary>
+        public const string PolicyChangedDuringEdit = "PolicyChangedDuringEdit";
         /// <summary>No quarantine entry has the given id.</summary>
         public const string QuarantineEntryNotFound = "QuarantineEntryNotFound";
 
@@ -283,6 +286,7 @@ namespace BehaviorBlocking.Engine
             Entry(PolicyInstallFailed, FailureKind.AccessDenied),
             Entry(PolicyBlockNotConfirmed, FailureKind.AccessDenied),
             Entry(PolicyExclusionNotFound, FailureKind.NotFound),
+            Entry(PolicyChangedDuringEdit, FailureKind.Unavailable),
             Entry(QuarantineEntryNotFound, FailureKind.NotFound),
             Entry(QuarantineEntryCorrupt, FailureKind.InvalidData),
             Entry(QuarantineRestoreTargetExists, FailureKind.InvalidData),

@@ -128,10 +128,15 @@ namespace BehaviorBlocking.Policy
         /// <summary>The changes on one line (<c>mode: Audit -> Block; version: 1 -> 2</c>), or <c>no changes</c>.</summary>
         public string Summary => Changes.Count == 0 ? "no changes" : string.Join("; ", Changes);
 
-        /// <summary>Installs the new document atomically with its audit-trail row in the store at <paramref name="storePath"/> (default the product folder's).</summary>
-        /// <exception cref="BehaviorBlockingException"><c>PolicyInstallFailed</c>, the store's errors; the policy in force is unchanged.</exception>
+        /// <summary>
+        /// Installs the new document atomically with its audit-trail row in the store at <paramref name="storePath"/> (default the
+        /// product folder's), provided the policy file is still the one <see cref="Previous"/> read.
+        /// </summary>
+        /// <exception cref="BehaviorBlockingException">
+        /// <c>PolicyChangedDuringEdit</c> when another install came in between; <c>PolicyInstallFailed</c>, the store's errors. The policy in force is unchanged.
+        /// </exception>
         public PolicySetResult Install(string? storePath = null, PolicyActor? actor = null, DateTimeOffset? now = null) =>
-            PolicyFile.Set(_bytes, Source, TargetPath, storePath ?? ProductHome.DefaultStorePath, actor, now);
+            PolicyFile.Set(_bytes, Source, TargetPath, storePath ?? ProductHome.DefaultStorePath, actor, now, checkPrevious: true, Previous.Sha256);
     }
 
     /// <summary>

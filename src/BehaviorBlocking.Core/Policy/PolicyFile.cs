@@ -201,7 +201,16 @@ namespace BehaviorBlocking.Policy
         /// <exception cref="BehaviorBlockingException">
         /// <c>PolicyFileInvalid</c> (nothing changes); <c>PolicyInstallFailed</c> when the file cannot be written; the store's errors.
         /// </exception>
-        public static PolicySetResult Set(byte[] bytes, string source, string? targetPath = null, string? storePath = null, PolicyActor? actor = null, DateTimeOffset? now = null)
+        public static PolicySetResult Set(byte[] bytes, string source, string? targetPath = null, string? storePath = null, PolicyActor? actor = null, DateTimeOffset? now = null) =>
+            Set(bytes, source, targetPath, storePath, actor, now, false, null);
+
+        /// <summary>
+        /// <see cref="Set(byte[], string, string?, string?, PolicyActor?, DateTimeOffset?)"/>; with <paramref name="checkPrevious"/>,
+        /// only when the file it replaces (read inside the store's transaction) still has <paramref name="previousSha256"/>
+        /// (null: no file), so an edit never overwrites a policy installed after it was worked out.
+        /// </summary>
+        internal static PolicySetResult Set(byte[] bytes, string source, string? targetPath, string? storePath, PolicyActor? actor, DateTimeOffset? now,
+            bool checkPrevious, string? previousSha256)
         {
             if (bytes is null)
             {
@@ -232,9 +241,18 @@ namespace BehaviorBlocking.Policy
                 long sequence = history.Record(
                     () =>
                     {
-                        (PolicyDocument? previous, string? previousSha256, byte[]? replaced) = Current(target);
+                        (PolicyDocument? previous, string? replacedSha256, byte[]? replaced) = Current(target);
+                        if (checkPrevious && !string.Equals(replacedSha256, previousSha256, StringComparison.Ordinal))
+                        {
+                            throw new BehaviorBlockingException(ErrorIds.PolicyChangedDuringEdit, FailureKind.Unavailable,
+                                "The policy at '" + target + "' changed while the edit was worked out; nothing was changed. Run the command again.")
+                            {
+                                Target = target,
+                            };
+                        }
+
                         previousBytes = replaced;
-                        change = new PolicyChange(0, time, who.User, who.Host, document.Version, Sha256Of(bytes), previousSha256,
+                        change = new PolicyChange(0, time, who.User, who.Host, document.Version, Sha256Of(bytes), replacedSha256,
                             PolicyChanges.Between(previous, document), TextOf(bytes));
                         return change;
                     },

@@ -129,6 +129,22 @@ namespace BehaviorBlocking.Tests.Policy
         }
 
         [Fact]
+        public void Install_PolicyReplacedAfterThePlan_IsPolicyChangedDuringEditAndKeepsTheOtherPolicy()
+        {
+            WriteExisting();
+            PolicyEditPlan plan = PolicyEditor.Edit(new PolicyEdit { Mode = PolicyMode.Off }, Target);
+            File.WriteAllText(Target, "{\"schemaVersion\": 1, \"version\": \"other\", \"mode\": \"Audit\"}");
+            byte[] other = File.ReadAllBytes(Target);
+
+            var ex = Assert.Throws<BehaviorBlockingException>(() => plan.Install(Store, Admin));
+
+            Assert.Equal("PolicyChangedDuringEdit", ex.ErrorId);
+            Assert.Equal(other, File.ReadAllBytes(Target));
+            using PolicyHistory history = PolicyHistory.OpenReadOnly(Store);
+            Assert.Empty(history.List());
+        }
+
+        [Fact]
         public void FromFile_InvalidSource_IsPolicyFileInvalidNamingTheSource()
         {
             string source = _temp.Combine("bad.json");
