@@ -228,17 +228,7 @@ namespace BehaviorBlocking.Cli
 
             output.WriteLine($"version      {document.Version}");
             output.WriteLine($"mode         {document.Mode}");
-            ResponseSettings d = document.Defaults;
-            ResponseSettings builtIn = ResponseSettings.BuiltIn;
-            var effective = new ResponseSettings
-            {
-                Threshold = d.Threshold ?? builtIn.Threshold,
-                Action = d.Action ?? builtIn.Action,
-                Quarantine = d.Quarantine ?? builtIn.Quarantine,
-                BlockHash = d.BlockHash ?? builtIn.BlockHash,
-                Remediate = d.Remediate ?? builtIn.Remediate,
-            };
-            output.WriteLine($"defaults     {effective}");
+            output.WriteLine($"defaults     {BlockingPolicyInfo.From(loaded, path, now).Defaults}");
             foreach (PolicyOverride entry in Overrides(document))
             {
                 output.WriteLine($"{entry.Path.Substring(2)}  {entry.Settings}");

@@ -114,6 +114,15 @@ namespace BehaviorBlocking.Engine
 
         /// <summary>A valid policy could not be written into the product folder; the policy in force is unchanged.</summary>
         public const string PolicyInstallFailed = "PolicyInstallFailed";
+
+        /// <summary>Switching the policy to Block needs a confirmation the host cannot ask for (non-interactive) and -Force was not given.</summary>
+        public const string PolicyBlockNotConfirmed = "PolicyBlockNotConfirmed";
+
+        /// <summary>The policy in force has no exclusion at the index given.</summary>
+        public const string PolicyExclusionNotFound = "PolicyExclusionNotFound";
+
+        /// <summary>The policy file changed between working out an edit and installing it; nothing was changed.</summary>
+        public const string PolicyChangedDuringEdit = "PolicyChangedDuringEdit";
         /// <summary>No quarantine entry has the given id.</summary>
         public const string QuarantineEntryNotFound = "QuarantineEntryNotFound";
 
@@ -283,6 +292,9 @@ namespace BehaviorBlocking.Engine
             Entry(PolicyFileNotFound, FailureKind.NotFound),
             Entry(PolicyFileUnreadable, FailureKind.InvalidData),
             Entry(PolicyInstallFailed, FailureKind.AccessDenied),
+            Entry(PolicyBlockNotConfirmed, FailureKind.AccessDenied),
+            Entry(PolicyExclusionNotFound, FailureKind.NotFound),
+            Entry(PolicyChangedDuringEdit, FailureKind.Unavailable),
             Entry(QuarantineEntryNotFound, FailureKind.NotFound),
             Entry(QuarantineEntryCorrupt, FailureKind.InvalidData),
             Entry(QuarantineRestoreTargetExists, FailureKind.InvalidData),

@@ -106,7 +106,7 @@ namespace BehaviorBlocking.Policy
         public bool IsValid => Document is not null;
     }
 
-    /// <summary>What <see cref="PolicyFile.Set"/> installed.</summary>
+    /// <summary>What <see cref="PolicyFile.Set(string, string?, string?, PolicyActor?, DateTimeOffset?)"/> installed.</summary>
     public sealed class PolicySetResult
     {
         internal PolicySetResult(string path, PolicyChange change, PolicyDocument document)
@@ -190,7 +190,38 @@ namespace BehaviorBlocking.Policy
         public static PolicySetResult Set(string sourcePath, string? targetPath = null, string? storePath = null, PolicyActor? actor = null, DateTimeOffset? now = null)
         {
             string source = FullPath(sourcePath);
-            byte[] bytes = Read(source);
+            return Set(Read(source), source, targetPath, storePath, actor, now);
+        }
+
+        /// <summary>
+        /// Validates the policy document <paramref name="bytes"/> (UTF-8 JSON, named <paramref name="source"/> in errors)
+        /// and makes it the policy in force, exactly as <see cref="Set(string, string?, string?, PolicyActor?, DateTimeOffset?)"/>
+        /// does for a file: the one install path of every policy change.
+        /// </summary>
+        /// <exception cref="BehaviorBlockingException">
+        /// <c>PolicyFileInvalid</c> (nothing changes); <c>PolicyInstallFailed</c> when the file cannot be written; the store's errors.
+        /// </exception>
+        public static PolicySetResult Set(byte[] bytes, string source, string? targetPath = null, string? storePath = null, PolicyActor? actor = null, DateTimeOffset? now = null) =>
+            Set(bytes, source, targetPath, storePath, actor, now, false, null);
+
+        /// <summary>
+        /// <see cref="Set(byte[], string, string?, string?, PolicyActor?, DateTimeOffset?)"/>; with <paramref name="checkPrevious"/>,
+        /// only when the file it replaces (read inside the store's transaction) still has <paramref name="previousSha256"/>
+        /// (null: no file), so an edit never overwrites a policy installed after it was worked out.
+        /// </summary>
+        internal static PolicySetResult Set(byte[] bytes, string source, string? targetPath, string? storePath, PolicyActor? actor, DateTimeOffset? now,
+            bool checkPrevious, string? previousSha256)
+        {
+            if (bytes is null)
+            {
+                throw new ArgumentNullException(nameof(bytes));
+            }
+
+            if (bytes.Length > PolicyDocument.MaxBytes)
+            {
+                throw TooLarge(source, bytes.Length);
+            }
+
             PolicyParseResult parsed = PolicyDocument.Parse(bytes);
             if (!parsed.IsValid)
             {
@@ -210,9 +241,18 @@ namespace BehaviorBlocking.Policy
                 long sequence = history.Record(
                     () =>
                     {
-                        (PolicyDocument? previous, string? previousSha256, byte[]? replaced) = Current(target);
+                        (PolicyDocument? previous, string? replacedSha256, byte[]? replaced) = Current(target);
+                        if (checkPrevious && !string.Equals(replacedSha256, previousSha256, StringComparison.Ordinal))
+                        {
+                            throw new BehaviorBlockingException(ErrorIds.PolicyChangedDuringEdit, FailureKind.Unavailable,
+                                "The policy at '" + target + "' changed while the edit was worked out; nothing was changed. Run the command again.")
+                            {
+                                Target = target,
+                            };
+                        }
+
                         previousBytes = replaced;
-                        change = new PolicyChange(0, time, who.User, who.Host, document.Version, Sha256Of(bytes), previousSha256,
+                        change = new PolicyChange(0, time, who.User, who.Host, document.Version, Sha256Of(bytes), replacedSha256,
                             PolicyChanges.Between(previous, document), TextOf(bytes));
                         return change;
                     },
@@ -328,11 +368,7 @@ namespace BehaviorBlocking.Policy
                 {
                     if (stream.Length > PolicyDocument.MaxBytes)
                     {
-                        throw new PolicyInvalidException(fullPath, new[]
-                        {
-                            new PolicyProblem(new PolicyProblemPosition(1, 1), "$", "the file is " + stream.Length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
-                                + " bytes; the limit is " + PolicyDocument.MaxBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " bytes (1 MiB)"),
-                        });
+                        throw TooLarge(fullPath, stream.Length);
                     }
 
                     // Read at most one byte past the limit, whatever the length said (a file that grows while read).
@@ -362,6 +398,20 @@ namespace BehaviorBlocking.Policy
                 throw Unreadable(fullPath, ex.Message, ex);
             }
         }
+
+        /// <summary>The bytes of the policy file at <paramref name="path"/> (at most <see cref="PolicyDocument.MaxBytes"/>).</summary>
+        /// <exception cref="BehaviorBlockingException"><c>PolicyFileNotFound</c>, <c>PolicyFileUnreadable</c>, <c>PolicyFileInvalid</c> (too large).</exception>
+        internal static byte[] ReadBytes(string path, out string fullPath)
+        {
+            fullPath = FullPath(path);
+            return Read(fullPath);
+        }
+
+        private static PolicyInvalidException TooLarge(string path, long length) => new PolicyInvalidException(path, new[]
+        {
+            new PolicyProblem(new PolicyProblemPosition(1, 1), "$", "the file is " + length.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)
+                + " bytes; the limit is " + PolicyDocument.MaxBytes.ToString("N0", System.Globalization.CultureInfo.InvariantCulture) + " bytes (1 MiB)"),
+        });
 
         private static string FullPath(string path)
         {

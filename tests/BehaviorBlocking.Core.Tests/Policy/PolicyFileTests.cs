@@ -126,6 +126,29 @@ namespace BehaviorBlocking.Tests.Policy
         }
 
         [Fact]
+        public void SetBytes_ValidDocument_InstallsTheBytesAndRecordsThemLikeAFile()
+        {
+            byte[] bytes = System.Text.Encoding.UTF8.GetBytes(Block);
+
+            PolicySetResult result = PolicyFile.Set(bytes, "edit", Target, Store, Admin, When);
+
+            Assert.Equal(bytes, File.ReadAllBytes(Target));
+            Assert.Equal(PolicyMode.Block, result.Document.Mode);
+            using PolicyHistory history = PolicyHistory.OpenReadOnly(Store);
+            Assert.Equal(Block, Assert.Single(history.List()).Document);
+        }
+
+        [Fact]
+        public void SetBytes_InvalidDocument_IsRefusedNamingTheSourceAndWritesNothing()
+        {
+            var ex = Assert.Throws<PolicyInvalidException>(() => PolicyFile.Set(System.Text.Encoding.UTF8.GetBytes("{\"mode\": 1}"), "edit", Target, Store, Admin, When));
+
+            Assert.StartsWith("edit:1:", ex.Message);
+            Assert.False(File.Exists(Target));
+            Assert.False(File.Exists(Store));
+        }
+
+        [Fact]
         public void Set_SecondPolicy_RecordsThePreviousHashAndWhatChanged()
         {
             PolicySetResult first = Set(Write("block.json", Block));
