@@ -38,17 +38,6 @@ namespace BehaviorBlocking.Cli
             return command;
         }
 
-        /// <summary>The policy a scan uses: the file named, else the policy in force, else the default Audit policy (a policy in force that cannot be used is a warning).</summary>
-        internal static BlockingPolicy ForScan(string? file, CliConsole console)
-        {
-            if (file is not null)
-            {
-                return PolicyFile.Load(file).ToPolicy();
-            }
-
-            return InForce(console, "The scan uses");
-        }
-
         /// <summary>The policy in force, else the default Audit policy (no product folder; a policy in force that cannot be used is a warning naming <paramref name="who"/>).</summary>
         internal static BlockingPolicy InForce(CliConsole console, string who)
         {

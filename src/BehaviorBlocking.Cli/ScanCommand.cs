@@ -46,20 +46,17 @@ namespace BehaviorBlocking.Cli
             command.SetAction(parsed =>
             {
                 // A --policy file that cannot be used ends the command (PolicyFileInvalid with its position) before anything is read.
-                Policy.BlockingPolicy scanPolicy = PolicyCommand.ForScan(parsed.GetValue(policy), console);
-                string? storePath = parsed.GetValue(noStore) ? null : CliOptions.StorePath(parsed.GetValue(store));
-
                 // The store's indicators take part: the policy looks them up (allow excludes, block blocks) and the
                 // kill-on-start detector raises a verdict when a blocked hash or path starts in the recording.
-                Func<IReadOnlyList<IDetector>>? detectors = null;
-                Policy.IndicatorSet? indicators = storePath is null ? null : StoredIndicators(storePath, console);
-                if (indicators is not null)
+                string? storePath = parsed.GetValue(noStore) ? null : CliOptions.StorePath(parsed.GetValue(store));
+                ReplaySetup setup = ReplaySetup.For(parsed.GetValue(policy), storePath, console.ExtraDetectors);
+                foreach (string warning in setup.Warnings)
                 {
-                    scanPolicy = scanPolicy.WithIndicators(indicators);
-                    Func<IReadOnlyList<IDetector>> extra = console.ExtraDetectors;
-                    detectors = () => new List<IDetector>(extra()) { new Policy.IndicatorDetector(indicators) };
+                    console.Error.WriteLine("behaviorblock: warning: " + warning);
                 }
 
+                Policy.BlockingPolicy scanPolicy = setup.Policy;
+                Func<IReadOnlyList<IDetector>>? detectors = setup.Detectors;
                 using BehaviorEngine engine = rules.Build(parsed, console, policy: scanPolicy, extraDetectors: detectors);
                 return Run(console, engine, parsed.GetValue(paths)!, parsed.GetValue(format), parsed.GetValue(stats), storePath);
             });
@@ -133,18 +130,6 @@ namespace BehaviorBlocking.Cli
             {
                 Console.CancelKeyPress -= onCancel;
             }
-        }
-
-        /// <summary>The indicators of the store at <paramref name="storePath"/>; null when there is no store, it holds none, or it cannot be read (a warning).</summary>
-        private static Policy.IndicatorSet? StoredIndicators(string storePath, CliConsole console)
-        {
-            Policy.IndicatorSet? set = ScanPolicy.StoredIndicators(storePath, out BehaviorBlockingException? problem);
-            if (problem is not null)
-            {
-                console.Error.WriteLine($"behaviorblock: warning: {problem.ErrorId}: {problem.Message} The scan goes on without the store's indicators.");
-            }
-
-            return set;
         }
 
         internal static string ClassifierState(ClassifierHealth? health)

@@ -8,7 +8,7 @@ namespace BehaviorBlocking.Engine
     /// <summary>The policy and extra detectors a replay runs with, as <c>behaviorblock scan</c> and <c>Start-BehaviorMonitor -Path</c> set them up.</summary>
     public sealed class ReplaySetup
     {
-        private ReplaySetup(BlockingPolicy policy, Func<IReadOnlyList<IDetector>>? detectors, IReadOnlyList<BehaviorBlockingException> warnings)
+        private ReplaySetup(BlockingPolicy policy, Func<IReadOnlyList<IDetector>>? detectors, IReadOnlyList<string> warnings)
         {
             Policy = policy;
             Detectors = detectors;
@@ -21,8 +21,8 @@ namespace BehaviorBlocking.Engine
         /// <summary>The kill-on-start detector over the store's indicators, or null without indicators.</summary>
         public Func<IReadOnlyList<IDetector>>? Detectors { get; }
 
-        /// <summary>Problems that left the replay with less (a policy in force that cannot be used, indicators that cannot be read).</summary>
-        public IReadOnlyList<BehaviorBlockingException> Warnings { get; }
+        /// <summary>Problems that left the scan with less, each as <c>ErrorId: message</c> and what the scan does instead (a policy in force that cannot be used, indicators that cannot be read).</summary>
+        public IReadOnlyList<string> Warnings { get; }
 
         /// <summary>
         /// The what-if policy (<paramref name="policyFile"/>, else the policy in force, else Audit) with the indicators of
@@ -31,7 +31,7 @@ namespace BehaviorBlocking.Engine
         /// <exception cref="BehaviorBlockingException">The named policy file cannot be used (PolicyFileInvalid with its position, ...).</exception>
         public static ReplaySetup For(string? policyFile, string? storePath, Func<IReadOnlyList<IDetector>>? extraDetectors = null)
         {
-            var warnings = new List<BehaviorBlockingException>();
+            var warnings = new List<string>();
             BlockingPolicy policy;
             if (policyFile is not null)
             {
@@ -42,7 +42,7 @@ namespace BehaviorBlocking.Engine
                 policy = ScanPolicy.InForceOrDefault(out BehaviorBlockingException? problem);
                 if (problem is not null)
                 {
-                    warnings.Add(problem);
+                    warnings.Add(problem.ErrorId + ": " + problem.Message + " The scan uses the default Audit policy.");
                 }
             }
 
@@ -53,7 +53,7 @@ namespace BehaviorBlocking.Engine
                 indicators = ScanPolicy.StoredIndicators(storePath, out BehaviorBlockingException? unread);
                 if (unread is not null)
                 {
-                    warnings.Add(unread);
+                    warnings.Add(unread.ErrorId + ": " + unread.Message + " The scan goes on without the store's indicators.");
                 }
             }
 

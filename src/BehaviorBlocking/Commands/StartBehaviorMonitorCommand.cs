@@ -121,9 +121,9 @@ namespace BehaviorBlocking.Commands
         private void Replay(string? storePath)
         {
             ReplaySetup setup = ReplaySetup.For(PolicyPath is null ? null : GetUnresolvedProviderPathFromPSPath(PolicyPath), storePath);
-            foreach (BehaviorBlockingException warning in setup.Warnings)
+            foreach (string warning in setup.Warnings)
             {
-                WriteWarning(warning.ErrorId + ": " + warning.Message);
+                WriteWarning(warning);
             }
 
             using BehaviorEngine engine = BehaviorEngine.Create(Options(setup.Policy, setup.Detectors));

@@ -78,6 +78,16 @@ namespace BehaviorBlocking.Module.Tests.TestSupport
         public List<T> Invoke<T>(string script, params (string Name, object? Value)[] variables) =>
             Invoke(script, variables).Select(o => (T)o.BaseObject).ToList();
 
+        /// <summary>
+        /// Runs <paramref name="script"/> (one command: a cmdlet's terminating error ends it) and returns the error record
+        /// of the terminating error it must end with.
+        /// </summary>
+        public ErrorRecord Fails(string script, params (string Name, object? Value)[] variables)
+        {
+            var ex = Assert.ThrowsAny<RuntimeException>(() => Invoke(script, variables));
+            return ex.ErrorRecord;
+        }
+
         /// <inheritdoc />
         public void Dispose()
         {
