@@ -124,7 +124,10 @@ namespace BehaviorBlocking.Commands
             try
             {
                 string name = BlockService.DescribeTarget(request);
-                string verb = Action is ResponseKind kind ? kind.ToString() : request.DetectionId.HasValue ? "Block as the policy in force asks" : "Block";
+                string verb = Action is ResponseKind kind ? kind.ToString()
+                    : request.DetectionId.HasValue ? "Block as the policy in force asks"
+                    : request.ProcessId.HasValue ? nameof(ResponseKind.KillTree)
+                    : request.Path is null ? nameof(ResponseKind.BlockHash) : nameof(ResponseKind.Quarantine);
 
                 // With -WhatIf the prompt is only reported; the engine still says what each step would do, changing nothing.
                 if (!ShouldProcess(name, verb) && !whatIf)
