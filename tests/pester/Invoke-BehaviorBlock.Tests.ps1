@@ -3,9 +3,9 @@ BeforeAll {
 
     # Fills the current product folder's store by replaying the shipped sample through the engine, as a scan would.
     function Add-SampleDetection {
-        if (-not ('BBBlockScanObserver' -as [type])) {
+        if (-not ('BBQuietScanObserver' -as [type])) {
             Invoke-Expression @'
-class BBBlockScanObserver : BehaviorBlocking.Engine.IScanObserver {
+class BBQuietScanObserver : BehaviorBlocking.Engine.IScanObserver {
     [void] OnDetection([BehaviorBlocking.Detections.Detection] $detection) {}
     [void] OnVerdict([BehaviorBlocking.Verdicts.VerdictEvent] $verdictEvent) {}
     [void] OnProblem([BehaviorBlocking.Sensors.Replay.ReplayProblem] $problem) {}
@@ -20,82 +20,75 @@ class BBBlockScanObserver : BehaviorBlocking.Engine.IScanObserver {
         }
         $engine = [BehaviorBlocking.Engine.BehaviorEngine]::Create($null)
         try {
-            $result = [BehaviorBlocking.Engine.ScanService]::Run($engine, $request, [BBBlockScanObserver]::new(), [System.Threading.CancellationToken]::None)
+            $result = [BehaviorBlocking.Engine.ScanService]::Run($engine, $request, [BBQuietScanObserver]::new(), [System.Threading.CancellationToken]::None)
             $result.StoredDetections | Should -BeGreaterThan 0
         }
         finally {
             $engine.Dispose()
         }
     }
-
-    function Stop-TestProcess([System.Diagnostics.Process] $Process) {
-        if ($Process -and -not $Process.HasExited) { $Process.Kill($true) }
-    }
 }
 
 Describe 'Invoke-BehaviorBlock' {
-    BeforeAll {
+    Context 'with the sample replayed into the store' {
+        BeforeAll {
+            New-TestProductHome | Out-Null
+            Add-SampleDetection
+            $script:Stored = @(Get-BehaviorDetection)
+        }
+
+        It 'with -WhatIf reports each piped detection and changes no stored action' {
+            $results = @(Get-BehaviorDetection | Invoke-BehaviorBlock -Action KillTree -WhatIf)
+            $results.Count | Should -Be $Stored.Count
+            $results | ForEach-Object { $_ | Should -BeOfType ([BehaviorBlocking.Engine.BlockResult]); $_.WhatIf | Should -BeTrue; $_.Recorded | Should -BeFalse }
+            (@(Get-BehaviorDetection) | ForEach-Object { $_.Actions.Count }) -join ',' | Should -Be (($Stored | ForEach-Object { $_.Actions.Count }) -join ',')
+        }
+
+        It 'binds a deserialized detection by its Id property' {
+            $copy = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($Stored[0]))
+            $copy | Should -Not -BeOfType ([BehaviorBlocking.Detections.Detection])
+            $result = $copy | Invoke-BehaviorBlock -Action Suspend -WhatIf
+            $result.Detection.Id | Should -Be $Stored[0].Id
+        }
+
+        It 'writes DetectionNotFound for an unknown id and still blocks the others' {
+            $missing = [guid]::NewGuid()
+            $results = @(Invoke-BehaviorBlock -Id $missing, $Stored[0].Id -Action KillTree -WhatIf -ErrorVariable failures -ErrorAction SilentlyContinue)
+            $results.Count | Should -Be 1
+            $failures.Count | Should -Be 1
+            $failures[0].FullyQualifiedErrorId | Should -Be 'DetectionNotFound,BehaviorBlocking.Commands.InvokeBehaviorBlockCommand'
+        }
+
+        It 'formats its result as a table with target and steps' {
+            $text = Get-BehaviorDetection | Select-Object -First 1 | Invoke-BehaviorBlock -Action KillTree -WhatIf | Format-Table | Out-String -Width 200
+            $text | Should -Match 'Succeeded'
+            $text | Should -Match 'Target'
+            $text | Should -Match 'KillTree:'
+            $text | Should -Match 'detection '
+        }
+    }
+
+    It 'kills a process tree the test started, and -WhatIf leaves one running' {
         New-TestProductHome | Out-Null
-        Add-SampleDetection
-        $script:All = @(Get-BehaviorDetection)
-    }
-
-    It 'reports what blocking piped detections would do with -WhatIf, and changes nothing' {
-        $results = @(Get-BehaviorDetection | Invoke-BehaviorBlock -Action KillTree -WhatIf)
-        $results.Count | Should -Be $All.Count
-        $results[0] | Should -BeOfType ([BehaviorBlocking.Engine.BlockResult])
-        $results.Recorded | Should -Not -Contain $true
-        $results[0].Target | Should -BeLike "detection $($All[0].Name) on *"
-        (@(Get-BehaviorDetection).Actions.Count | Measure-Object -Sum).Sum | Should -Be (($All.Actions.Count | Measure-Object -Sum).Sum)
-    }
-
-    It 'kills a process tree the test spawned when confirmed' {
-        $shell = Start-Process -FilePath sh -ArgumentList '-c', '"sleep 300 & wait"' -PassThru
+        $proc = Start-Process -FilePath sh -ArgumentList '-c', '"sleep 300 & wait"' -PassThru
         try {
-            $result = Invoke-BehaviorBlock -ProcessId $shell.Id -Confirm:$false
-            $result.Succeeded | Should -BeTrue
-            $result.Target | Should -Be "PID $($shell.Id) (sh)"
-            $shell.WaitForExit(10000) | Should -BeTrue
+            $what = Invoke-BehaviorBlock -ProcessId $proc.Id -WhatIf
+            $what.Target | Should -Match "^PID $($proc.Id) \(\w+\)$"
+            $what.Steps[0].Outcome | Should -Be 'WhatIf'
+            $proc.HasExited | Should -BeFalse
+
+            $done = Invoke-BehaviorBlock -ProcessId $proc.Id -Confirm:$false
+            $done.Succeeded | Should -BeTrue
+            $proc.WaitForExit(10000) | Should -BeTrue
         }
         finally {
-            Stop-TestProcess $shell
+            if (-not $proc.HasExited) { $proc.Kill($true) }
         }
     }
 
-    It 'leaves a spawned process running with -WhatIf' {
-        $sleeper = Start-Process -FilePath sleep -ArgumentList 300 -PassThru
-        try {
-            $result = Invoke-BehaviorBlock -ProcessId $sleeper.Id -WhatIf
-            $result.Steps[0].Outcome | Should -Be 'WhatIf'
-            $sleeper.HasExited | Should -BeFalse
-        }
-        finally {
-            Stop-TestProcess $sleeper
-        }
-    }
-
-    It 'binds a deserialized detection by its Id property' {
-        $copy = [System.Management.Automation.PSSerializer]::Deserialize([System.Management.Automation.PSSerializer]::Serialize($All[0]))
-        $result = $copy | Invoke-BehaviorBlock -Action Suspend -WhatIf
-        $result.Detection.Id | Should -Be $All[0].Id
-    }
-
-    It 'writes DetectionNotFound and InvalidArgument for bad targets and goes on' {
-        $results = @(Invoke-BehaviorBlock -Id ([guid]::NewGuid()), $All[0].Id -Action KillTree -WhatIf -ErrorVariable failures -ErrorAction SilentlyContinue)
-        $results.Count | Should -Be 1
-        $failures.Count | Should -Be 1
-        $failures[0].FullyQualifiedErrorId | Should -Be 'DetectionNotFound,BehaviorBlocking.Commands.InvokeBehaviorBlockCommand'
-        Invoke-BehaviorBlock -Sha256 'not-a-hash' -WhatIf -ErrorVariable bad -ErrorAction SilentlyContinue
-        $bad[0].FullyQualifiedErrorId | Should -Be 'InvalidArgument,BehaviorBlocking.Commands.InvokeBehaviorBlockCommand'
-    }
-
-    It 'formats results and response steps as tables' {
-        $result = Invoke-BehaviorBlock -Id $All[0].Id -Action KillTree -WhatIf
-        $table = $result | Format-Table | Out-String -Width 200
-        foreach ($column in 'Succeeded', 'WhatIf', 'Recorded', 'Target', 'Steps') { $table | Should -BeLike "*$column*" }
-        $table | Should -BeLike '*KillTree:*'
-        $steps = $result.Steps | Format-Table | Out-String -Width 200
-        foreach ($column in 'Kind', 'Outcome', 'Target', 'Actor', 'Detail') { $steps | Should -BeLike "*$column*" }
-        ($result | Format-List | Out-String -Width 200) | Should -BeLike '*DetectionId*'
+    It 'writes InvalidArgument for a malformed hash' {
+        New-TestProductHome | Out-Null
+        @(Invoke-BehaviorBlock -Sha256 'not-a-hash' -WhatIf -ErrorVariable failures -ErrorAction SilentlyContinue).Count | Should -Be 0
+        $failures[0].FullyQualifiedErrorId | Should -Be 'InvalidArgument,BehaviorBlocking.Commands.InvokeBehaviorBlockCommand'
     }
 }

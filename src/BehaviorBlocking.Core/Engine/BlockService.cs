@@ -52,12 +52,20 @@ namespace BehaviorBlocking.Engine
     /// <summary>What <c>block</c> did.</summary>
     public sealed class BlockResult
     {
-        internal BlockResult(IReadOnlyList<ResponseStep> steps, Detection? detection, bool recorded)
+        internal BlockResult(string target, IReadOnlyList<ResponseStep> steps, Detection? detection, bool recorded, bool whatIf)
         {
+            Target = target;
             Steps = steps;
+            WhatIf = whatIf;
             Detection = detection;
             Recorded = recorded;
         }
+
+        /// <summary>What was acted on, as a person names it: <c>PID 4242 (payload.exe)</c>, <c>detection &lt;name&gt; on &lt;host&gt;</c>, <c>file &lt;path&gt;</c>, <c>SHA-256 &lt;hash&gt;</c>.</summary>
+        public string Target { get; }
+
+        /// <summary>True when the steps only report what would be done (nothing was changed).</summary>
+        public bool WhatIf { get; }
 
         /// <summary>Each step, in the order taken.</summary>
         public IReadOnlyList<ResponseStep> Steps { get; }
@@ -98,6 +106,45 @@ namespace BehaviorBlocking.Engine
         {
             ResponseKind.KillTree, ResponseKind.KillProcess, ResponseKind.Suspend, ResponseKind.Quarantine, ResponseKind.BlockHash, ResponseKind.Remediate,
         };
+
+        /// <summary>
+        /// The request's target as a person names it (the <see cref="BlockResult.Target"/> of its result), for a confirmation prompt
+        /// before <see cref="Run"/>: <c>PID 4242 (payload.exe)</c> (the image where this platform can tell), <c>detection &lt;name&gt; on
+        /// &lt;host&gt;</c> (read from the store), <c>file &lt;full path&gt;</c>, <c>SHA-256 &lt;hash&gt;</c>.
+        /// </summary>
+        /// <exception cref="ArgumentException">The request does not pass <see cref="Validate"/>.</exception>
+        /// <exception cref="BehaviorBlockingException"><c>DetectionNotFound</c>, <c>StoreNotFound</c>, the store's own errors.</exception>
+        public static string DescribeTarget(BlockRequest request)
+        {
+            string? invalid = Validate(request);
+            if (invalid is not null)
+            {
+                throw new ArgumentException(invalid, nameof(request));
+            }
+
+            if (request.DetectionId is Guid id)
+            {
+                return DetectionTarget(ReadDetection(request.StorePath, id));
+            }
+
+            if (request.ProcessId is int pid)
+            {
+                return new ProcessIdentity(pid, null, RunningImage(pid)).ToString();
+            }
+
+            return request.Path is string path ? "file " + System.IO.Path.GetFullPath(path) : "SHA-256 " + request.Sha256!.ToUpperInvariant();
+        }
+
+        private static string DetectionTarget(Detection detection) => "detection " + detection.Name + " on " + detection.Host;
+
+        private static Detection ReadDetection(string storePath, Guid id)
+        {
+            using (DetectionStore store = DetectionStore.OpenReadOnly(storePath))
+            {
+                return store.Get(id) ?? throw new BehaviorBlockingException(ErrorIds.DetectionNotFound, FailureKind.NotFound,
+                    "The store '" + store.FilePath + "' holds no detection " + id.ToString("D") + ".") { Target = id.ToString("D") };
+            }
+        }
 
         /// <summary>Why the request cannot be carried out as asked (one target, an action that fits it), or null.</summary>
         public static string? Validate(BlockRequest request)
@@ -186,25 +233,25 @@ namespace BehaviorBlocking.Engine
             Detection? detection = null;
             var steps = new List<ResponseStep>();
             string reason = request.Comment ?? "manual block by " + user;
+            string target;
             if (request.DetectionId is Guid id)
             {
-                using (DetectionStore store = DetectionStore.OpenReadOnly(request.StorePath))
-                {
-                    detection = store.Get(id) ?? throw new BehaviorBlockingException(ErrorIds.DetectionNotFound, FailureKind.NotFound,
-                        "The store '" + store.FilePath + "' holds no detection " + id.ToString("D") + ".") { Target = id.ToString("D") };
-                }
-
+                detection = ReadDetection(request.StorePath, id);
+                target = DetectionTarget(detection);
                 ForDetection(request, components, executor, detection, steps, user);
             }
             else if (request.ProcessId is int pid)
             {
                 var kind = request.Action ?? ResponseKind.KillTree;
                 // The image, where this platform can tell, only names the process in the step (PID 4242 (sleep), not PID 4242 (?)).
-                steps.Add(ProcessStep(request.WhatIf, components, executor, kind, new ProcessIdentity(pid, null, RunningImage(pid)), null, null));
+                var identity = new ProcessIdentity(pid, null, RunningImage(pid));
+                target = identity.ToString();
+                steps.Add(ProcessStep(request.WhatIf, components, executor, kind, identity, null, null));
             }
             else if (request.Path is string path)
             {
                 string full = System.IO.Path.GetFullPath(path);
+                target = "file " + full;
                 var kind = request.Action ?? ResponseKind.Quarantine;
                 steps.Add(kind == ResponseKind.Quarantine
                     ? QuarantineStep(request.WhatIf, components, executor, full, null, reason, out _)
@@ -212,6 +259,7 @@ namespace BehaviorBlocking.Engine
             }
             else
             {
+                target = "SHA-256 " + request.Sha256!.ToUpperInvariant();
                 steps.Add(HashStep(request.WhatIf, components, executor, request.Sha256!.ToUpperInvariant(), null, null, reason, user));
             }
 
@@ -225,7 +273,7 @@ namespace BehaviorBlocking.Engine
                 }
             }
 
-            return new BlockResult(steps, detection, recorded);
+            return new BlockResult(target, steps, detection, recorded, request.WhatIf);
         }
 
         private static void ForDetection(BlockRequest request, ResponseComponents components, ResponseExecutor executor, Detection detection,

@@ -247,6 +247,9 @@ namespace BehaviorBlocking.Engine
         /// <summary>A warning: the Linux process sensor runs without the kernel audit subsystem (another audit daemon owns it, its configuration is locked, or setting it up failed); short-lived processes lose their command line.</summary>
         public const string LinuxAuditUnavailable = "LinuxAuditUnavailable";
 
+        /// <summary>A block did not come out as asked: a step of it failed, was refused or is not supported here (<c>Invoke-BehaviorBlock</c>).</summary>
+        public const string BlockNotCompleted = "BlockNotCompleted";
+
         /// <summary>Every id with its failure kind.</summary>
         public static IReadOnlyList<KeyValuePair<string, FailureKind>> All { get; } = new[]
         {
@@ -331,6 +334,7 @@ namespace BehaviorBlocking.Engine
             Entry(LinuxSensorNotSupported, FailureKind.NotSupported),
             Entry(SensorEventsLost, FailureKind.Unavailable),
             Entry(LinuxAuditUnavailable, FailureKind.Unavailable),
+            Entry(BlockNotCompleted, FailureKind.Unavailable),
         };
 
         private static KeyValuePair<string, FailureKind> Entry(string id, FailureKind kind) => new KeyValuePair<string, FailureKind>(id, kind);

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using BehaviorBlocking.Detections;
 
 namespace BehaviorBlocking.Store
@@ -26,6 +27,21 @@ namespace BehaviorBlocking.Store
 
         /// <summary>Only detections about the process with this guid.</summary>
         public string? ProcessGuid { get; init; }
+
+        /// <summary>Only detections whose name matches one of these patterns: <c>*</c> any run of characters, <c>?</c> one character, ASCII case ignored.</summary>
+        public IReadOnlyList<string>? NamePatterns { get; init; }
+
+        /// <summary>Only detections with one of these ids.</summary>
+        public IReadOnlyList<Guid>? Ids { get; init; }
+
+        /// <summary>Only detections about the process with this id.</summary>
+        public int? ProcessId { get; init; }
+
+        /// <summary>Only detections of at least this severity.</summary>
+        public Severity? MinimumSeverity { get; init; }
+
+        /// <summary>Only detections whose action is this one.</summary>
+        public DetectionAction? Action { get; init; }
 
         /// <summary>Only the given number of most recent matches (by last evidence); zero returns nothing.</summary>
         public int? Last { get; init; }

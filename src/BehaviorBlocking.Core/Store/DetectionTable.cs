@@ -244,8 +244,70 @@ SELECT seq FROM detections WHERE id = $id;";
                 selection.Add("process_guid = $process_guid", "$process_guid", query.ProcessGuid);
             }
 
+            if (query.NamePatterns != null && query.NamePatterns.Count > 0)
+            {
+                var any = new List<string>();
+                for (int i = 0; i < query.NamePatterns.Count; i++)
+                {
+                    string parameter = "$name_like" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    any.Add("name LIKE " + parameter + " ESCAPE '\\'");
+                    selection.Parameter(parameter, LikePattern(query.NamePatterns[i]));
+                }
+
+                selection.Conditions.Add("(" + string.Join(" OR ", any) + ")");
+            }
+
+            if (query.Ids != null)
+            {
+                var ids = new List<string>();
+                for (int i = 0; i < query.Ids.Count; i++)
+                {
+                    string parameter = "$id" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    ids.Add(parameter);
+                    selection.Parameter(parameter, StoreEncoding.Id(query.Ids[i]));
+                }
+
+                selection.Conditions.Add(ids.Count == 0 ? "0" : "id IN (" + string.Join(", ", ids) + ")");
+            }
+
+            if (query.ProcessId.HasValue)
+            {
+                selection.Add("process_id = $process_id", "$process_id", query.ProcessId.Value);
+            }
+
+            if (query.MinimumSeverity.HasValue)
+            {
+                // Severity codes ascend with urgency (StoreEncoding), so "at least" is a comparison.
+                selection.Add("severity >= $severity", "$severity", StoreEncoding.Code(query.MinimumSeverity.Value));
+            }
+
+            if (query.Action.HasValue)
+            {
+                selection.Add("action = $action", "$action", StoreEncoding.Code(query.Action.Value));
+            }
+
             selection.Last = query.Last;
             return Load(selection);
+        }
+
+        // A wildcard pattern (* and ?) as a LIKE pattern: LIKE's own wildcards and the escape are taken literally.
+        private static string LikePattern(string pattern)
+        {
+            var like = new System.Text.StringBuilder(pattern.Length + 8);
+            foreach (char c in pattern)
+            {
+                switch (c)
+                {
+                    case '*': like.Append('%'); break;
+                    case '?': like.Append('_'); break;
+                    case '%':
+                    case '_':
+                    case '\\': like.Append('\\').Append(c); break;
+                    default: like.Append(c); break;
+                }
+            }
+
+            return like.ToString();
         }
 
         /// <summary>The stored detection with this id, or null.</summary>
@@ -675,6 +737,11 @@ VALUES ($seq, $ordinal, $kind, $evidence_id, $description, $time);");
             public void Add(string condition, string parameter, object value)
             {
                 Conditions.Add(condition);
+                _parameters.Add(new KeyValuePair<string, object>(parameter, value));
+            }
+
+            public void Parameter(string parameter, object value)
+            {
                 _parameters.Add(new KeyValuePair<string, object>(parameter, value));
             }
 

@@ -483,6 +483,51 @@ namespace BehaviorBlocking.Tests.Store
         }
 
         [Fact]
+        public void Query_NamePatterns_MatchWildcardsIgnoringCaseAndTakeLikeCharactersLiterally()
+        {
+            using DetectionStore store = SeededStore();
+
+            Assert.Equal(new[] { 1, 3, 4 }, Hours(store.Query(new DetectionQuery { NamePatterns = new[] { "behavior:linux/persistence.*", "*DISCOVERY.sca?!ml" } })));
+            Assert.Empty(store.Query(new DetectionQuery { NamePatterns = new[] { "Behavior:Linux/Discovery_Scan!ml" } }));
+            Assert.Empty(store.Query(new DetectionQuery { NamePatterns = new[] { "%" } }));
+        }
+
+        [Fact]
+        public void Query_Ids_ReturnsThoseDetectionsAndAnEmptyListMatchesNothing()
+        {
+            using DetectionStore store = SeededStore();
+            Detection[] all = store.Query(new DetectionQuery()).ToArray();
+
+            Assert.Equal(new[] { 0, 4 }, Hours(store.Query(new DetectionQuery { Ids = new[] { all[4].Id, all[0].Id, Guid.NewGuid() } })));
+            Assert.Empty(store.Query(new DetectionQuery { Ids = Array.Empty<Guid>() }));
+        }
+
+        [Fact]
+        public void Query_ProcessIdSeverityAndAction_FilterOnStoredValues()
+        {
+            using DetectionStore store = OpenStore();
+            store.Upsert(new[]
+            {
+                DetectionFixtures.At(s_t0),
+                With(DetectionFixtures.At(s_t0.AddHours(1)), 200, Severity.High, DetectionAction.Blocked),
+                With(DetectionFixtures.At(s_t0.AddHours(2)), 300, Severity.Critical, DetectionAction.Audited),
+                With(DetectionFixtures.At(s_t0.AddHours(3)), 200, Severity.Low, DetectionAction.Audited),
+            });
+
+            Assert.Equal(new[] { 1, 3 }, Hours(store.Query(new DetectionQuery { ProcessId = 200 })));
+            Assert.Equal(new[] { 1, 2 }, Hours(store.Query(new DetectionQuery { MinimumSeverity = Severity.High })));
+            Assert.Equal(new[] { 0, 1, 2 }, Hours(store.Query(new DetectionQuery { MinimumSeverity = Severity.Medium })));
+            Assert.Equal(new[] { 1 }, Hours(store.Query(new DetectionQuery { Action = DetectionAction.Blocked })));
+            Assert.Equal(new[] { 2 }, Hours(store.Query(new DetectionQuery { Action = DetectionAction.Audited, MinimumSeverity = Severity.High })));
+        }
+
+        private static Detection With(Detection d, int pid, Severity severity, DetectionAction action) => new Detection
+        {
+            Id = d.Id, Name = d.Name, Platform = d.Platform, Tactic = d.Tactic, Techniques = d.Techniques, Score = d.Score, Host = d.Host,
+            ProcessId = pid, Severity = severity, Action = action, Image = d.Image, FirstSeen = d.FirstSeen, LastSeen = d.LastSeen,
+        };
+
+        [Fact]
         public void ApplyRetention_MaxAge_DeletesOlderAndCascadesEvidence()
         {
             using DetectionStore store = SeededStore();
