@@ -65,6 +65,11 @@ Describe 'Invoke-BehaviorBlock' {
             $text | Should -Match 'Target'
             $text | Should -Match 'KillTree:'
             $text | Should -Match 'detection '
+            $result = Get-BehaviorDetection | Select-Object -First 1 | Invoke-BehaviorBlock -Action KillTree -WhatIf
+            $steps = $result.Steps | Format-Table | Out-String -Width 200
+            foreach ($column in 'Kind', 'Outcome', 'Target', 'Actor', 'Detail') { $steps | Should -Match $column }
+            ($result | Format-List | Out-String -Width 200) | Should -Match 'DetectionId'
+            ($result.Detection.Evidence | Format-Table | Out-String -Width 200) | Should -Match 'Description'
         }
     }
 
