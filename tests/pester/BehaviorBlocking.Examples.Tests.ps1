@@ -79,7 +79,7 @@ Describe 'Intune remediation scripts' {
             $env:PSModulePath = Join-Path $TestDrive 'no-modules'
             $output = & $pwsh -NoProfile -NonInteractive -File $Detect -SkipService
             $LASTEXITCODE | Should -Be 1
-            $output[-1] | Should -BeLike 'BehaviorBlocking is not installed or does not import*'
+            @($output)[-1] | Should -BeLike 'BehaviorBlocking is not installed or does not import*'
         }
         finally {
             $env:PSModulePath = $saved
@@ -107,7 +107,7 @@ Describe 'Fleet example' {
         $table = $remote | Select-Object LastSeen, Severity, Action, Name, Tactic, ProcessId, Image, Id | Format-Table | Out-String -Width 250
         $table | Should -Match 'Behavior:Win32/'
         # What the fleet script's description says: the Id goes back to the computer it came from.
-        $results = @($remote | Select-Object -First 1 | Get-BehaviorDetection | Invoke-BehaviorBlock -WhatIf)
+        $results = @($remote | Select-Object -First 1 | Get-BehaviorDetection | Invoke-BehaviorBlock -Action KillTree -WhatIf)
         $results.Count | Should -Be 1
     }
 }

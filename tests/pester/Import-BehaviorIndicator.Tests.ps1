@@ -18,7 +18,7 @@ Describe 'Import-BehaviorIndicator' {
 
     It 'rejects a feed with one bad entry, naming its line, and imports nothing' {
         $feed = Join-Path $TestDrive 'bad.jsonl'
-        Set-Content $feed @('{"sha256": "' + ('E' * 64) + '", "verdict": "block"}', '{"sha256": "nothex", "verdict": "block"}')
+        Set-Content $feed @(('{"sha256": "' + ('E' * 64) + '", "verdict": "block"}'), '{"sha256": "nothex", "verdict": "block"}')
         Import-BehaviorIndicator $feed -Confirm:$false -ErrorVariable failure -ErrorAction SilentlyContinue
         $failure[0].FullyQualifiedErrorId | Should -BeLike 'IndicatorFeedInvalid,*'
         "$($failure[0])" | Should -Match 'line 2'

@@ -14,7 +14,7 @@ Describe 'Install-BehaviorService' {
     It 'says ServiceExecutableNotFound when the program is neither given nor on PATH' {
         $saved = $env:PATH
         try {
-            $env:PATH = $TestDrive
+            $env:PATH = (New-Item (Join-Path $TestDrive 'empty-path') -ItemType Directory -Force).FullName
             { Install-BehaviorService -WhatIf -ErrorAction Stop } | Should -Throw -ErrorId 'ServiceExecutableNotFound,BehaviorBlocking.Commands.InstallBehaviorServiceCommand'
         }
         finally {

@@ -30,7 +30,8 @@ try {
     Import-Module BehaviorBlocking -ErrorAction Stop
 }
 catch {
-    Write-Output "BehaviorBlocking is not installed or does not import: $($_.Exception.Message)"
+    # One line: Intune shows the last line of output.
+    Write-Output ("BehaviorBlocking is not installed or does not import: " + ($_.Exception.Message -replace '\s+', ' '))
     exit 1
 }
 

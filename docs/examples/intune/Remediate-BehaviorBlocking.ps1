@@ -47,7 +47,8 @@ try {
     }
 }
 catch {
-    Write-Output "Remediation failed: $($_.FullyQualifiedErrorId): $($_.Exception.Message)"
+    # One line: Intune shows the last line of output.
+    Write-Output ("Remediation failed: " + $_.FullyQualifiedErrorId + ": " + ($_.Exception.Message -replace '\s+', ' '))
     exit 1
 }
 
