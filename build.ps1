@@ -91,8 +91,9 @@ function Invoke-Test {
     if (-not $PesterOnly) {
         # The log is what .ci/run counts; the exit code decides here.
         $log = Join-Path $testOut 'dotnet-test.log'
-        $noBuild = if ($script:built) { @('--no-build') } else { @() }
-        & dotnet test (Join-Path $root 'BehaviorBlocking.sln') -c $Configuration --nologo @noBuild 2>&1 | Tee-Object -FilePath $log | Out-Host
+        [string[]] $arguments = @('test', (Join-Path $root 'BehaviorBlocking.sln'), '-c', $Configuration, '--nologo')
+        if ($script:built) { $arguments += '--no-build' }
+        & dotnet @arguments 2>&1 | Tee-Object -FilePath $log | Out-Host
         if ($LASTEXITCODE -ne 0) { $script:failedTests = $true; Write-Warning "dotnet test failed (exit code $LASTEXITCODE); see $log. Pester runs anyway." }
     }
     if (-not (Test-Path (Join-Path $moduleOut 'BehaviorBlocking.psd1'))) {
