@@ -1,6 +1,10 @@
+BeforeDiscovery {
+    # -Skip is decided at discovery: live sensors need root on Linux.
+    $script:IsRoot = $IsLinux -and [int](id -u) -eq 0
+}
+
 BeforeAll {
     . $PSScriptRoot/TestSupport.ps1
-    $script:IsRoot = $IsLinux -and (id -u) -eq 0
 }
 
 Describe 'Get-BehaviorMonitor' {

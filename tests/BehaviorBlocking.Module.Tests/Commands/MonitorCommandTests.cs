@@ -53,15 +53,9 @@ namespace BehaviorBlocking.Module.Tests.Commands
             Assert.Empty(session.Invoke("Get-BehaviorMonitor"));
         }
 
-        [Fact]
+        [LinuxRootFact]
         public void LiveMonitor_AsRoot_StartsReportsHealthAndStopsCleanly_ASecondOneIsRefused()
         {
-            if (!OperatingSystem.IsLinux() || Environment.UserName != "root")
-            {
-                // Live sensors need root; this test says so rather than pretending.
-                return;
-            }
-
             using var session = new ModuleSession();
             BehaviorMonitor started = Assert.Single(session.Invoke<BehaviorMonitor>("Start-BehaviorMonitor -Mode Audit -NoModel"));
             try
