@@ -1,32 +1,5 @@
 BeforeAll {
     . $PSScriptRoot/TestSupport.ps1
-
-    # Fills the current product folder's store by replaying the shipped sample through the engine, as a scan would.
-    function Add-SampleDetection {
-        if (-not ('BBQuietScanObserver' -as [type])) {
-            Invoke-Expression @'
-class BBQuietScanObserver : BehaviorBlocking.Engine.IScanObserver {
-    [void] OnDetection([BehaviorBlocking.Detections.Detection] $detection) {}
-    [void] OnVerdict([BehaviorBlocking.Verdicts.VerdictEvent] $verdictEvent) {}
-    [void] OnProblem([BehaviorBlocking.Sensors.Replay.ReplayProblem] $problem) {}
-    [void] OnProgress([BehaviorBlocking.Engine.ScanProgress] $progress) {}
-    [void] OnStoreFailure([BehaviorBlocking.BehaviorBlockingException] $failure) {}
-}
-'@
-        }
-        $request = [BehaviorBlocking.Engine.ScanRequest]@{
-            Paths     = [string[]]@(Join-Path $SamplesPath 'intrusion-office-macro.jsonl')
-            StorePath = [BehaviorBlocking.Store.ProductHome]::DefaultStorePath
-        }
-        $engine = [BehaviorBlocking.Engine.BehaviorEngine]::Create($null)
-        try {
-            $result = [BehaviorBlocking.Engine.ScanService]::Run($engine, $request, [BBQuietScanObserver]::new(), [System.Threading.CancellationToken]::None)
-            $result.StoredDetections | Should -BeGreaterThan 0
-        }
-        finally {
-            $engine.Dispose()
-        }
-    }
 }
 
 Describe 'Get-BehaviorDetection' {

@@ -1,15 +1,5 @@
 BeforeAll {
     . $PSScriptRoot/TestSupport.ps1
-    # A file quarantined through the engine the module loaded, as a response would (outside the product folder,
-    # which the guard rails protect).
-    function New-QuarantinedFile([string] $Name, [string] $Text) {
-        $dir = Join-Path $TestDrive 'files'
-        New-Item $dir -ItemType Directory -Force | Out-Null
-        $file = Join-Path $dir $Name
-        Set-Content $file $Text -NoNewline
-        $vault = [BehaviorBlocking.Response.QuarantineVault]::new([BehaviorBlocking.Response.QuarantineVault]::DefaultFolder, [BehaviorBlocking.Response.GuardRails]::new())
-        $vault.Add($file, $null, 'pester')
-    }
 }
 
 Describe 'Get-BehaviorQuarantine' {

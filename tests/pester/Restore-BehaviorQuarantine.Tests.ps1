@@ -1,13 +1,5 @@
 BeforeAll {
     . $PSScriptRoot/TestSupport.ps1
-    function New-QuarantinedFile([string] $Name, [string] $Text) {
-        $dir = Join-Path $TestDrive 'files'
-        New-Item $dir -ItemType Directory -Force | Out-Null
-        $file = Join-Path $dir $Name
-        Set-Content $file $Text -NoNewline
-        $vault = [BehaviorBlocking.Response.QuarantineVault]::new([BehaviorBlocking.Response.QuarantineVault]::DefaultFolder, [BehaviorBlocking.Response.GuardRails]::new())
-        $vault.Add($file, $null, 'pester')
-    }
 }
 
 Describe 'Restore-BehaviorQuarantine' {

@@ -31,3 +31,21 @@ function New-TestProductHome {
 if (Get-Variable -Name TestDrive -ValueOnly -ErrorAction SilentlyContinue) {
     $script:ProductHome = New-TestProductHome
 }
+
+# Fills the current product folder's store by replaying the shipped sample, as a user would (Start-BehaviorMonitor -Path).
+function Add-SampleDetection {
+    $replayed = @(Start-BehaviorMonitor -Path (Join-Path $SamplesPath 'intrusion-office-macro.jsonl'))
+    $replayed.Count | Should -BeGreaterThan 0
+    @(Get-BehaviorDetection).Count | Should -BeGreaterThan 0
+}
+
+# A file quarantined through the engine the module loaded, as a response would (outside the product folder,
+# which the guard rails protect).
+function New-QuarantinedFile([string] $Name, [string] $Text) {
+    $dir = Join-Path $TestDrive 'files'
+    New-Item $dir -ItemType Directory -Force | Out-Null
+    $file = Join-Path $dir $Name
+    Set-Content $file $Text -NoNewline
+    $vault = [BehaviorBlocking.Response.QuarantineVault]::new([BehaviorBlocking.Response.QuarantineVault]::DefaultFolder, [BehaviorBlocking.Response.GuardRails]::new())
+    $vault.Add($file, $null, 'pester')
+}
