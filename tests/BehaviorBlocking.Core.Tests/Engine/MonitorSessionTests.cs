@@ -215,10 +215,19 @@ namespace BehaviorBlocking.Tests.Engine
             using BehaviorEngine engine = Engine();
             var observer = new CollectingObserver();
             var storedFirst = new List<bool>();
+            var hookErrors = new List<string>();
             observer.OnDetectionHook = detection =>
             {
-                using DetectionStore store = DetectionStore.OpenReadOnly(_store);
-                storedFirst.Add(store.Get(detection.Id) is not null);
+                try
+                {
+                    using DetectionStore store = DetectionStore.OpenReadOnly(_store);
+                    storedFirst.Add(store.Get(detection.Id) is not null);
+                }
+                catch (Exception ex)
+                {
+                    hookErrors.Add(ex.GetType().Name + ": " + ex.Message);
+                    throw;
+                }
             };
             MonitorSession session = MonitorService.Start(engine, Request(push), observer);
             long? runId;
@@ -226,7 +235,10 @@ namespace BehaviorBlocking.Tests.Engine
             {
                 push.Push(MonitorTestKit.Start(7001, _marker));
                 push.Push(MonitorTestKit.Start(7002, _marker));
-                Assert.True(MonitorTestKit.Eventually(() => observer.Detections().Select(d => d.Id).Distinct().Count() == 2));
+                bool both = MonitorTestKit.Eventually(() => observer.Detections().Select(d => d.Id).Distinct().Count() == 2);
+                Assert.True(both, "detections seen: " + observer.Detections().Count + "; reading the store from the observer: "
+                    + string.Join(" | ", hookErrors) + "; monitor problems: " + string.Join(" | ", session.Health().LastErrors.Select(p => p.Message)));
+                Assert.Empty(hookErrors);
                 runId = session.RunId;
                 MonitorHealth health = session.Stop();
                 Assert.Equal(health.Detections, health.DetectionsStored);

@@ -213,24 +213,40 @@ namespace BehaviorBlocking.Tests.Rules
             foreach (string fixture in Directory.EnumerateFiles(FixturesDir, "*", SearchOption.AllDirectories))
             {
                 string name = StemOf(FixturesDir, fixture, string.Empty);
-                string stem = name.EndsWith(".match.jsonl", StringComparison.Ordinal) ? name[..^".match.jsonl".Length]
-                    : name.EndsWith(".benign.jsonl", StringComparison.Ordinal) ? name[..^".benign.jsonl".Length] : name;
+                string stem = name;
+                foreach (string kind in new[] { ".match.jsonl", ".variant.jsonl", ".benign.jsonl" })
+                {
+                    if (name.EndsWith(kind, StringComparison.Ordinal))
+                    {
+                        stem = name[..^kind.Length];
+                        break;
+                    }
+                }
+
                 Assert.True(stems.Contains(stem), $"fixture {name} has no rule module/rules/{stem}.yml");
             }
         }
 
         [Theory]
         [MemberData(nameof(RuleFiles))]
-        public void Rule_MatchesItsMatchFixtureAndNotItsBenignOne(string stem)
+        public void Rule_MatchesItsMatchAndVariantFixturesAndNotItsBenignOne(string stem)
         {
             SigmaRule rule = Assert.Single(Pack.Value.Rules, r => StemOf(RulesDir, r.SourceFile, ".yml") == stem);
             string match = Path.Combine(FixturesDir, stem + ".match.jsonl");
+            string variant = Path.Combine(FixturesDir, stem + ".variant.jsonl");
             string benign = Path.Combine(FixturesDir, stem + ".benign.jsonl");
             Assert.True(File.Exists(match), $"missing {match}");
+            Assert.True(File.Exists(variant), $"missing {variant} (the same behavior spelled differently from the match fixture)");
             Assert.True(File.Exists(benign), $"missing {benign}");
 
             Assert.True(MatchCount(rule, match) > 0, $"{stem} does not match its match fixture");
+            Assert.True(MatchCount(rule, variant) > 0, $"{stem} does not match its variant fixture");
             Assert.Equal(0, MatchCount(rule, benign));
+
+            // A variant is another spelling of the behavior: no event of it may repeat one of the match fixture.
+            var matchLines = new HashSet<string>(File.ReadLines(match).Select(l => l.Trim()).Where(l => l.Length > 0), StringComparer.Ordinal);
+            string[] repeated = File.ReadLines(variant).Select(l => l.Trim()).Where(matchLines.Contains).ToArray();
+            Assert.True(repeated.Length == 0, $"{stem}: {repeated.Length} event(s) of the variant fixture repeat the match fixture");
         }
 
         private static long MatchCount(SigmaRule rule, string fixture)
