@@ -101,6 +101,22 @@ namespace BehaviorBlocking.Tests.Lab
         }
 
         [Fact]
+        public void Build_LinuxRule_CountsForLinuxAndIsNamedBelowTheRuleDirectory()
+        {
+            Directory.CreateDirectory(Path.Combine(_kit.Folder, "linux"));
+            _kit.Write("linux/credential_access_shadow.yml", "title: Shadow read\nid: shadow\nstatus: experimental\nlevel: high\n"
+                + "tags: [attack.credential_access, attack.t1003.008]\nlogsource:\n  product: linux\n  category: process_creation\n"
+                + "detection:\n  sel:\n    CommandLine|contains: /etc/shadow\n  condition: sel\nbehaviorblocking:\n  variant: LxShadow\n");
+            CoverageReport report = Build();
+
+            CoveringRule rule = Assert.Single(Row(report, "T1003.008").Rules);
+            Assert.Equal(("linux/credential_access_shadow.yml", AttackPlatform.Linux), (rule.File, rule.Platform));
+            Assert.Equal(new[] { AttackPlatform.Windows, AttackPlatform.Linux }, Row(report, "T1003").CoveredOn);
+            Assert.Equal((4, 2), (report.Linux.Observable, report.Linux.Covered));
+            Assert.Equal((6, 3), (report.Windows.Observable, report.Windows.Covered));
+        }
+
+        [Fact]
         public void ToMarkdown_SmallSet_ListsEachTacticsRowsWithRulesAndStatus()
         {
             string markdown = Build().ToMarkdown();
