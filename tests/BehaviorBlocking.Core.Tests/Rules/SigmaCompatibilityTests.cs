@@ -37,6 +37,32 @@ namespace BehaviorBlocking.Tests.Rules
         }
 
         [Theory]
+        [InlineData("attack.stealth", "Stealth")]
+        [InlineData("attack.defense-impairment", "Defense Impairment")]
+        [InlineData("attack.defense-evasion", null)]
+        [InlineData("attack.credential-access", null)]
+        public void Tags_ATacticTheProductNamesOtherwise_IsKeptInTheRuleAndTheDetectionsEvidence(string tag, string? attack)
+        {
+            using var kit = new RuleTestKit();
+            kit.Write("r.yml", RuleTestKit.Rule("5f0b2a9e-1c3d-4e5f-8a7b-000000000006", "category: process_creation",
+                "  sel:\n    Image|endswith: '\\x.exe'\n  condition: sel", tags: tag + ", attack.t1070"));
+            RuleSet rules = kit.Load();
+            Assert.Equal(attack, Assert.Single(rules.Rules).AttackTactic);
+
+            Detection detection = Assert.Single(RuleTestKit.Run(rules, kit.ProcessStart(1, 4242, @"C:\Users\a\x.exe", "x.exe")));
+            string evidence = Assert.Single(detection.Evidence, e => e.Kind == "rule").Description;
+            if (attack is null)
+            {
+                Assert.DoesNotContain("ATT&CK tactic", evidence, System.StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal(Tactic.DefenseEvasion, detection.Tactic);
+                Assert.Contains("ATT&CK tactic " + attack, evidence, System.StringComparison.Ordinal);
+            }
+        }
+
+        [Theory]
         [InlineData("service: dns-client")]
         [InlineData("service: appxdeployment-server")]
         [InlineData("service: appxpackaging-om")]
