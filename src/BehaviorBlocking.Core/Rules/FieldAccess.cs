@@ -51,6 +51,10 @@ namespace BehaviorBlocking.Rules
                 case "computername":
                 case "hostname":
                     return e => e.Host;
+                case "commandlinenormalized":
+                    return e => e.NormalizedCommandLine;
+                case "parentcommandlinenormalized":
+                    return e => e.NormalizedParentCommandLine;
             }
 
             if (Logsources.IsProcessCreation(category))
