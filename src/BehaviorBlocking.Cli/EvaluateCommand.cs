@@ -74,7 +74,38 @@ namespace BehaviorBlocking.Cli
             o.WriteLine(string.Format(c, "detections per file: median {0:N1}, mean {1:N2}, max {2}; per 100k events: {3:N1}; benign files with detections: {4}; unlabeled files: {5}",
                 r.MedianDetectionsPerFile, r.MeanDetectionsPerFile, r.Files.Count == 0 ? 0 : r.Files.Max(f => f.Detections.Count), r.DetectionsPer100kEvents,
                 r.BenignFilesWithDetections, r.UnlabeledFiles));
+            o.WriteLine(string.Format(c, "false detections (on processes the labeling calls background, or in benign files): {0:N0}, {1:N2} per 100k events; {2:N0} detections without a process image not placed",
+                r.FalseDetections, r.FalseDetectionsPer100kEvents, r.UnattributedDetections));
             o.WriteLine();
+            if (r.PerSource.Count > 1)
+            {
+                // Each source apart: a pack tuned to one source shows it here first.
+                o.WriteLine("per source");
+                o.WriteLine();
+                o.WriteLine("| source | tactic | files | detected | rate |");
+                o.WriteLine("|---|---|---:|---:|---:|");
+                foreach (SourceReport source in r.PerSource)
+                {
+                    foreach (TacticRate t in source.PerTactic)
+                    {
+                        o.WriteLine(string.Format(c, "| {0} | {1} | {2} | {3} | {4:P1} |", source.Source, t.Tactic, t.Files, t.Detected, t.Rate));
+                    }
+
+                    o.WriteLine(string.Format(c, "| {0} | **all** | {1} | {2} | {3:P1} |", source.Source, source.Overall.Files, source.Overall.Detected, source.Overall.Rate));
+                }
+
+                o.WriteLine();
+                o.WriteLine("| source | events | detections | per 100k events | false detections | false per 100k events | not placed |");
+                o.WriteLine("|---|---:|---:|---:|---:|---:|---:|");
+                foreach (SourceReport source in r.PerSource)
+                {
+                    o.WriteLine(string.Format(c, "| {0} | {1:N0} | {2:N0} | {3:N1} | {4:N0} | {5:N2} | {6:N0} |", source.Source, source.Events, source.Detections,
+                        source.DetectionsPer100kEvents, source.FalseDetections, source.FalseDetectionsPer100kEvents, source.Unattributed));
+                }
+
+                o.WriteLine();
+            }
+
             string[] detectedColumns = r.Confusion().Select(x => x.Detected).Distinct()
                 .OrderBy(x => x == "none" ? 1 : 0).ThenBy(x => x, StringComparer.Ordinal).ToArray();
             o.WriteLine("confusion (rows: labeled tactic; columns: tactics detected in the file; cells: files)");

@@ -16,6 +16,8 @@ namespace BehaviorBlocking.Cli
 
         public Option<bool> NoBuiltinRules { get; } = new Option<bool>("--no-builtin-rules") { Description = "Leave the built-in rule pack out." };
 
+        public Option<bool> NoRulePacks { get; } = new Option<bool>("--no-rule-packs") { Description = "Leave out the rule packs installed with 'rules add'." };
+
         public Option<string?> Model { get; } = new Option<string?>("--model")
         {
             Description = "Classifier model (.onnx with its .json manifest). Default: the installed model, else the built-in one.",
@@ -27,6 +29,7 @@ namespace BehaviorBlocking.Cli
         {
             command.Options.Add(Rules);
             command.Options.Add(NoBuiltinRules);
+            command.Options.Add(NoRulePacks);
             command.Options.Add(Model);
             command.Options.Add(NoModel);
         }
@@ -38,6 +41,7 @@ namespace BehaviorBlocking.Cli
             Policy = policy ?? Policy.AuditPolicy.Instance,
             BuiltInRules = !parsed.GetValue(NoBuiltinRules),
             RuleDirectories = parsed.GetValue(Rules) ?? Array.Empty<string>(),
+            RulePacksHome = parsed.GetValue(NoRulePacks) ? null : RulePacks.DefaultHome(),
             UseModel = !parsed.GetValue(NoModel),
             ModelPath = parsed.GetValue(Model),
             MeasureRuleCost = measureRuleCost,

@@ -44,11 +44,26 @@ namespace BehaviorBlocking.Lab
     /// <summary>What the detector did on one labeled file.</summary>
     public sealed class FileResult
     {
-        internal FileResult(FileLabel label, long events, IReadOnlyList<Detection> detections)
+        internal FileResult(FileLabel label, long events, IReadOnlyList<Detection> detections, Func<Detection, bool?>? isBackground = null)
         {
             Label = label;
             Events = events;
             Detections = detections;
+            int slash = label.File.IndexOf('/');
+            Source = slash > 0 ? label.File.Substring(0, slash) : "(top)";
+            foreach (Detection d in detections)
+            {
+                bool? background = label.Benign ? true : isBackground?.Invoke(d);
+                if (background is null)
+                {
+                    Unattributed++;
+                }
+                else if (background.Value)
+                {
+                    FalseDetections++;
+                }
+            }
+
             DetectedTactics = detections.Select(d => d.Tactic).Distinct().OrderBy(t => t).ToList();
             bool anyTacticCounts = label.Tactic == "Mixed" || label.Tactic == "Other";
             Hit = !label.Benign && (anyTacticCounts ? detections.Count > 0 : DetectedTactics.Any(t => t.ToString() == label.Tactic));
@@ -68,6 +83,62 @@ namespace BehaviorBlocking.Lab
 
         /// <summary>True when a detection carries the labeled tactic (any detection for Mixed and Other).</summary>
         public bool Hit { get; }
+
+        /// <summary>The corpus folder the file comes from (its first path segment): one source of recordings.</summary>
+        public string Source { get; }
+
+        /// <summary>
+        /// Detections the labeling calls benign: every detection of a benign recording, and in an attack recording
+        /// those on a process whose shape recurs in recordings of <see cref="TreeLabeler.BenignTacticSpread"/> or more
+        /// labeled tactics (the hosts' background, as <see cref="TreeLabeler"/> labels trees).
+        /// </summary>
+        public int FalseDetections { get; }
+
+        /// <summary>Detections without a process image, which the shape test cannot place (neither counted false nor true).</summary>
+        public int Unattributed { get; }
+    }
+
+    /// <summary>Detection rates and false detections of one source of recordings.</summary>
+    public sealed class SourceReport
+    {
+        internal SourceReport(string source, IReadOnlyList<FileResult> files)
+        {
+            Source = source;
+            var attack = files.Where(f => !f.Label.Benign).ToList();
+            PerTactic = EvaluationReport.Rates(attack);
+            Overall = new TacticRate("all", attack.Count, attack.Count(f => f.Hit));
+            Events = files.Sum(f => f.Events);
+            Detections = files.Sum(f => f.Detections.Count);
+            FalseDetections = files.Sum(f => f.FalseDetections);
+            Unattributed = files.Sum(f => f.Unattributed);
+        }
+
+        /// <summary>The source (first path segment of its files).</summary>
+        public string Source { get; }
+
+        /// <summary>Per labeled tactic, most files first.</summary>
+        public IReadOnlyList<TacticRate> PerTactic { get; }
+
+        /// <summary>All attack files of the source.</summary>
+        public TacticRate Overall { get; }
+
+        /// <summary>Events read from its labeled files.</summary>
+        public long Events { get; }
+
+        /// <summary>Detections on its labeled files.</summary>
+        public int Detections { get; }
+
+        /// <summary>Detections the labeling calls benign (<see cref="FileResult.FalseDetections"/>).</summary>
+        public int FalseDetections { get; }
+
+        /// <summary>Detections without a process image.</summary>
+        public int Unattributed { get; }
+
+        /// <summary>Detections per 100,000 events.</summary>
+        public double DetectionsPer100kEvents => Events == 0 ? 0 : Detections * 100_000.0 / Events;
+
+        /// <summary>False detections per 100,000 events.</summary>
+        public double FalseDetectionsPer100kEvents => Events == 0 ? 0 : FalseDetections * 100_000.0 / Events;
     }
 
     /// <summary>Detection rate of one labeled tactic.</summary>
@@ -103,15 +174,18 @@ namespace BehaviorBlocking.Lab
             RuleSet = ruleSet;
             UnlabeledFiles = unlabeled;
             var attack = files.Where(f => !f.Label.Benign).ToList();
-            PerTactic = attack.GroupBy(f => f.Label.Tactic)
-                .Select(g => new TacticRate(g.Key, g.Count(), g.Count(f => f.Hit)))
-                .OrderByDescending(r => r.Files).ThenBy(r => r.Tactic, StringComparer.Ordinal).ToList();
+            PerTactic = Rates(attack);
             Overall = new TacticRate("all", attack.Count, attack.Count(f => f.Hit));
+            PerSource = files.GroupBy(f => f.Source, StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => new SourceReport(g.Key, g.ToList())).ToList();
+            FalseDetections = files.Sum(f => f.FalseDetections);
+            UnattributedDetections = files.Sum(f => f.Unattributed);
             List<int> counts = files.Select(f => f.Detections.Count).OrderBy(c => c).ToList();
             MedianDetectionsPerFile = counts.Count == 0 ? 0 : counts.Count % 2 == 1 ? counts[counts.Count / 2] : (counts[(counts.Count / 2) - 1] + counts[counts.Count / 2]) / 2.0;
             MeanDetectionsPerFile = counts.Count == 0 ? 0 : counts.Average();
             long events = files.Sum(f => f.Events);
             DetectionsPer100kEvents = events == 0 ? 0 : files.Sum(f => f.Detections.Count) * 100_000.0 / events;
+            FalseDetectionsPer100kEvents = events == 0 ? 0 : FalseDetections * 100_000.0 / events;
             BenignFilesWithDetections = files.Count(f => f.Label.Benign && f.Detections.Count > 0);
             SlowestRules = rules.Where(r => r.Seconds > 0).OrderByDescending(r => r.Seconds).Take(10).ToList();
             NoisiestRules = rules.Where(r => r.Matches > 0).OrderByDescending(r => r.Matches).Take(10).ToList();
@@ -135,6 +209,18 @@ namespace BehaviorBlocking.Lab
 
         /// <summary>Detections per 100,000 events read.</summary>
         public double DetectionsPer100kEvents { get; }
+
+        /// <summary>Per source of recordings (first path segment), in name order.</summary>
+        public IReadOnlyList<SourceReport> PerSource { get; }
+
+        /// <summary>Detections the labeling calls benign (<see cref="FileResult.FalseDetections"/>), over all labeled files.</summary>
+        public int FalseDetections { get; }
+
+        /// <summary>False detections per 100,000 events read from labeled files.</summary>
+        public double FalseDetectionsPer100kEvents { get; }
+
+        /// <summary>Detections without a process image (not placed by the shape test).</summary>
+        public int UnattributedDetections { get; }
 
         /// <summary>Benign-labeled files with any detection (false positives at file level).</summary>
         public int BenignFilesWithDetections { get; }
@@ -179,6 +265,11 @@ namespace BehaviorBlocking.Lab
 
             return cells.Select(c => (c.Key.Item1, c.Key.Item2, c.Value)).ToList();
         }
+
+        internal static List<TacticRate> Rates(IEnumerable<FileResult> attack) =>
+            attack.GroupBy(f => f.Label.Tactic)
+                .Select(g => new TacticRate(g.Key, g.Count(), g.Count(f => f.Hit)))
+                .OrderByDescending(r => r.Files).ThenBy(r => r.Tactic, StringComparer.Ordinal).ToList();
 
         private static Dictionary<string, int> CountRuleFiles(IReadOnlyList<FileResult> files)
         {
@@ -243,6 +334,14 @@ namespace BehaviorBlocking.Lab
         {
             var byFile = new Dictionary<string, List<Detection>>(StringComparer.Ordinal);
             var counter = new EventCounter();
+            string root = Path.GetFullPath(corpus);
+            var labelled = new Dictionary<string, FileLabel>(StringComparer.Ordinal);
+            foreach (FileLabel label in labels)
+            {
+                labelled[label.File] = label;
+            }
+
+            var shapes = new ShapeSpread(file => labelled.TryGetValue(Relative(root, file), out FileLabel? l) ? (l.Benign ? "Benign" : l.Tactic) : null);
             EngineRun run = engine.CreateRun(d =>
             {
                 string key = d.SourceFile ?? string.Empty;
@@ -262,17 +361,11 @@ namespace BehaviorBlocking.Lab
                 {
                     list.Add(d);
                 }
-            }, extraDetectors: new IDetector[] { counter });
+            }, extraDetectors: new IDetector[] { counter, shapes });
             BehaviorPipeline pipeline = run.Pipeline;
             RuleSet rules = engine.Rules;
             ScanStatistics scan = new ReplayScanner(new WindowsEventNormalizer(), pipeline).Run(new[] { corpus }, onProblem);
-            string root = Path.GetFullPath(corpus);
-            var labelled = new Dictionary<string, FileLabel>(StringComparer.Ordinal);
-            foreach (FileLabel label in labels)
-            {
-                labelled[label.File] = label;
-            }
-
+            Func<Detection, bool?> isBackground = d => d.Image is null ? null : shapes.Spread(d.Image, d.CommandLine) >= TreeLabeler.BenignTacticSpread;
             var results = new List<FileResult>();
             var seenFiles = new HashSet<string>(StringComparer.Ordinal);
             foreach (KeyValuePair<string, long> file in counter.EventsByFile)
@@ -282,7 +375,7 @@ namespace BehaviorBlocking.Lab
                 if (labelled.TryGetValue(relative, out FileLabel? label))
                 {
                     byFile.TryGetValue(file.Key, out List<Detection>? found);
-                    results.Add(new FileResult(label, file.Value, (IReadOnlyList<Detection>?)found ?? Array.Empty<Detection>()));
+                    results.Add(new FileResult(label, file.Value, (IReadOnlyList<Detection>?)found ?? Array.Empty<Detection>(), isBackground));
                 }
             }
 
@@ -351,6 +444,71 @@ namespace BehaviorBlocking.Lab
 
             cells.Add(cell.ToString());
             return cells;
+        }
+
+        /// <summary>
+        /// Per process shape (image and command line, numbers and ids blanked, as <see cref="TreeLabeler.Shape(string?, string?)"/>):
+        /// under how many different labels it was started, up to <see cref="TreeLabeler.BenignTacticSpread"/>.
+        /// </summary>
+        private sealed class ShapeSpread : IDetector
+        {
+            private readonly Func<string, string?> _labelOf;
+            private readonly Dictionary<string, HashSet<string>> _spread = new Dictionary<string, HashSet<string>>(StringComparer.Ordinal);
+            private string? _file;
+            private string? _label;
+
+            public ShapeSpread(Func<string, string?> labelOf) => _labelOf = labelOf;
+
+            public string Name => "shape-spread";
+
+            public string? Version => null;
+
+            public int Spread(string image, string? commandLine) =>
+                _spread.TryGetValue(TreeLabeler.Shape(image, commandLine), out HashSet<string>? labels) ? labels.Count : 0;
+
+            public void OnEvent(BehaviorEvent behaviorEvent, ProcessNode? process, ISignalSink sink)
+            {
+                if (behaviorEvent.Kind != EventKind.ProcessStart || behaviorEvent.Image is null)
+                {
+                    return;
+                }
+
+                string file = behaviorEvent.SourceFile ?? string.Empty;
+                if (!ReferenceEquals(file, _file))
+                {
+                    _file = file;
+                    _label = _labelOf(file);
+                }
+
+                if (_label is null)
+                {
+                    return;
+                }
+
+                string shape = TreeLabeler.Shape(behaviorEvent.Image, behaviorEvent.CommandLine);
+                if (!_spread.TryGetValue(shape, out HashSet<string>? labels))
+                {
+                    labels = new HashSet<string>(StringComparer.Ordinal);
+                    _spread[shape] = labels;
+                }
+
+                if (labels.Count < TreeLabeler.BenignTacticSpread)
+                {
+                    labels.Add(_label);
+                }
+            }
+
+            public void OnTreeClosed(ProcessTree tree)
+            {
+            }
+
+            public void OnTreesMerged(ProcessTree from, ProcessTree into)
+            {
+            }
+
+            public void OnRecordingEnd()
+            {
+            }
         }
 
         /// <summary>Counts events per source file (a detector that never reports).</summary>

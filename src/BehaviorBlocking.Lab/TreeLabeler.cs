@@ -114,10 +114,13 @@ namespace BehaviorBlocking.Lab
         }
 
         /// <summary>The tree's shape: root image name and its command line with numbers, hex and guids blanked.</summary>
-        public static string Shape(TreeFeatureRow row)
+        public static string Shape(TreeFeatureRow row) => Shape(row.RootImage, row.RootCommandLine);
+
+        /// <summary>A process's shape: image name and command line with numbers, hex and guids blanked.</summary>
+        public static string Shape(string? imagePath, string? commandLine)
         {
-            string image = Graph.ImagePath.FileName(row.RootImage);
-            string command = row.RootCommandLine ?? string.Empty;
+            string image = Graph.ImagePath.FileName(imagePath);
+            string command = commandLine ?? string.Empty;
             if (command.Length > 200)
             {
                 command = command.Substring(0, 200);

@@ -74,6 +74,16 @@ namespace BehaviorBlocking.Detections
         string EvidenceKind { get; }
     }
 
+    /// <summary>
+    /// A signal source tagged with an ATT&amp;CK tactic that the product's tactic set names otherwise (ATT&amp;CK's Stealth
+    /// and Defense Impairment are the product's DefenseEvasion): the verdict keeps ATT&amp;CK's own name in the evidence.
+    /// </summary>
+    public interface IAttackTacticSource
+    {
+        /// <summary>ATT&amp;CK's tactic as the source was tagged (<c>Stealth</c>), or null when it is the product's tactic.</summary>
+        string? AttackTactic { get; }
+    }
+
     /// <summary>One signal: <see cref="Source"/> matched <see cref="Event"/> of <see cref="Process"/> (null for host-level events).</summary>
     public readonly struct DetectionSignal
     {

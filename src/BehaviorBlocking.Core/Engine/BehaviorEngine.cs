@@ -191,6 +191,16 @@ namespace BehaviorBlocking.Engine
                 sources.Add(new RuleSource(directory, directory));
             }
 
+            if (options.RulePacksHome is not null)
+            {
+                IReadOnlyList<RulePackInfo> packs = RulePacks.Verified(options.RulePacksHome,
+                    rejected => warnings.Add(new EngineWarning(rejected.ErrorId, rejected.Message, rejected.Target as string)));
+                foreach (RulePackInfo pack in packs)
+                {
+                    sources.Add(new RuleSource(pack.Path, RulePacks.OriginOf(pack.Name)));
+                }
+            }
+
             RuleSet rules = sources.Count == 0 ? RuleSet.Empty : RuleSet.Load(sources);
             foreach (RuleLoadIssue issue in rules.Skipped)
             {

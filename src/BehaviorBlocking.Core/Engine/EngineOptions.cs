@@ -18,6 +18,12 @@ namespace BehaviorBlocking.Engine
         /// <summary>More directories of Sigma rules, e.g. a community rule set.</summary>
         public IReadOnlyList<string> RuleDirectories { get; init; } = s_none;
 
+        /// <summary>
+        /// Load the rule packs installed in this product folder (<see cref="RulePacks"/>), each verified against its
+        /// recorded content hash; null loads none (the default, so an engine built in code sees only what it names).
+        /// </summary>
+        public string? RulePacksHome { get; init; }
+
         /// <summary>Load a classifier. False: rules alone (verdicts named <c>!rule</c>).</summary>
         public bool UseModel { get; init; } = true;
 

@@ -70,6 +70,15 @@ namespace BehaviorBlocking.Engine
         /// <summary>A rule file was skipped (unsupported, malformed or past a limit); the other rules load.</summary>
         public const string RuleSkipped = "RuleSkipped";
 
+        /// <summary>A rule pack cannot be installed: no rule of it loads, or it is past a limit.</summary>
+        public const string RulePackInvalid = "RulePackInvalid";
+
+        /// <summary>No installed rule pack has the name asked for.</summary>
+        public const string RulePackNotFound = "RulePackNotFound";
+
+        /// <summary>An installed rule pack's files no longer hash to its record (or the record is unreadable); it is not loaded.</summary>
+        public const string RulePackTampered = "RulePackTampered";
+
         /// <summary>No loaded rule has the id asked for (<c>Get-BehaviorRule -Id</c> without wildcards).</summary>
         public const string RuleNotFound = "RuleNotFound";
 
@@ -282,6 +291,9 @@ namespace BehaviorBlocking.Engine
             Entry(RuleSkipped, FailureKind.InvalidData),
             Entry(RuleDisabled, FailureKind.InvalidData),
             Entry(RuleNotFound, FailureKind.NotFound),
+            Entry(RulePackInvalid, FailureKind.InvalidData),
+            Entry(RulePackNotFound, FailureKind.NotFound),
+            Entry(RulePackTampered, FailureKind.InvalidData),
             Entry(InvalidArgument, FailureKind.InvalidData),
             Entry(AccessDenied, FailureKind.AccessDenied),
             Entry(PlatformNotSupported, FailureKind.NotSupported),

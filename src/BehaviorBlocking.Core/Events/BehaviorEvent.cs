@@ -12,6 +12,10 @@ namespace BehaviorBlocking.Events
     {
         private static readonly KeyValuePair<string, string>[] s_noFields = new KeyValuePair<string, string>[0];
 
+        // Computed once per event on first use (the same value whichever thread computes it).
+        private string? _normalizedCommandLine;
+        private string? _normalizedParentCommandLine;
+
         /// <summary>The normalized kind.</summary>
         public EventKind Kind { get; init; }
 
@@ -125,6 +129,17 @@ namespace BehaviorBlocking.Events
 
         /// <summary>Replay only: the line in <see cref="SourceFile"/>.</summary>
         public long SourceLine { get; init; }
+
+        /// <summary>
+        /// <see cref="CommandLine"/> normalized for matching (<see cref="CommandLineNormalizer"/>), computed on
+        /// first use; null when the event has no command line.
+        /// </summary>
+        public string? NormalizedCommandLine =>
+            CommandLine is null ? null : _normalizedCommandLine ??= CommandLineNormalizer.Normalize(CommandLine, Image, Platform != Detections.DetectionPlatform.Linux);
+
+        /// <summary><see cref="ParentCommandLine"/> normalized the same way, or null.</summary>
+        public string? NormalizedParentCommandLine =>
+            ParentCommandLine is null ? null : _normalizedParentCommandLine ??= CommandLineNormalizer.Normalize(ParentCommandLine, ParentImage, Platform != Detections.DetectionPlatform.Linux);
 
         /// <summary>Returns an original field by (case-insensitive) name, or null.</summary>
         public string? GetField(string name) => FieldList.Find(Fields, name);

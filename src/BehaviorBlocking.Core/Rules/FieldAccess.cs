@@ -33,6 +33,11 @@ namespace BehaviorBlocking.Rules
                 || string.Equals(category, "ps_classic_provider_start", StringComparison.OrdinalIgnoreCase)
                 || string.Equals(category, "ps_classic_script", StringComparison.OrdinalIgnoreCase)
                 || string.Equals(service, "powershell-classic", StringComparison.OrdinalIgnoreCase);
+            if (string.Equals(category, "file_access", StringComparison.OrdinalIgnoreCase) || string.Equals(category, "antivirus", StringComparison.OrdinalIgnoreCase))
+            {
+                return category!.ToLowerInvariant() + ":" + lower;
+            }
+
             return (classic ? "psc:" : "f:") + lower;
         }
 
@@ -51,6 +56,10 @@ namespace BehaviorBlocking.Rules
                 case "computername":
                 case "hostname":
                     return e => e.Host;
+                case "commandlinenormalized":
+                    return e => e.NormalizedCommandLine;
+                case "parentcommandlinenormalized":
+                    return e => e.NormalizedParentCommandLine;
             }
 
             if (Logsources.IsProcessCreation(category))
@@ -75,6 +84,31 @@ namespace BehaviorBlocking.Rules
                         return e => e.ProcessGuid;
                     case "parentprocessguid":
                         return e => e.ParentProcessGuid;
+                }
+            }
+
+            // file_access is Security 4663 here (object access on files), antivirus the Defender detection events:
+            // the names Sigma's rules of those categories use read the fields those events have.
+            if (string.Equals(category, "file_access", StringComparison.OrdinalIgnoreCase))
+            {
+                switch (field.ToLowerInvariant())
+                {
+                    case "filename":
+                    case "targetfilename":
+                        return e => e.GetField("ObjectName");
+                    case "image":
+                        return e => e.GetField("ProcessName");
+                }
+            }
+
+            if (string.Equals(category, "antivirus", StringComparison.OrdinalIgnoreCase))
+            {
+                switch (field.ToLowerInvariant())
+                {
+                    case "signature":
+                        return e => e.GetField("Threat Name");
+                    case "filename":
+                        return e => e.GetField("Path");
                 }
             }
 

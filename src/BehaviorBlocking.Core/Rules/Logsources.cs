@@ -34,6 +34,7 @@ namespace BehaviorBlocking.Rules
         public const string Security = "Security";
         public const string PowerShell = "Microsoft-Windows-PowerShell/Operational";
         public const string PowerShellClassic = "Windows PowerShell";
+        public const string Defender = "Microsoft-Windows-Windows Defender/Operational";
 
         /// <summary>The product's ETW sensor: Sysmon's ids and field names (see Sensors/Windows/Etw/WindowsEtwEvents).</summary>
         public const string WindowsEtw = Sensors.Windows.Etw.WindowsEtwEvents.Channel;
@@ -45,6 +46,13 @@ namespace BehaviorBlocking.Rules
             ["file_event"] = new[] { new EventSource(Sysmon, 11), new EventSource(Sysmon, 29), new EventSource(WindowsEtw, 11) },
             ["file_change"] = new[] { new EventSource(Sysmon, 2) },
             ["file_delete"] = new[] { new EventSource(Sysmon, 23), new EventSource(Sysmon, 26), new EventSource(WindowsEtw, 23) },
+            ["file_rename"] = new[] { new EventSource(WindowsEtw, Sensors.Windows.Etw.WindowsEtwEvents.FileRename) },
+            ["file_access"] = new[] { new EventSource(Security, 4663) },
+            ["antivirus"] = new[]
+            {
+                new EventSource(Defender, 1006), new EventSource(Defender, 1007), new EventSource(Defender, 1008), new EventSource(Defender, 1015),
+                new EventSource(Defender, 1116), new EventSource(Defender, 1117), new EventSource(Defender, 1118), new EventSource(Defender, 1119),
+            },
             ["file_executable_detected"] = new[] { new EventSource(Sysmon, 29) },
             ["create_stream_hash"] = new[] { new EventSource(Sysmon, 15) },
             ["registry_add"] = new[] { new EventSource(Sysmon, 12, EventKind.RegistryCreate), new EventSource(WindowsEtw, 12, EventKind.RegistryCreate) },
@@ -97,7 +105,7 @@ namespace BehaviorBlocking.Rules
             ["powershell"] = PowerShell,
             ["powershell-classic"] = PowerShellClassic,
             ["taskscheduler"] = "Microsoft-Windows-TaskScheduler/Operational",
-            ["windefend"] = "Microsoft-Windows-Windows Defender/Operational",
+            ["windefend"] = Defender,
             ["wmi"] = "Microsoft-Windows-WMI-Activity/Operational",
             ["dns-server"] = "DNS Server",
             ["bits-client"] = "Microsoft-Windows-Bits-Client/Operational",
@@ -114,6 +122,43 @@ namespace BehaviorBlocking.Rules
             ["wininet-config"] = "Microsoft-Windows-WinINet-Config/ProxyConfigChanged",
             ["setup"] = "Setup",
             ["dns-server-audit"] = "Microsoft-Windows-DNSServer/Audit",
+            ["dns-server-analytic"] = "Microsoft-Windows-DNSServer/Analytical",
+            ["dns-client"] = "Microsoft-Windows-DNS Client Events/Operational",
+            ["appxdeployment-server"] = "Microsoft-Windows-AppXDeploymentServer/Operational",
+            ["appxpackaging-om"] = "Microsoft-Windows-AppxPackaging/Operational",
+            ["appmodel-runtime"] = "Microsoft-Windows-AppModel-Runtime/Admin",
+            ["iis-configuration"] = "Microsoft-IIS-Configuration/Operational",
+            ["smbclient-security"] = "Microsoft-Windows-SmbClient/Security",
+            ["smbclient-connectivity"] = "Microsoft-Windows-SmbClient/Connectivity",
+            ["smbserver-security"] = "Microsoft-Windows-SMBServer/Security",
+            ["smbserver-connectivity"] = "Microsoft-Windows-SMBServer/Connectivity",
+            ["lsa-server"] = "Microsoft-Windows-LSA/Operational",
+            ["ldap"] = "Microsoft-Windows-LDAP-Client/Debug",
+            ["ldap_debug"] = "Microsoft-Windows-LDAP-Client/Debug",
+            ["driver-framework"] = "Microsoft-Windows-DriverFrameworks-UserMode/Operational",
+            ["kernel-shimengine"] = "Microsoft-Windows-Kernel-ShimEngine/Operational",
+            ["kernel-event-tracing"] = "Microsoft-Windows-Kernel-EventTracing/Admin",
+            ["shell-core"] = "Microsoft-Windows-Shell-Core/Operational",
+            ["ntfs"] = "Microsoft-Windows-Ntfs/Operational",
+            ["vhdmp"] = "Microsoft-Windows-VHDMP-Operational",
+            ["hyper-v-worker"] = "Microsoft-Windows-Hyper-V-Worker-Admin",
+            ["diagnosis-scripted"] = "Microsoft-Windows-Diagnosis-Scripted/Operational",
+            ["certificateservicesclient-lifecycle-system"] = "Microsoft-Windows-CertificateServicesClient-Lifecycle-System/Operational",
+            ["microsoft-servicebus-client"] = "Microsoft-ServiceBus-Client",
+            ["winrm"] = "Microsoft-Windows-WinRM/Operational",
+            ["wmi-activity"] = "Microsoft-Windows-WMI-Activity/Operational",
+            ["sysmon-operational"] = Sysmon,
+        };
+
+        // Services whose events go to several channels: a rule of the service is tried on each.
+        private static readonly Dictionary<string, string[]> s_multiChannelServices = new Dictionary<string, string[]>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["applocker"] = new[]
+            {
+                "Microsoft-Windows-AppLocker/EXE and DLL", "Microsoft-Windows-AppLocker/MSI and Script",
+                "Microsoft-Windows-AppLocker/Packaged app-Deployment", "Microsoft-Windows-AppLocker/Packaged app-Execution",
+            },
+            ["security-mitigations"] = new[] { "Microsoft-Windows-Security-Mitigations/KernelMode", "Microsoft-Windows-Security-Mitigations/UserMode" },
         };
 
         /// <summary>The events a logsource covers, or null with the reason when the engine has none for it.</summary>
@@ -147,6 +192,17 @@ namespace BehaviorBlocking.Rules
                 if (s_services.TryGetValue(service, out string? channel))
                 {
                     return new[] { new EventSource(channel, null) };
+                }
+
+                if (s_multiChannelServices.TryGetValue(service, out string[]? channels))
+                {
+                    var sources = new EventSource[channels.Length];
+                    for (int i = 0; i < channels.Length; i++)
+                    {
+                        sources[i] = new EventSource(channels[i], null);
+                    }
+
+                    return sources;
                 }
 
                 reason = $"logsource service '{service}' has no events in this engine";

@@ -82,6 +82,13 @@ namespace BehaviorBlocking.Rules
             ["attack.impact"] = Tactic.Impact,
         };
 
+        // ATT&CK's current tactics that the product's tactic set (the detection names) folds into another.
+        private static readonly Dictionary<string, string> s_attackTactics = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
+        {
+            ["attack.stealth"] = "Stealth",
+            ["attack.defense_impairment"] = "Defense Impairment",
+        };
+
         /// <summary>Reads the descriptive part every rule kind shares.</summary>
         public static SigmaRule ReadMetadata(YamlMap document, string file, string origin, RuleKind kind)
         {
@@ -89,6 +96,7 @@ namespace BehaviorBlocking.Rules
             string title = document.GetString("title") ?? throw new RuleUnsupportedException("the rule has no title");
             List<string> tags = document.GetStrings("tags");
             Tactic tactic = Tactic.Generic;
+            string? attackTactic = null;
             bool tacticFound = false;
             var techniques = new List<string>();
             var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -99,6 +107,7 @@ namespace BehaviorBlocking.Rules
                 {
                     tactic = t;
                     tacticFound = true;
+                    s_attackTactics.TryGetValue(tag.Replace('-', '_'), out attackTactic);
                 }
 
                 Match technique = s_technique.Match(tag);
@@ -133,6 +142,7 @@ namespace BehaviorBlocking.Rules
                 Techniques = techniques,
                 Tags = tags,
                 Variant = variant ?? DeriveVariant(id),
+                AttackTactic = attackTactic,
                 Product = logsource?.GetString("product"),
                 Category = logsource?.GetString("category"),
                 Service = logsource?.GetString("service"),

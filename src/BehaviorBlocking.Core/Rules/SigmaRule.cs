@@ -34,7 +34,7 @@ namespace BehaviorBlocking.Rules
     }
 
     /// <summary>A loaded rule's description (what <c>behaviorblock rules list</c> shows).</summary>
-    public sealed class SigmaRule : ISignalSource
+    public sealed class SigmaRule : ISignalSource, IAttackTacticSource
     {
         private static readonly string[] s_none = new string[0];
 
@@ -70,6 +70,9 @@ namespace BehaviorBlocking.Rules
 
         /// <summary>Detection-name variant (the <c>behaviorblocking.variant</c> key, else derived from the id).</summary>
         public string Variant { get; init; } = string.Empty;
+
+        /// <summary>ATT&amp;CK's own tactic where the rule's tactic tag is one the product names otherwise (<c>Stealth</c>, <c>Defense Impairment</c>), else null.</summary>
+        public string? AttackTactic { get; init; }
 
         /// <summary>Logsource product.</summary>
         public string? Product { get; init; }

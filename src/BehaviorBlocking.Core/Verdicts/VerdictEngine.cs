@@ -413,6 +413,10 @@ namespace BehaviorBlocking.Verdicts
         }
 
         // Blocked or a failed block outlive a later audit of the same verdict; an exclusion yields to nothing but itself.
+        // ATT&CK's own tactic where it differs from the detection's (a rule tagged attack.stealth is DefenseEvasion).
+        private static string AttackTacticNote(ISignalSource source) =>
+            source is IAttackTacticSource { AttackTactic: string attack } ? "; ATT&CK tactic " + attack : string.Empty;
+
         private static DetectionAction Stronger(DetectionAction current, DetectionAction next) =>
             Rank(next) > Rank(current) ? next : current;
 
@@ -435,7 +439,7 @@ namespace BehaviorBlocking.Verdicts
             foreach (SignalHit hit in v.Hits)
             {
                 string times = hit.Count == 1 ? string.Empty : " (" + hit.Count.ToString(CultureInfo.InvariantCulture) + " matches)";
-                evidence.Add(new Evidence(hit.Source is ISignalEvidence kind ? kind.EvidenceKind : "rule", hit.Source.Id, $"{hit.Source.Title} [{hit.Source.Level.ToString().ToLowerInvariant()}]{times}", hit.FirstTime));
+                evidence.Add(new Evidence(hit.Source is ISignalEvidence kind ? kind.EvidenceKind : "rule", hit.Source.Id, $"{hit.Source.Title} [{hit.Source.Level.ToString().ToLowerInvariant()}{AttackTacticNote(hit.Source)}]{times}", hit.FirstTime));
                 foreach (string technique in hit.Source.Techniques)
                 {
                     if (!techniques.Contains(technique))

@@ -113,6 +113,7 @@ namespace BehaviorBlocking.Commands
             Policy = policy,
             BuiltInRules = !ExcludeBuiltInRules,
             RuleDirectories = RulePath?.Select(GetUnresolvedProviderPathFromPSPath).ToArray() ?? Array.Empty<string>(),
+            RulePacksHome = RulePacks.DefaultHome(),
             UseModel = !NoModel,
             ModelPath = ModelPath is null ? null : GetUnresolvedProviderPathFromPSPath(ModelPath),
             ExtraDetectors = detectors,

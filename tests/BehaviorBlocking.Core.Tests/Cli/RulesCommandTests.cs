@@ -68,5 +68,46 @@ namespace BehaviorBlocking.Tests.Cli
             Assert.Contains("detector rules failed 1 time(s); first: rule 'Rule slow' (slow, ", err);
             Assert.Contains("it now runs on the linear-time engine", err);
         }
+
+        [Fact]
+        public void Coverage_RulesAndCatalog_WritesTheMarkdownAndExitsOneForATagOutsideTheCatalog()
+        {
+            string rules = Path.Combine(_kit.Folder, "rules");
+            Directory.CreateDirectory(rules);
+            File.WriteAllText(Path.Combine(rules, "execution_shell.yml"), RuleTestKit.Rule("shell", "category: process_creation",
+                "  sel:\n    Image|endswith: '\\cmd.exe'\n  condition: sel", tags: "attack.execution, attack.t1059.003", variant: "Shell"));
+            string catalog = Path.Combine(_kit.Folder, "techniques.tsv");
+            File.WriteAllText(catalog, BehaviorBlocking.Lab.AttackCatalog.Header + "\n"
+                + "T1059\tCommand and Scripting Interpreter\tExecution\tWindows\tprocess_creation\n"
+                + "T1059.003\tWindows Command Shell\tExecution\tWindows\tprocess_creation\n");
+            string markdown = Path.Combine(_kit.Folder, "coverage.md");
+
+            var (exit, output, err) = Run("rules", "coverage", rules, "--catalog", catalog, "--out", markdown);
+
+            Assert.Equal(0, exit);
+            Assert.Equal(string.Empty, err);
+            Assert.Contains("2 of 2 observable techniques covered (100.0%)", output);
+            Assert.Contains("| T1059.003 | Windows Command Shell | Windows | process_creation | `execution_shell.yml` (Shell) | covered |", File.ReadAllText(markdown));
+
+            File.WriteAllText(Path.Combine(rules, "execution_old.yml"), RuleTestKit.Rule("old", "category: process_creation",
+                "  sel:\n    Image|endswith: '\\old.exe'\n  condition: sel", tags: "attack.execution, attack.t1086", variant: "Old"));
+            (exit, _, err) = Run("rules", "coverage", rules, "--catalog", catalog, "--out", markdown);
+
+            Assert.Equal(1, exit);
+            Assert.Contains("T1086 is tagged by execution_old.yml and is not in the catalog", err);
+        }
+
+        [Fact]
+        public void Coverage_InvalidCatalog_NamesFileAndLineAndExitsOne()
+        {
+            string catalog = Path.Combine(_kit.Folder, "techniques.tsv");
+            File.WriteAllText(catalog, BehaviorBlocking.Lab.AttackCatalog.Header + "\nT1059.003\tWindows Command Shell\tExecution\tWindows\tprocess_creation\n");
+
+            var (exit, output, err) = Run("rules", "coverage", _kit.Folder, "--catalog", catalog);
+
+            Assert.Equal(1, exit);
+            Assert.Equal(string.Empty, output);
+            Assert.Contains(catalog + ":2: sub-technique T1059.003 has no parent row T1059", err);
+        }
     }
 }

