@@ -136,6 +136,16 @@ namespace BehaviorBlocking.Cli
             if (listMissed)
             {
                 o.WriteLine();
+                o.WriteLine("false detections (detection, process, file)");
+                foreach (FileResult f in r.Files.Where(f => f.FalseDetections > 0).OrderBy(f => f.Label.File, StringComparer.Ordinal))
+                {
+                    foreach (Detections.Detection d in f.FalseDetectionList)
+                    {
+                        o.WriteLine($"  {d.Name}  {d.Image}  {f.Label.File}");
+                    }
+                }
+
+                o.WriteLine();
                 o.WriteLine("missed files");
                 foreach (FileResult f in r.Files.Where(f => !f.Hit && !f.Label.Benign).OrderBy(f => f.Label.Tactic, StringComparer.Ordinal).ThenBy(f => f.Label.File, StringComparer.Ordinal))
                 {

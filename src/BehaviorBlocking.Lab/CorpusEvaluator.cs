@@ -61,6 +61,7 @@ namespace BehaviorBlocking.Lab
                 else if (background.Value)
                 {
                     FalseDetections++;
+                    _false.Add(d);
                 }
             }
 
@@ -96,6 +97,11 @@ namespace BehaviorBlocking.Lab
 
         /// <summary>Detections without a process image, which the shape test cannot place (neither counted false nor true).</summary>
         public int Unattributed { get; }
+
+        /// <summary>The detections counted in <see cref="FalseDetections"/>.</summary>
+        public IReadOnlyList<Detection> FalseDetectionList => _false;
+
+        private readonly List<Detection> _false = new List<Detection>();
     }
 
     /// <summary>Detection rates and false detections of one source of recordings.</summary>
