@@ -10,16 +10,16 @@ BeforeAll {
 Describe 'Start-BehaviorMonitor -Path (replay)' {
     BeforeEach { New-TestProductHome | Out-Null }
 
-    It 'streams the shipped sample''s seven detections, typed, and stores them' {
+    It 'streams the shipped sample''s nine detections, typed, and stores them' {
         $detections = @(Start-BehaviorMonitor -Path $SamplesPath)
-        $detections.Count | Should -Be 7
+        $detections.Count | Should -Be 9
         $detections[0] | Should -BeOfType ([BehaviorBlocking.Detections.Detection])
         $detections.Name | Should -Match '^Behavior:Win32/\w+\.\w+!(ml|rule)$'
         Join-Path $env:BEHAVIORBLOCKING_HOME 'behaviorblocking.db' | Should -Exist
     }
 
     It 'takes recordings from Get-ChildItem and writes no store with -NoStore' {
-        @(Get-ChildItem $SamplesPath -File | Start-BehaviorMonitor -NoStore).Count | Should -Be 7
+        @(Get-ChildItem $SamplesPath -File | Start-BehaviorMonitor -NoStore).Count | Should -Be 9
         Join-Path $env:BEHAVIORBLOCKING_HOME 'behaviorblocking.db' | Should -Not -Exist
     }
 }

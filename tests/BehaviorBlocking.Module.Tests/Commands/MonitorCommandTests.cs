@@ -17,11 +17,11 @@ namespace BehaviorBlocking.Module.Tests.Commands
         {
             using var session = new ModuleSession();
             var detections = session.Invoke<Detection>("Start-BehaviorMonitor -Path $p", ("p", ModuleSession.SamplesPath));
-            Assert.Equal(7, detections.Count);
+            Assert.Equal(9, detections.Count);
             Assert.All(detections, d => Assert.StartsWith("Behavior:Win32/", d.Name, StringComparison.Ordinal));
             Assert.True(File.Exists(ProductHome.DefaultStorePath));
             using DetectionStore store = DetectionStore.Open(ProductHome.DefaultStorePath);
-            Assert.Equal(7, store.Count());
+            Assert.Equal(9, store.Count());
         }
 
         [Fact]

@@ -50,11 +50,11 @@ namespace BehaviorBlocking.Tests.Sensors.Replay
             var (gzExit, gzOutput, _) = Scan(gz.ToArray(), "scan", "-", "--no-store", "--format", "jsonl");
 
             Assert.Equal(0, exit);
-            Assert.Equal(7, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+            Assert.Equal(9, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
             Assert.Contains("\"sourceFile\":\"-\"", output);
             Assert.Contains("events         31", error);
             Assert.Equal(0, gzExit);
-            Assert.Equal(7, gzOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.StartsWith('{')));
+            Assert.Equal(9, gzOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries).Count(l => l.StartsWith('{')));
         }
 
         [Fact]
@@ -63,7 +63,7 @@ namespace BehaviorBlocking.Tests.Sensors.Replay
             var (exit, output, _) = Scan(Array.Empty<byte>(), "scan", Sample, "-", "--no-store", "--format", "jsonl");
 
             Assert.Equal(0, exit);
-            Assert.Equal(7, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+            Assert.Equal(9, output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         }
     }
 }
