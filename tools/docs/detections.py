@@ -37,18 +37,24 @@ def scalar(text, key):
 def rules(root):
     paths = glob.glob(os.path.join(root, "module", "rules", "*.yml")) + glob.glob(os.path.join(root, "module", "rules", "linux", "*.yml"))
     for path in sorted(paths):
-        text = open(path, encoding="utf-8").read()
+        # A file may hold evidence rules and a correlation over them, as YAML documents split by '---'.
+        for text in re.split(r"^---\s*$", open(path, encoding="utf-8").read(), flags=re.M):
+            if re.search(r"^id:", text, re.M):
+                yield describe(root, path, text)
+
+
+def describe(root, path, text):
         variant = re.search(r"^behaviorblocking:\s*\n\s+variant:\s*(\S+)", text, re.M)
         tags = re.findall(r"^\s+-\s+(attack\.\S+)", text, re.M)
         product = re.search(r"^\s+product:\s*(\S+)", text, re.M)
         logsource = re.search(r"^logsource:\s*\n((?:\s+\S.*\n)+)", text, re.M)
-        source = ""
+        source = "correlation" if re.search(r"^correlation:", text, re.M) else ""
         if logsource:
             m = re.search(r"(category|service):\s*(\S+)", logsource.group(1))
             source = m.group(2) if m else ""
-        yield {
+        return {
             "file": os.path.relpath(path, os.path.join(root, "module", "rules")).replace(os.sep, "/"),
-            "platform": "Linux" if product and product.group(1) == "linux" else "Win32",
+            "platform": "Linux" if (product and product.group(1) == "linux") or "/linux/" in path.replace(os.sep, "/") else "Win32",
             "title": scalar(text, "title"),
             "level": scalar(text, "level"),
             "variant": variant.group(1) if variant else "",
