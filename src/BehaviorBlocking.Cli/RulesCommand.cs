@@ -178,10 +178,7 @@ namespace BehaviorBlocking.Cli
                 {
                     // What a scan loads by default: the built-in pack, then every installed pack that verifies.
                     sources.Add(new RuleSource(Program.BuiltInRulesDirectory, "builtin"));
-                    foreach (RulePackInfo pack in RulePacks.Verified(RulePacks.DefaultHome(), rejected => console.Error.WriteLine($"behaviorblock: warning: {rejected.ErrorId}: {rejected.Message}")))
-                    {
-                        sources.Add(new RuleSource(pack.Path, RulePacks.OriginOf(pack.Name)));
-                    }
+                    sources.AddRange(RulePacks.Sources(RulePacks.DefaultHome(), rejected => console.Error.WriteLine($"behaviorblock: warning: {rejected.ErrorId}: {rejected.Message}")));
                 }
 
                 RuleSet rules = RuleSet.Load(sources);

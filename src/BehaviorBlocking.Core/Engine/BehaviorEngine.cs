@@ -193,12 +193,8 @@ namespace BehaviorBlocking.Engine
 
             if (options.RulePacksHome is not null)
             {
-                IReadOnlyList<RulePackInfo> packs = RulePacks.Verified(options.RulePacksHome,
-                    rejected => warnings.Add(new EngineWarning(rejected.ErrorId, rejected.Message, rejected.Target as string)));
-                foreach (RulePackInfo pack in packs)
-                {
-                    sources.Add(new RuleSource(pack.Path, RulePacks.OriginOf(pack.Name)));
-                }
+                sources.AddRange(RulePacks.Sources(options.RulePacksHome,
+                    rejected => warnings.Add(new EngineWarning(rejected.ErrorId, rejected.Message, rejected.Target as string))));
             }
 
             RuleSet rules = sources.Count == 0 ? RuleSet.Empty : RuleSet.Load(sources);

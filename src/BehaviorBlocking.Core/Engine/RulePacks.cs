@@ -241,6 +241,10 @@ namespace BehaviorBlocking.Engine
             return result;
         }
 
+        /// <summary>The rule sources of the packs that verify (<see cref="Verified"/>), in name order, for a rule set to load after the built-in pack.</summary>
+        public static IReadOnlyList<RuleSource> Sources(string? productHome, Action<BehaviorBlockingException> onRejected) =>
+            Verified(productHome, onRejected).Select(pack => new RuleSource(pack.Path, OriginOf(pack.Name))).ToList();
+
         /// <summary>The content hash of a pack folder: SHA-256 over each rule file's relative path, length and bytes, in path order.</summary>
         public static string Hash(string folder)
         {

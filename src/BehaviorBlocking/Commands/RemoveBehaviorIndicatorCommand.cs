@@ -23,28 +23,7 @@ namespace BehaviorBlocking.Commands
         public SwitchParameter PassThru { get; set; }
 
         /// <inheritdoc />
-        protected override void Process()
-        {
-            foreach (Guid id in Id)
-            {
-                if (!ShouldProcess("indicator " + id.ToString("D"), "Remove"))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    Indicator removed = IndicatorService.Remove(ProductHome.DefaultStorePath, id);
-                    if (PassThru)
-                    {
-                        WriteObject(removed);
-                    }
-                }
-                catch (BehaviorBlockingException ex)
-                {
-                    WriteItemError(ex, id);
-                }
-            }
-        }
+        protected override void Process() =>
+            ChangeEach(Id, id => "indicator " + id.ToString("D"), "Remove", id => IndicatorService.Remove(ProductHome.DefaultStorePath, id), PassThru);
     }
 }

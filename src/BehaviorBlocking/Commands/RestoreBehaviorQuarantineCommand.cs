@@ -26,31 +26,13 @@ namespace BehaviorBlocking.Commands
         protected override void Begin() => _vault = new QuarantineVault(QuarantineVault.DefaultFolder, new GuardRails());
 
         /// <inheritdoc />
-        protected override void Process()
-        {
-            foreach (Guid id in Id)
-            {
-                QuarantineEntry? entry = _vault!.Get(id);
-                string target = entry is null ? "quarantine entry " + id.ToString("D") : entry.OriginalPath + " (quarantine entry " + id.ToString("D") + ", SHA-256 " + entry.Sha256 + ")";
-                if (!ShouldProcess(target, "Restore the quarantined file"))
-                {
-                    continue;
-                }
+        protected override void Process() =>
+            ChangeEach(Id, Describe, "Restore the quarantined file", id => _vault!.Restore(id), PassThru);
 
-                try
-                {
-                    QuarantineEntry restored = _vault.Restore(id);
-                    if (PassThru)
-                    {
-                        WriteObject(restored);
-                    }
-                }
-                catch (BehaviorBlockingException ex)
-                {
-                    // One entry that cannot be restored does not stop the others.
-                    WriteItemError(ex, id);
-                }
-            }
+        private string Describe(Guid id)
+        {
+            QuarantineEntry? entry = _vault!.Get(id);
+            return entry is null ? "quarantine entry " + id.ToString("D") : entry.OriginalPath + " (quarantine entry " + id.ToString("D") + ", SHA-256 " + entry.Sha256 + ")";
         }
     }
 }

@@ -23,28 +23,7 @@ namespace BehaviorBlocking.Commands
         public SwitchParameter PassThru { get; set; }
 
         /// <inheritdoc />
-        protected override void Process()
-        {
-            foreach (Guid id in Id)
-            {
-                if (!ShouldProcess("remediation " + id.ToString("D"), "Undo (put back what it removed)"))
-                {
-                    continue;
-                }
-
-                try
-                {
-                    RemediationRecord restored = RemediationService.Undo(ProductHome.DefaultStorePath, id);
-                    if (PassThru)
-                    {
-                        WriteObject(restored);
-                    }
-                }
-                catch (BehaviorBlockingException ex)
-                {
-                    WriteItemError(ex, id);
-                }
-            }
-        }
+        protected override void Process() =>
+            ChangeEach(Id, id => "remediation " + id.ToString("D"), "Undo (put back what it removed)", id => RemediationService.Undo(ProductHome.DefaultStorePath, id), PassThru);
     }
 }

@@ -66,6 +66,34 @@ namespace BehaviorBlocking.Commands.Internal
         /// <summary>Ends the cmdlet with a terminating error built from <paramref name="exception"/>.</summary>
         protected void ThrowFailure(Exception exception, object? target) => ThrowTerminatingError(ErrorRecords.From(exception, target));
 
+        /// <summary>
+        /// One state change per id: asks ShouldProcess naming the target as a person recognises it, makes the change,
+        /// writes its result when <paramref name="passThru"/>, and reports an engine error for that id alone (the others go on).
+        /// </summary>
+        protected void ChangeEach<TResult>(Guid[] ids, Func<Guid, string> target, string action, Func<Guid, TResult> change, bool passThru)
+        {
+            foreach (Guid id in ids)
+            {
+                if (!ShouldProcess(target(id), action))
+                {
+                    continue;
+                }
+
+                try
+                {
+                    TResult result = change(id);
+                    if (passThru)
+                    {
+                        WriteObject(result);
+                    }
+                }
+                catch (BehaviorBlockingException ex)
+                {
+                    WriteItemError(ex, id);
+                }
+            }
+        }
+
         /// <summary>Disposes the cancellation source.</summary>
         public void Dispose()
         {
